@@ -1,0 +1,19 @@
+//! Who is signed in, and what the sign-in pages may offer.
+
+use crate::model::{AuthSettings, CurrentUser};
+use leptos::prelude::*;
+
+/// The signed-in user (from the session cookie), or an error when there is none.
+#[server]
+pub async fn get_current_user() -> Result<CurrentUser, ServerFnError> {
+    use crate::server::auth::extractor::user_from_headers;
+    let state = super::app_state()?;
+    let headers: axum::http::HeaderMap = leptos_axum::extract().await?;
+    user_from_headers(&state, &headers).await.map_err(|e| ServerFnError::new(e.message))
+}
+
+#[server]
+pub async fn get_auth_settings() -> Result<AuthSettings, ServerFnError> {
+    let state = super::app_state()?;
+    Ok(AuthSettings { allow_signup: state.config.allow_signup, demo_hint: state.config.seed_demo })
+}

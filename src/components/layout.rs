@@ -1,0 +1,66 @@
+//! The frame of every signed-in page: a header with the product name, the user and
+//! a sign-out button, around the page's content. It loads the signed-in user once
+//! and hands it to the page.
+
+use crate::api::get_current_user;
+use crate::model::CurrentUser;
+use leptos::prelude::*;
+use leptos_router::components::Redirect;
+
+#[component]
+pub fn SignedInLayout<F, V>(
+    /// Renders the page body for the signed-in user.
+    content: F,
+) -> impl IntoView
+where
+    F: Fn(CurrentUser) -> V + Send + Sync + Clone + 'static,
+    V: IntoView + 'static,
+{
+    let user = Resource::new(|| (), |_| get_current_user());
+    view! {
+        <Suspense fallback=|| view! { <p class="p-8 text-sm text-slate-500">"Loading…"</p> }>
+            {move || {
+                let content = content.clone();
+                Suspend::new(async move {
+                    match user.await {
+                        Ok(user) => {
+                            view! {
+                                <Header username=user.username.clone() />
+                                <main class="mx-auto max-w-7xl px-4 py-6 sm:px-6">{content(user)}</main>
+                            }
+                                .into_any()
+                        }
+                        Err(_) => view! { <Redirect path="/login" /> }.into_any(),
+                    }
+                })
+            }}
+        </Suspense>
+    }
+}
+
+#[component]
+fn Header(username: String) -> impl IntoView {
+    view! {
+        <header class="border-b border-slate-200 bg-white dark:border-slate-800 dark:bg-slate-900">
+            <div class="mx-auto flex max-w-7xl items-center justify-between gap-4 px-4 py-3 sm:px-6">
+                <a href="/" class="text-lg font-semibold tracking-tight">
+                    <span class="text-emerald-600 dark:text-emerald-400">"◆"</span>
+                    " Folio"
+                </a>
+                <div class="flex items-center gap-3 text-sm">
+                    <span class="text-slate-600 dark:text-slate-300" title="Signed in">
+                        {username}
+                    </span>
+                    <form method="post" action="/auth/logout">
+                        <button
+                            type="submit"
+                            class="rounded-lg border border-slate-300 px-3 py-1.5 font-medium hover:bg-slate-100 focus:outline-none focus-visible:ring-2 focus-visible:ring-emerald-500 dark:border-slate-700 dark:hover:bg-slate-800"
+                        >
+                            "Sign out"
+                        </button>
+                    </form>
+                </div>
+            </div>
+        </header>
+    }
+}

@@ -1,0 +1,21 @@
+//! Folio: a self-hosted stock-portfolio dashboard.
+//!
+//! One crate, two targets: with `ssr` it is the axum server that renders pages,
+//! serves the REST API and runs background jobs; with `hydrate` it is the WASM that
+//! makes those pages interactive in the browser.
+
+pub mod api;
+pub mod app;
+pub mod components;
+pub mod model;
+pub mod pages;
+#[cfg(feature = "ssr")]
+pub mod server;
+
+/// Browser entry point: attach to the server-rendered HTML.
+#[cfg(feature = "hydrate")]
+#[wasm_bindgen::prelude::wasm_bindgen]
+pub fn hydrate() {
+    console_error_panic_hook::set_once();
+    leptos::mount::hydrate_body(app::App);
+}

@@ -1,0 +1,127 @@
+//! The browser's sign-in, sign-up and sign-out: plain HTML form posts that answer
+//! with a redirect (post/redirect/get), so they work the same with JavaScript off.
+//! Errors travel back to the page as a code in the query string, never as text.
+
+use super::SESSION_COOKIE;
+use super::extractor::ClientIp;
+use super::service::{self, Session};
+use crate::server::state::AppState;
+use axum::extract::{Form, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::post;
+use axum::{Router, extract::rejection::FormRejection};
+use serde::Deserialize;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/auth/login", post(login))
+        .route("/auth/signup", post(signup))
+        .route("/auth/logout", post(logout))
+}
+
+#[derive(Deserialize)]
+struct CredentialsForm {
+    #[serde(default)]
+    username: String,
+    #[serde(default)]
+    password: String,
+    /// Where to go after signing in (a local path).
+    #[serde(default)]
+    next: String,
+}
+
+async fn login(
+    State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
+    form: Result<Form<CredentialsForm>, FormRejection>,
+) -> Response {
+    let Ok(Form(form)) = form else {
+        return back_to("/login", "bad_request", "", "");
+    };
+    match service::login(&state, &form.username, &form.password, ip).await {
+        Ok(session) => signed_in(&state, session, &form.next),
+        Err(err) => back_to("/login", err.code, &form.username, &form.next),
+    }
+}
+
+async fn signup(State(state): State<AppState>, form: Result<Form<CredentialsForm>, FormRejection>) -> Response {
+    let Ok(Form(form)) = form else {
+        return back_to("/signup", "bad_request", "", "");
+    };
+    match service::signup(&state, &form.username, &form.password).await {
+        Ok(session) => signed_in(&state, session, "/"),
+        Err(err) => back_to("/signup", err.code, &form.username, ""),
+    }
+}
+
+async fn logout(State(state): State<AppState>) -> Response {
+    let cookie = session_cookie("", 0, state.config.secure_cookies);
+    with_cookie(Redirect::to("/login").into_response(), &cookie)
+}
+
+/// `Set-Cookie` value for the session: HttpOnly, SameSite=Lax, whole site.
+pub fn session_cookie(token: &str, max_age: u64, secure: bool) -> String {
+    let secure = if secure { "; Secure" } else { "" };
+    format!("{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age}{secure}")
+}
+
+fn signed_in(state: &AppState, session: Session, next: &str) -> Response {
+    let cookie = session_cookie(&session.token, session.expires_in, state.config.secure_cookies);
+    with_cookie(Redirect::to(safe_next(next)).into_response(), &cookie)
+}
+
+fn with_cookie(mut response: Response, cookie: &str) -> Response {
+    match HeaderValue::from_str(cookie) {
+        Ok(value) => {
+            response.headers_mut().insert(header::SET_COOKIE, value);
+            response
+        }
+        Err(_) => StatusCode::INTERNAL_SERVER_ERROR.into_response(),
+    }
+}
+
+/// Only same-site paths: `/x` yes; `//evil.example`, `https://...`, `/\evil` no.
+pub fn safe_next(next: &str) -> &str {
+    let local = next.starts_with('/') && !next.starts_with("//") && !next.starts_with("/\\");
+    if local && !next.contains(['\r', '\n']) { next } else { "/" }
+}
+
+fn back_to(page: &str, code: &str, username: &str, next: &str) -> Response {
+    let mut query = vec![("error", code)];
+    if !username.is_empty() && username.len() <= 64 {
+        query.push(("username", username.trim()));
+    }
+    if safe_next(next) != "/" {
+        query.push(("next", next));
+    }
+    let query = serde_urlencoded::to_string(&query).unwrap_or_default();
+    Redirect::to(&format!("{page}?{query}")).into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn next_paths_stay_on_this_site() {
+        assert_eq!(safe_next("/trades?page=2"), "/trades?page=2");
+        for bad in [
+            "",
+            "//evil.example",
+            "https://evil.example",
+            "/\\evil.example",
+            "javascript:alert(1)",
+            "/x\r\nSet-Cookie: a=b",
+        ] {
+            assert_eq!(safe_next(bad), "/", "{bad}");
+        }
+    }
+
+    #[test]
+    fn the_cookie_is_http_only_and_lax() {
+        let cookie = session_cookie("tok", 60, false);
+        assert_eq!(cookie, "folio_token=tok; Path=/; HttpOnly; SameSite=Lax; Max-Age=60");
+        assert!(session_cookie("tok", 60, true).ends_with("; Secure"));
+    }
+}

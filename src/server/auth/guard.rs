@@ -1,0 +1,62 @@
+//! Keeps pages behind sign-in: a browser that asks for a page without a valid
+//! session is sent to `/login` (remembering where it was going); a signed-in browser
+//! that asks for `/login` or `/signup` is sent to the dashboard. API routes, server
+//! functions and static files answer for themselves and pass straight through.
+
+use super::extractor::user_from_headers;
+use crate::server::state::AppState;
+use axum::extract::{Request, State};
+use axum::http::Method;
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Redirect, Response};
+
+pub async fn require_sign_in(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    let path = request.uri().path();
+    if request.method() != Method::GET || passes_through(path) {
+        return next.run(request).await;
+    }
+    let signed_in = user_from_headers(&state, request.headers()).await.is_ok();
+    if is_sign_in_page(path) {
+        return if signed_in { Redirect::to("/").into_response() } else { next.run(request).await };
+    }
+    if signed_in {
+        return next.run(request).await;
+    }
+    let wanted = request.uri().path_and_query().map(|p| p.as_str()).unwrap_or("/");
+    let target = if wanted == "/" {
+        "/login".to_string()
+    } else {
+        format!("/login?{}", serde_urlencoded::to_string([("next", wanted)]).unwrap_or_default())
+    };
+    Redirect::to(&target).into_response()
+}
+
+fn is_sign_in_page(path: &str) -> bool {
+    path == "/login" || path == "/signup"
+}
+
+/// Extensions of the static files under `public/` (a symbol like `BRK.B` is a page).
+const STATIC_EXTENSIONS: [&str; 9] = ["js", "wasm", "css", "ico", "png", "svg", "jpg", "webp", "txt"];
+
+/// API, auth posts, health checks and static files.
+fn passes_through(path: &str) -> bool {
+    ["/api/", "/auth/", "/pkg/"].iter().any(|prefix| path.starts_with(prefix))
+        || path == "/healthz"
+        || path == "/readyz"
+        || path.rsplit_once('.').is_some_and(|(_, ext)| STATIC_EXTENSIONS.contains(&ext))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_pages_are_guarded() {
+        for open in ["/api/auth/login", "/pkg/folio.wasm", "/favicon.ico", "/healthz", "/readyz", "/auth/logout"] {
+            assert!(passes_through(open), "{open}");
+        }
+        for page in ["/", "/trades", "/symbol/AAPL", "/symbol/BRK.B", "/login"] {
+            assert!(!passes_through(page), "{page}");
+        }
+    }
+}

@@ -1,0 +1,140 @@
+//! Sign-in and sign-up, shared by the JSON API and the browser forms: input rules,
+//! the throttle, constant-shape answers for unknown users, and token issuing.
+
+use super::password::{MAX_PASSWORD_BYTES, hash_password, verify_password};
+use super::users::{self, username_key};
+use crate::model::CurrentUser;
+use crate::server::error::AppError;
+use crate::server::state::AppState;
+use std::net::IpAddr;
+use std::time::Instant;
+
+pub const MIN_PASSWORD_CHARS: usize = 8;
+pub const MIN_USERNAME_CHARS: usize = 3;
+pub const MAX_USERNAME_CHARS: usize = 32;
+
+/// A signed-in session: the user and the token that proves it.
+pub struct Session {
+    pub user: CurrentUser,
+    pub token: String,
+    pub expires_in: u64,
+}
+
+pub fn invalid_credentials() -> AppError {
+    AppError::new(axum::http::StatusCode::UNAUTHORIZED, "invalid_credentials", "Wrong username or password.")
+}
+
+/// Checks a username against the rules for new accounts and returns it trimmed.
+pub fn validate_username(raw: &str) -> Result<&str, AppError> {
+    let name = raw.trim();
+    let length = name.chars().count();
+    let allowed = name.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-'));
+    if !(MIN_USERNAME_CHARS..=MAX_USERNAME_CHARS).contains(&length) || !allowed {
+        return Err(AppError::validation(
+            "invalid_username",
+            format!(
+                "A username has {MIN_USERNAME_CHARS} to {MAX_USERNAME_CHARS} characters: letters, digits, '.', '_' or '-'."
+            ),
+        ));
+    }
+    Ok(name)
+}
+
+pub fn validate_new_password(password: &str) -> Result<(), AppError> {
+    if password.chars().count() < MIN_PASSWORD_CHARS {
+        return Err(AppError::validation(
+            "weak_password",
+            format!("A password needs at least {MIN_PASSWORD_CHARS} characters."),
+        ));
+    }
+    if password.len() > MAX_PASSWORD_BYTES {
+        return Err(AppError::validation(
+            "password_too_long",
+            format!("A password can be at most {MAX_PASSWORD_BYTES} bytes long."),
+        ));
+    }
+    Ok(())
+}
+
+/// Verifies a username and password. Unknown users and wrong passwords get the same
+/// answer, after the same amount of work, so neither reveals which names exist.
+pub async fn login(state: &AppState, username: &str, password: &str, ip: Option<IpAddr>) -> Result<Session, AppError> {
+    let username = username.trim();
+    if username.is_empty() || password.is_empty() {
+        return Err(AppError::validation("missing_credentials", "Enter your username and password."));
+    }
+    if username.chars().count() > MAX_USERNAME_CHARS || password.len() > MAX_PASSWORD_BYTES {
+        return Err(AppError::validation(
+            "field_too_long",
+            format!(
+                "A username has at most {MAX_USERNAME_CHARS} characters and a password at most {MAX_PASSWORD_BYTES} bytes."
+            ),
+        ));
+    }
+    let key = username_key(username);
+    if let Err(wait) = state.throttle.check(&key, ip, Instant::now()) {
+        return Err(AppError::too_many_requests(
+            format!("Too many failed sign-in attempts. Try again in {wait} seconds."),
+            wait,
+        ));
+    }
+    let stored = users::find_by_name(&state.db, username).await?;
+    let (hash, user) = match stored {
+        Some(stored) => (stored.password_hash, Some(stored.user)),
+        None => (state.dummy_hash.to_string(), None),
+    };
+    let verified = verify_password(password.to_string(), hash).await?;
+    match user {
+        Some(user) if verified => {
+            state.throttle.record_success(&key);
+            issue(state, user)
+        }
+        _ => {
+            state.throttle.record_failure(&key, ip, Instant::now());
+            tracing::info!(username = %key, "failed sign-in");
+            Err(invalid_credentials())
+        }
+    }
+}
+
+/// Creates an account (unless sign-up is disabled) and signs it in.
+pub async fn signup(state: &AppState, username: &str, password: &str) -> Result<Session, AppError> {
+    if !state.config.allow_signup {
+        return Err(AppError::forbidden("signup_disabled", "Sign-up is disabled on this server."));
+    }
+    let username = validate_username(username)?;
+    validate_new_password(password)?;
+    if users::find_by_name(&state.db, username).await?.is_some() {
+        return Err(users::taken());
+    }
+    let hash = hash_password(password.to_string(), state.config.bcrypt_cost).await?;
+    let user = users::create(&state.db, username, &hash).await?;
+    tracing::info!(username = %user.username, "account created");
+    issue(state, user)
+}
+
+fn issue(state: &AppState, user: CurrentUser) -> Result<Session, AppError> {
+    let token = state.tokens.issue(&user).map_err(|e| AppError::internal("token signing", e))?;
+    Ok(Session { user, token, expires_in: state.tokens.ttl.as_secs() })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn usernames_follow_the_rules() {
+        assert_eq!(validate_username("  demo ").unwrap(), "demo");
+        assert!(validate_username("a.b_c-9").is_ok());
+        for bad in ["", "ab", "has space", "émile", "<script>", &"x".repeat(33)] {
+            assert_eq!(validate_username(bad).unwrap_err().code, "invalid_username", "{bad}");
+        }
+    }
+
+    #[test]
+    fn passwords_need_eight_characters_and_fit_bcrypt() {
+        assert!(validate_new_password("12345678").is_ok());
+        assert_eq!(validate_new_password("1234567").unwrap_err().code, "weak_password");
+        assert_eq!(validate_new_password(&"x".repeat(73)).unwrap_err().code, "password_too_long");
+    }
+}

@@ -1,0 +1,336 @@
+//! Typed settings, read once at startup from the environment (and `.env`).
+//!
+//! Every variable is validated here so that a typo stops the server with a message
+//! naming the variable, instead of surfacing later as a confusing runtime failure.
+//! Secrets are wrapped in [`Secret`] so they cannot be printed by accident.
+
+use std::fmt;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+/// A configuration value that is wrong, with the variable it came from.
+#[derive(Debug, thiserror::Error)]
+#[error("invalid {var}: {message}")]
+pub struct ConfigError {
+    pub var: &'static str,
+    pub message: String,
+}
+
+impl ConfigError {
+    fn new(var: &'static str, message: impl Into<String>) -> Self {
+        Self { var, message: message.into() }
+    }
+}
+
+/// A string that never shows up in logs or `Debug` output.
+#[derive(Clone)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(value: impl Into<String>) -> Self {
+        Self(value.into())
+    }
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Secret(***)")
+    }
+}
+
+/// Everything the server needs to start, already validated.
+#[derive(Clone, Debug)]
+pub struct Config {
+    /// `sqlite://...` or `postgres://...`.
+    pub database_url: String,
+    /// Where the SQLite file and the generated JWT secret live by default.
+    pub data_dir: PathBuf,
+    pub jwt_secret: Secret,
+    pub token_ttl: Duration,
+    pub allow_signup: bool,
+    pub seed_demo: bool,
+    /// Adds `Secure` to the session cookie (set it when served over HTTPS).
+    pub secure_cookies: bool,
+    pub finnhub_api_key: Option<Secret>,
+    pub finnhub_base_url: String,
+    pub site_addr: SocketAddr,
+    /// Folder with the compiled CSS, JS and WASM (cargo-leptos writes `target/site`).
+    pub site_root: String,
+    /// bcrypt work factor for new password hashes.
+    pub bcrypt_cost: u32,
+}
+
+pub const DEFAULT_FINNHUB_BASE_URL: &str = "https://finnhub.io/api/v1";
+const MIN_SECRET_LEN: usize = 32;
+
+impl Config {
+    /// Reads the process environment, after loading `.env` if there is one.
+    pub fn from_env() -> Result<Self, ConfigError> {
+        // A missing .env is normal; a broken one is worth saying.
+        if let Err(err) = dotenvy::dotenv()
+            && !err.not_found()
+        {
+            return Err(ConfigError::new(".env", err.to_string()));
+        }
+        Self::from_lookup(|key| std::env::var(key).ok())
+    }
+
+    /// Builds the configuration from any key lookup (the environment in production,
+    /// a map in tests). Creates the data folder and, when no secret is configured,
+    /// a persistent random JWT secret inside it.
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let get = |key: &str| lookup(key).map(|v| v.trim().to_string()).filter(|v| !v.is_empty());
+
+        let data_dir = PathBuf::from(get("FOLIO_DATA_DIR").unwrap_or_else(|| "data".into()));
+        let database_url = match get("DATABASE_URL") {
+            Some(url) => normalise_database_url(&url)?,
+            None => {
+                let file = data_dir.join("folio.db");
+                format!("sqlite://{}?mode=rwc", file.display())
+            }
+        };
+        if database_url.starts_with("sqlite:") {
+            ensure_sqlite_parent(&database_url)?;
+        }
+
+        let jwt_secret = match get("FOLIO_JWT_SECRET") {
+            Some(secret) if secret.len() < MIN_SECRET_LEN => {
+                return Err(ConfigError::new(
+                    "FOLIO_JWT_SECRET",
+                    format!("must be at least {MIN_SECRET_LEN} characters long"),
+                ));
+            }
+            Some(secret) => Secret::new(secret),
+            None => load_or_create_secret(&data_dir)?,
+        };
+
+        let site_addr = match get("LEPTOS_SITE_ADDR") {
+            Some(addr) => addr.parse().map_err(|_| {
+                ConfigError::new("LEPTOS_SITE_ADDR", format!("`{addr}` is not an address like 127.0.0.1:3000"))
+            })?,
+            None => SocketAddr::from(([127, 0, 0, 1], 3000)),
+        };
+
+        let finnhub_base_url = get("FINNHUB_BASE_URL").unwrap_or_else(|| DEFAULT_FINNHUB_BASE_URL.into());
+        if !(finnhub_base_url.starts_with("http://") || finnhub_base_url.starts_with("https://")) {
+            return Err(ConfigError::new("FINNHUB_BASE_URL", "must start with http:// or https://"));
+        }
+
+        let bcrypt_cost = match get("FOLIO_BCRYPT_COST") {
+            None => bcrypt::DEFAULT_COST,
+            Some(raw) => match raw.parse::<u32>() {
+                Ok(cost) if (4..=31).contains(&cost) => cost,
+                _ => return Err(ConfigError::new("FOLIO_BCRYPT_COST", "must be a whole number from 4 to 31")),
+            },
+        };
+
+        Ok(Self {
+            database_url,
+            jwt_secret,
+            token_ttl: duration_var(&get, "FOLIO_TOKEN_TTL", Duration::from_secs(24 * 3600))?,
+            allow_signup: bool_var(&get, "FOLIO_ALLOW_SIGNUP", true)?,
+            seed_demo: bool_var(&get, "FOLIO_SEED_DEMO", true)?,
+            secure_cookies: bool_var(&get, "FOLIO_SECURE_COOKIES", false)?,
+            finnhub_api_key: get("FINNHUB_API_KEY").map(Secret::new),
+            finnhub_base_url: finnhub_base_url.trim_end_matches('/').to_string(),
+            site_addr,
+            site_root: get("LEPTOS_SITE_ROOT").unwrap_or_else(|| "target/site".into()),
+            bcrypt_cost,
+            data_dir,
+        })
+    }
+}
+
+/// Parses durations written like `90s`, `15m`, `24h` or `7d`.
+pub fn parse_duration(raw: &str) -> Result<Duration, String> {
+    let raw = raw.trim();
+    let split = raw.find(|c: char| !c.is_ascii_digit()).unwrap_or(raw.len());
+    let (number, unit) = raw.split_at(split);
+    let value: u64 = number.parse().map_err(|_| format!("`{raw}` is not a duration like 60s, 15m, 24h or 7d"))?;
+    let seconds_per_unit = match unit {
+        "s" => 1,
+        "m" => 60,
+        "h" => 3600,
+        "d" => 86_400,
+        _ => return Err(format!("`{raw}` needs a unit: s, m, h or d (e.g. 60s, 24h)")),
+    };
+    if value == 0 {
+        return Err("must be longer than zero".into());
+    }
+    value.checked_mul(seconds_per_unit).map(Duration::from_secs).ok_or_else(|| format!("`{raw}` is too long"))
+}
+
+/// Parses `true/false`, `1/0`, `yes/no`, `on/off` (any case).
+pub fn parse_bool(raw: &str) -> Result<bool, String> {
+    match raw.trim().to_ascii_lowercase().as_str() {
+        "true" | "1" | "yes" | "on" => Ok(true),
+        "false" | "0" | "no" | "off" => Ok(false),
+        other => Err(format!("`{other}` is not true or false")),
+    }
+}
+
+fn duration_var(
+    get: &impl Fn(&str) -> Option<String>,
+    var: &'static str,
+    default: Duration,
+) -> Result<Duration, ConfigError> {
+    get(var).map_or(Ok(default), |raw| parse_duration(&raw).map_err(|m| ConfigError::new(var, m)))
+}
+
+fn bool_var(get: &impl Fn(&str) -> Option<String>, var: &'static str, default: bool) -> Result<bool, ConfigError> {
+    get(var).map_or(Ok(default), |raw| parse_bool(&raw).map_err(|m| ConfigError::new(var, m)))
+}
+
+/// Accepts `sqlite:`/`postgres:`/`postgresql:` URLs; a SQLite URL without a `mode`
+/// gets `mode=rwc` so a missing file is created rather than refused.
+fn normalise_database_url(url: &str) -> Result<String, ConfigError> {
+    if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        return Ok(url.to_string());
+    }
+    if url.starts_with("sqlite:") {
+        if url.contains("mode=") || url.contains(":memory:") {
+            return Ok(url.to_string());
+        }
+        let sep = if url.contains('?') { '&' } else { '?' };
+        return Ok(format!("{url}{sep}mode=rwc"));
+    }
+    Err(ConfigError::new("DATABASE_URL", "must start with sqlite:, postgres:// or postgresql://"))
+}
+
+/// The file path inside a `sqlite:` URL, if it names a file.
+fn sqlite_path(url: &str) -> Option<&Path> {
+    let rest = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:"))?;
+    let path = rest.split('?').next().unwrap_or_default();
+    (!path.is_empty() && path != ":memory:").then(|| Path::new(path))
+}
+
+fn ensure_sqlite_parent(url: &str) -> Result<(), ConfigError> {
+    if let Some(parent) = sqlite_path(url).and_then(Path::parent)
+        && !parent.as_os_str().is_empty()
+    {
+        std::fs::create_dir_all(parent)
+            .map_err(|e| ConfigError::new("DATABASE_URL", format!("cannot create {}: {e}", parent.display())))?;
+    }
+    Ok(())
+}
+
+/// Reads `data_dir/jwt_secret`, or creates it with 32 random bytes (hex) the first
+/// time. Tokens then survive restarts without a secret ever being compiled in.
+fn load_or_create_secret(data_dir: &Path) -> Result<Secret, ConfigError> {
+    const VAR: &str = "FOLIO_JWT_SECRET";
+    let path = data_dir.join("jwt_secret");
+    if let Ok(existing) = std::fs::read_to_string(&path) {
+        let existing = existing.trim();
+        if existing.len() >= MIN_SECRET_LEN {
+            return Ok(Secret::new(existing));
+        }
+    }
+    std::fs::create_dir_all(data_dir)
+        .map_err(|e| ConfigError::new(VAR, format!("unset, and cannot create {}: {e}", data_dir.display())))?;
+    let mut bytes = [0u8; 32];
+    getrandom::fill(&mut bytes).map_err(|e| ConfigError::new(VAR, format!("unset, and no randomness: {e}")))?;
+    let secret: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+    write_private(&path, &secret)
+        .map_err(|e| ConfigError::new(VAR, format!("unset, and cannot write {}: {e}", path.display())))?;
+    tracing::warn!(
+        path = %path.display(),
+        "FOLIO_JWT_SECRET is not set: generated a random secret and stored it; set the variable to manage it yourself"
+    );
+    Ok(Secret::new(secret))
+}
+
+fn write_private(path: &Path, contents: &str) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    options.open(path)?.write_all(contents.as_bytes())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    /// Each test names its own data folder: tests run in parallel.
+    fn config_in(folder: &str, pairs: &[(&str, &str)]) -> Result<Config, ConfigError> {
+        let dir = std::env::temp_dir().join(format!("folio-config-{}-{folder}", std::process::id()));
+        let mut map: HashMap<String, String> = pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        map.entry("FOLIO_DATA_DIR".into()).or_insert_with(|| dir.display().to_string());
+        Config::from_lookup(|k| map.get(k).cloned())
+    }
+
+    #[test]
+    fn durations_need_a_unit_and_a_positive_value() {
+        assert_eq!(parse_duration("60s"), Ok(Duration::from_secs(60)));
+        assert_eq!(parse_duration("15m"), Ok(Duration::from_secs(900)));
+        assert_eq!(parse_duration("24h"), Ok(Duration::from_secs(86_400)));
+        assert_eq!(parse_duration("7d"), Ok(Duration::from_secs(604_800)));
+        assert!(parse_duration("60").is_err());
+        assert!(parse_duration("0s").is_err());
+        assert!(parse_duration("h").is_err());
+        assert!(parse_duration("5w").is_err());
+        assert!(parse_duration("99999999999999999999d").is_err());
+    }
+
+    #[test]
+    fn booleans_accept_common_spellings_only() {
+        assert_eq!(parse_bool("TRUE"), Ok(true));
+        assert_eq!(parse_bool("off"), Ok(false));
+        assert!(parse_bool("maybe").is_err());
+    }
+
+    #[test]
+    fn defaults_are_sane() {
+        let config = config_in("defaults", &[]).unwrap();
+        assert!(config.database_url.starts_with("sqlite://"));
+        assert!(config.database_url.ends_with("folio.db?mode=rwc"));
+        assert_eq!(config.token_ttl, Duration::from_secs(86_400));
+        assert!(config.allow_signup && config.seed_demo && !config.secure_cookies);
+        assert!(config.finnhub_api_key.is_none());
+        assert_eq!(config.site_addr.to_string(), "127.0.0.1:3000");
+        // The generated secret is stored and reused.
+        let again = config_in("defaults", &[]).unwrap();
+        assert_eq!(config.jwt_secret.expose(), again.jwt_secret.expose());
+        assert!(config.jwt_secret.expose().len() >= MIN_SECRET_LEN);
+    }
+
+    #[test]
+    fn invalid_values_name_their_variable() {
+        for (var, value) in [
+            ("FOLIO_TOKEN_TTL", "tomorrow"),
+            ("FOLIO_ALLOW_SIGNUP", "perhaps"),
+            ("LEPTOS_SITE_ADDR", "localhost"),
+            ("DATABASE_URL", "mysql://x"),
+            ("FOLIO_JWT_SECRET", "short"),
+            ("FINNHUB_BASE_URL", "ftp://x"),
+            ("FOLIO_BCRYPT_COST", "99"),
+        ] {
+            let err = config_in(var, &[(var, value)]).unwrap_err();
+            assert_eq!(err.var, var);
+            assert!(err.to_string().contains(var), "{err}");
+        }
+    }
+
+    #[test]
+    fn sqlite_urls_get_create_mode() {
+        assert_eq!(normalise_database_url("sqlite://x.db").unwrap(), "sqlite://x.db?mode=rwc");
+        assert_eq!(normalise_database_url("sqlite://x.db?a=b").unwrap(), "sqlite://x.db?a=b&mode=rwc");
+        assert_eq!(normalise_database_url("sqlite://x.db?mode=ro").unwrap(), "sqlite://x.db?mode=ro");
+        assert_eq!(sqlite_path("sqlite://data/f.db?mode=rwc"), Some(Path::new("data/f.db")));
+    }
+
+    #[test]
+    fn secrets_are_not_printed() {
+        let config = config_in("secret", &[("FOLIO_JWT_SECRET", "0123456789abcdef0123456789abcdef-secret")]).unwrap();
+        assert!(!format!("{config:?}").contains("0123456789abcdef"));
+    }
+}

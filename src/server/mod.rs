@@ -1,0 +1,133 @@
+//! Everything that runs only on the server: configuration, database, sign-in, the
+//! REST API, and the axum application that also renders the Leptos pages.
+
+pub mod auth;
+pub mod config;
+pub mod db;
+pub mod error;
+pub mod rest;
+pub mod seed;
+pub mod state;
+
+use crate::app::{App, shell};
+use auth::{throttle::LoginThrottle, token::TokenKeys};
+use axum::Router;
+use config::Config;
+use leptos::config::LeptosOptions;
+use leptos_axum::{LeptosRoutes, generate_route_list};
+use state::AppState;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use tower_http::compression::CompressionLayer;
+use tower_http::trace::TraceLayer;
+
+/// Why the server could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error(transparent)]
+    Config(#[from] config::ConfigError),
+    #[error("cannot open the database: {0}")]
+    Database(#[from] sqlx::Error),
+    #[error("cannot listen on {addr}: {source}")]
+    Bind { addr: SocketAddr, source: std::io::Error },
+    #[error("startup failed: {0}")]
+    Setup(#[from] error::AppError),
+}
+
+/// The `folio` binary: read the environment, start, serve until Ctrl-C / SIGTERM.
+pub async fn run() -> Result<(), StartError> {
+    init_tracing();
+    let config = Config::from_env()?;
+    let running = spawn(config).await?;
+    tracing::info!("Folio is listening on http://{}", running.addr);
+    shutdown_signal().await;
+    tracing::info!("shutting down");
+    Ok(())
+}
+
+/// A server started in the background (the binary and the integration tests use it).
+pub struct Running {
+    pub addr: SocketAddr,
+    pub state: AppState,
+    pub task: tokio::task::JoinHandle<()>,
+}
+
+/// Builds the state and the router, binds `config.site_addr` (port 0 picks a free
+/// port), and serves in a background task.
+pub async fn spawn(config: Config) -> Result<Running, StartError> {
+    let state = build_state(config).await?;
+    seed::seed_demo(&state).await?;
+    let addr = state.config.site_addr;
+    let listener = tokio::net::TcpListener::bind(addr).await.map_err(|source| StartError::Bind { addr, source })?;
+    let addr = listener.local_addr().map_err(|source| StartError::Bind { addr, source })?;
+    let app = router(state.clone()).into_make_service_with_connect_info::<SocketAddr>();
+    let task = tokio::spawn(async move {
+        if let Err(err) = axum::serve(listener, app).await {
+            tracing::error!(error = %err, "server stopped");
+        }
+    });
+    Ok(Running { addr, state, task })
+}
+
+pub async fn build_state(config: Config) -> Result<AppState, StartError> {
+    let db = db::connect(&config.database_url).await?;
+    let leptos_options = LeptosOptions::builder()
+        .output_name("folio")
+        .site_root(config.site_root.as_str())
+        .site_pkg_dir("pkg")
+        .site_addr(config.site_addr)
+        .build();
+    let tokens = TokenKeys::new(config.jwt_secret.expose().as_bytes(), config.token_ttl);
+    let dummy_hash = auth::password::hash_password("no password matches this".into(), config.bcrypt_cost).await?;
+    Ok(AppState {
+        config: Arc::new(config),
+        db,
+        tokens: Arc::new(tokens),
+        throttle: Arc::new(LoginThrottle::default()),
+        leptos_options,
+        dummy_hash: dummy_hash.into(),
+    })
+}
+
+/// Pages (server-rendered Leptos, with their server functions), the REST API, the
+/// form posts, and static files, behind the sign-in guard.
+pub fn router(state: AppState) -> Router {
+    let routes = generate_route_list(App);
+    let options = state.leptos_options.clone();
+    Router::new()
+        .leptos_routes(&state, routes, move || shell(options.clone()))
+        .merge(rest::router())
+        .merge(auth::forms::router())
+        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), auth::guard::require_sign_in))
+        .layer(CompressionLayer::new())
+        .layer(TraceLayer::new_for_http())
+        .with_state(state)
+}
+
+fn init_tracing() {
+    use tracing_subscriber::EnvFilter;
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn"));
+    let _ = tracing_subscriber::fmt().with_env_filter(filter).try_init();
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+}

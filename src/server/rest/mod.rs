@@ -1,0 +1,28 @@
+//! The JSON REST API for scripts and other tools, plus health checks. Routes are
+//! thin: they validate input, call a service, and wrap the answer.
+
+mod auth;
+mod health;
+mod json;
+
+use crate::server::error::AppError;
+use crate::server::state::AppState;
+use axum::Router;
+use axum::routing::{any, get, post};
+
+pub use json::ApiJson;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/api/auth/login", post(auth::login))
+        .route("/api/auth/signup", post(auth::signup))
+        .route("/api/auth/me", get(auth::me))
+        .route("/healthz", get(health::healthz))
+        .route("/readyz", get(health::readyz))
+        .route("/api/{*rest}", any(unknown_endpoint))
+}
+
+/// Unknown API paths answer in the API's error envelope, not with an HTML page.
+async fn unknown_endpoint() -> AppError {
+    AppError::not_found("No such API endpoint.")
+}

@@ -1,0 +1,27 @@
+//! Everything a request handler may need, built once at startup and cheap to clone.
+
+use super::auth::throttle::LoginThrottle;
+use super::auth::token::TokenKeys;
+use super::config::Config;
+use super::db::Db;
+use axum::extract::FromRef;
+use leptos::config::LeptosOptions;
+use std::sync::Arc;
+
+#[derive(Clone)]
+pub struct AppState {
+    pub config: Arc<Config>,
+    pub db: Db,
+    pub tokens: Arc<TokenKeys>,
+    pub throttle: Arc<LoginThrottle>,
+    pub leptos_options: LeptosOptions,
+    /// A real bcrypt hash that matches no password: sign-in attempts for unknown
+    /// users verify against it, so they cost as much as attempts for real users.
+    pub dummy_hash: Arc<str>,
+}
+
+impl FromRef<AppState> for LeptosOptions {
+    fn from_ref(state: &AppState) -> Self {
+        state.leptos_options.clone()
+    }
+}

@@ -1,0 +1,166 @@
+//! Starting an app for one test, with its own database, and small request helpers.
+
+use folio::server::config::Config;
+use folio::server::{Running, spawn};
+use serde_json::Value;
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+pub const TEST_SECRET: &str = "integration-test-secret-0123456789abcdef";
+const POSTGRES_ADMIN_URL: &str = "postgres://postgres@127.0.0.1:5432/postgres";
+
+pub struct TestApp {
+    pub base: String,
+    pub running: Running,
+    /// Does not follow redirects, so tests can inspect them.
+    pub client: reqwest::Client,
+    _db: TestDatabase,
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        self.running.task.abort();
+    }
+}
+
+/// A unique name per test in this process.
+fn unique(prefix: &str) -> String {
+    static COUNTER: AtomicUsize = AtomicUsize::new(0);
+    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().subsec_nanos();
+    format!("{prefix}_{}_{}_{nanos}", std::process::id(), COUNTER.fetch_add(1, Ordering::SeqCst))
+}
+
+/// A database that exists for one test and is removed afterwards.
+enum TestDatabase {
+    Sqlite(PathBuf),
+    Postgres(String),
+}
+
+impl TestDatabase {
+    async fn create(data_dir: &PathBuf) -> (Self, String) {
+        match std::env::var("FOLIO_TEST_DB").as_deref() {
+            Ok("postgres") => {
+                let name = unique("folio_test");
+                let admin = admin_pool().await;
+                sqlx::query(&format!("CREATE DATABASE {name}")).execute(&admin).await.expect("create database");
+                admin.close().await;
+                (TestDatabase::Postgres(name.clone()), format!("postgres://postgres@127.0.0.1:5432/{name}"))
+            }
+            Ok("sqlite") | Err(_) => {
+                let file = data_dir.join("folio.db");
+                (TestDatabase::Sqlite(data_dir.clone()), format!("sqlite://{}", file.display()))
+            }
+            Ok(other) => panic!("FOLIO_TEST_DB must be sqlite or postgres, not {other}"),
+        }
+    }
+}
+
+async fn admin_pool() -> sqlx::AnyPool {
+    sqlx::any::install_default_drivers();
+    sqlx::any::AnyPoolOptions::new()
+        .max_connections(1)
+        .connect(POSTGRES_ADMIN_URL)
+        .await
+        .expect("PostgreSQL must be running on 127.0.0.1:5432 (user postgres) for FOLIO_TEST_DB=postgres")
+}
+
+impl Drop for TestDatabase {
+    fn drop(&mut self) {
+        match self {
+            TestDatabase::Sqlite(dir) => {
+                let _ = std::fs::remove_dir_all(dir);
+            }
+            TestDatabase::Postgres(name) => {
+                // Drop runs outside any runtime we may block: use a private one.
+                let name = name.clone();
+                let _ = std::thread::spawn(move || {
+                    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+                    runtime.block_on(async {
+                        let admin = admin_pool().await;
+                        let _ =
+                            sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).execute(&admin).await;
+                    });
+                })
+                .join();
+            }
+        }
+    }
+}
+
+/// Starts the app with the test defaults.
+pub async fn spawn_app() -> TestApp {
+    spawn_app_with(&[]).await
+}
+
+/// Starts the app with some environment variables overridden.
+pub async fn spawn_app_with(overrides: &[(&str, &str)]) -> TestApp {
+    let data_dir = std::env::temp_dir().join(unique("folio-it"));
+    std::fs::create_dir_all(&data_dir).unwrap();
+    let (db, url) = TestDatabase::create(&data_dir).await;
+    let mut env: HashMap<String, String> = [
+        ("DATABASE_URL", url.as_str()),
+        ("FOLIO_DATA_DIR", data_dir.to_str().unwrap()),
+        ("FOLIO_JWT_SECRET", TEST_SECRET),
+        ("LEPTOS_SITE_ADDR", "127.0.0.1:0"),
+        ("FOLIO_BCRYPT_COST", "4"),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), v.to_string()))
+    .collect();
+    for (k, v) in overrides {
+        env.insert(k.to_string(), v.to_string());
+    }
+    let config = Config::from_lookup(|key| env.get(key).cloned()).expect("test config");
+    let running = spawn(config).await.expect("app starts");
+    let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    TestApp { base: format!("http://{}", running.addr), running, client, _db: db }
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    pub async fn post_json(&self, path: &str, body: &Value) -> reqwest::Response {
+        self.client.post(self.url(path)).json(body).send().await.unwrap()
+    }
+
+    pub async fn login(&self, username: &str, password: &str) -> reqwest::Response {
+        self.post_json("/api/auth/login", &serde_json::json!({ "username": username, "password": password })).await
+    }
+
+    /// Signs in through the API and returns the bearer token.
+    pub async fn token(&self, username: &str, password: &str) -> String {
+        let response = self.login(username, password).await;
+        assert_eq!(response.status(), 200, "sign-in as {username}");
+        let body: Value = response.json().await.unwrap();
+        body["access_token"].as_str().unwrap().to_string()
+    }
+
+    pub async fn get_with_token(&self, path: &str, token: &str) -> reqwest::Response {
+        self.client.get(self.url(path)).bearer_auth(token).send().await.unwrap()
+    }
+}
+
+/// Asserts the REST error envelope and returns its code.
+pub async fn error_code(response: reqwest::Response, status: u16) -> String {
+    assert_eq!(response.status(), status);
+    let body: Value = response.json().await.expect("a JSON error body");
+    assert_eq!(body["status"], "error", "{body}");
+    assert!(body["error"]["message"].as_str().is_some_and(|m| !m.is_empty()), "{body}");
+    body["error"]["code"].as_str().expect("an error code").to_string()
+}
+
+/// URL-safe base64 without padding, to forge tokens by hand.
+pub fn b64(bytes: &[u8]) -> String {
+    const ABC: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    let mut out = String::new();
+    for chunk in bytes.chunks(3) {
+        let n = chunk.iter().enumerate().fold(0u32, |acc, (i, b)| acc | (u32::from(*b) << (16 - 8 * i)));
+        for i in 0..=chunk.len() {
+            out.push(ABC[((n >> (18 - 6 * i)) & 63) as usize] as char);
+        }
+    }
+    out
+}

@@ -1,0 +1,9 @@
+//! Integration tests: the real app on port 0, a fresh database per test.
+//!
+//! The database engine comes from `FOLIO_TEST_DB` (`sqlite`, the default, or
+//! `postgres`); `make test` runs the whole suite once for each.
+
+mod auth;
+mod forms;
+mod health;
+mod helpers;
