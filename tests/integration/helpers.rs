@@ -4,7 +4,7 @@ use folio::server::config::Config;
 use folio::server::{Running, spawn};
 use serde_json::Value;
 use std::collections::HashMap;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 pub const TEST_SECRET: &str = "integration-test-secret-0123456789abcdef";
@@ -38,7 +38,7 @@ enum TestDatabase {
 }
 
 impl TestDatabase {
-    async fn create(data_dir: &PathBuf) -> (Self, String) {
+    async fn create(data_dir: &Path) -> (Self, String) {
         match std::env::var("FOLIO_TEST_DB").as_deref() {
             Ok("postgres") => {
                 let name = unique("folio_test");
@@ -49,7 +49,7 @@ impl TestDatabase {
             }
             Ok("sqlite") | Err(_) => {
                 let file = data_dir.join("folio.db");
-                (TestDatabase::Sqlite(data_dir.clone()), format!("sqlite://{}", file.display()))
+                (TestDatabase::Sqlite(data_dir.to_path_buf()), format!("sqlite://{}", file.display()))
             }
             Ok(other) => panic!("FOLIO_TEST_DB must be sqlite or postgres, not {other}"),
         }

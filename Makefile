@@ -1,0 +1,42 @@
+# Folio's commands. `make run` and `make test` are all a new user needs.
+SHELL := /bin/bash
+.SHELLFLAGS := -euo pipefail -c
+export PATH := $(HOME)/.cargo/bin:$(CURDIR)/node_modules/.bin:$(PATH)
+
+.PHONY: run build test lint unit integration-postgres e2e bench help
+
+help: ## List the commands
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{ printf "  make %-22s %s\n", $$1, $$2 }'
+
+run: ## Install missing tools, build (release), create the database, seed demo, serve on 127.0.0.1:3000
+	scripts/bootstrap.sh run
+	cargo leptos build --release
+	./target/release/folio
+
+build: ## Release build only
+	scripts/bootstrap.sh run
+	cargo leptos build --release
+
+test: ## Everything: format, lints (both targets), unit + integration (SQLite, PostgreSQL), end-to-end
+	scripts/bootstrap.sh test
+	$(MAKE) --no-print-directory lint unit integration-postgres
+	scripts/e2e.sh
+
+lint: ## rustfmt check and clippy -D warnings for the server and the browser builds
+	cargo fmt --check
+	cargo clippy --features ssr --all-targets -- -D warnings
+	cargo clippy --features hydrate --target wasm32-unknown-unknown --lib -- -D warnings
+
+unit: ## Unit tests and the integration suite on SQLite
+	cargo test --features ssr
+
+integration-postgres: ## The integration suite on PostgreSQL (127.0.0.1:5432)
+	scripts/test-postgres.sh
+
+e2e: ## End-to-end tests in headless Chromium (Playwright)
+	scripts/bootstrap.sh test
+	scripts/e2e.sh
+
+bench: ## Benchmarks; figures are written to bench-results/
+	scripts/bootstrap.sh run
+	scripts/bench.sh

@@ -1,0 +1,64 @@
+#!/usr/bin/env bash
+# Installs the pinned tools Folio needs, skipping whatever is already there.
+#   scripts/bootstrap.sh run    build tools (wasm target, cargo-leptos, wasm-bindgen, npm packages)
+#   scripts/bootstrap.sh test   the same, plus Chromium for the end-to-end tests
+# Idempotent: a second run only checks. Versions are pinned here and in package-lock.json.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+CARGO_LEPTOS_VERSION=0.3.10
+mode=${1:-run}
+export PATH="$HOME/.cargo/bin:$PWD/node_modules/.bin:$PATH"
+
+say() { printf 'bootstrap: %s\n' "$*"; }
+need() { command -v "$1" >/dev/null 2>&1 || { say "missing $1: $2"; exit 1; }; }
+
+need cargo "install Rust (rustup) first"
+need npm "install Node.js and npm first"
+
+if rustup target list --installed 2>/dev/null | grep -qx wasm32-unknown-unknown; then
+  say "wasm32-unknown-unknown target: present"
+else
+  say "adding the wasm32-unknown-unknown target"
+  rustup target add wasm32-unknown-unknown
+fi
+
+if cargo leptos --version 2>/dev/null | grep -q " ${CARGO_LEPTOS_VERSION}\$"; then
+  say "cargo-leptos ${CARGO_LEPTOS_VERSION}: present"
+else
+  # no_downloads: use the tools on PATH (the machine cannot download binaries).
+  say "installing cargo-leptos ${CARGO_LEPTOS_VERSION} (about 16 minutes on 2 cores, once)"
+  cargo install "cargo-leptos@${CARGO_LEPTOS_VERSION}" --locked --features no_downloads
+fi
+
+# wasm-bindgen's CLI must match the library version in Cargo.lock exactly.
+bindgen_version=$(awk '/^name = "wasm-bindgen"$/ { getline; gsub(/version = |"/, ""); print; exit }' Cargo.lock)
+if wasm-bindgen --version 2>/dev/null | grep -q " ${bindgen_version}\$"; then
+  say "wasm-bindgen ${bindgen_version}: present"
+else
+  # Without --locked: its lock file names a crate version the registry no longer serves.
+  say "installing wasm-bindgen-cli ${bindgen_version} (about 5 minutes, once)"
+  cargo install "wasm-bindgen-cli@${bindgen_version}" --force
+fi
+
+# npm records what it installed in node_modules/.package-lock.json.
+if [ -x node_modules/.bin/tailwindcss ] && [ -x node_modules/.bin/wasm-opt ] && [ -x node_modules/.bin/playwright ] \
+   && [ node_modules/.package-lock.json -nt package-lock.json ]; then
+  say "npm packages: present"
+else
+  say "installing npm packages (Tailwind CSS, binaryen, Playwright) from package-lock.json"
+  npm ci --no-audit --no-fund
+fi
+
+if [ "$mode" = test ]; then
+  if [ -x /usr/bin/chromium ]; then
+    say "chromium: present"
+  else
+    say "installing Debian's chromium for the end-to-end tests"
+    sudo_cmd=""
+    [ "$(id -u)" -eq 0 ] || sudo_cmd="sudo"
+    $sudo_cmd apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq chromium
+  fi
+fi
+say "done"
