@@ -4,7 +4,7 @@ use crate::pages::{DashboardPage, LoginPage, NotFoundPage, SignupPage};
 use leptos::prelude::*;
 use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
 use leptos_router::components::{Route, Router, Routes};
-use leptos_router::path;
+use leptos_router::{SsrMode, path};
 
 /// The document around the app, rendered only on the server.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -34,9 +34,12 @@ pub fn App() -> impl IntoView {
         <Title text="Folio" />
         <Router>
             <Routes fallback=NotFoundPage>
-                <Route path=path!("/") view=DashboardPage />
-                <Route path=path!("/login") view=LoginPage />
-                <Route path=path!("/signup") view=SignupPage />
+                // Async: the server waits for the page's data and sends complete
+                // HTML, so every number is in the first response and pages work
+                // without JavaScript (out-of-order streaming would need it).
+                <Route path=path!("/") view=DashboardPage ssr=SsrMode::Async />
+                <Route path=path!("/login") view=LoginPage ssr=SsrMode::Async />
+                <Route path=path!("/signup") view=SignupPage ssr=SsrMode::Async />
             </Routes>
         </Router>
     }

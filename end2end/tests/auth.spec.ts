@@ -32,6 +32,8 @@ test('a wrong password shows an error and keeps the username', async ({ page }) 
   await signIn(page, 'demo', 'definitely-wrong');
   await expect(page.getByRole('alert')).toHaveText('Wrong username or password.');
   await expect(page.getByLabel('Username')).toHaveValue('demo');
+  // The username is in the server's HTML, not only set by the WASM.
+  expect(await page.content()).toContain('value="demo"');
   await expect(page.getByLabel('Password')).toHaveValue('');
   await shot(page, 'login-error');
 });
@@ -77,4 +79,20 @@ test('an unknown page says so', async ({ page }) => {
   expect(response?.status()).toBe(404);
   await expect(page.getByRole('heading', { name: 'This page does not exist' })).toBeVisible();
   await shot(page, 'not-found');
+});
+
+test.describe('on a 375 px phone', () => {
+  test.use({ viewport: { width: 375, height: 740 } });
+
+  test('sign-in and dashboard fit without sideways scrolling', async ({ page }) => {
+    await page.goto('/login');
+    await shot(page, 'login-375');
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(375);
+    await page.getByLabel('Username').fill('demo');
+    await page.getByLabel('Password').fill('demo123');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await expect(page.getByRole('heading', { name: 'Welcome back, demo' })).toBeVisible();
+    await shot(page, 'dashboard-375');
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(375);
+  });
 });

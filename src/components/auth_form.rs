@@ -62,7 +62,7 @@ pub fn CredentialsForm(
                     required
                     maxlength="64"
                     class=INPUT
-                    prop:value=move || username.get()
+                    value=move || username.get()
                 />
             </div>
             <div>
@@ -80,7 +80,7 @@ pub fn CredentialsForm(
                 />
                 {password_hint.map(|hint| view! { <p class="mt-1 text-xs text-slate-500 dark:text-slate-400">{hint}</p> })}
             </div>
-            <input type="hidden" name="next" prop:value=move || next.get() />
+            <input type="hidden" name="next" value=move || next.get() />
             <button
                 type="submit"
                 class="w-full rounded-lg bg-emerald-600 px-4 py-2 text-sm font-semibold text-white shadow-sm hover:bg-emerald-700 focus:outline-none focus-visible:ring-2 focus-visible:ring-emerald-500 focus-visible:ring-offset-2 dark:focus-visible:ring-offset-slate-900"

@@ -52,7 +52,10 @@ async fn a_failed_form_sign_in_returns_to_the_form_with_an_error_code() {
 
     let page = app.client.get(app.url(location(&response))).send().await.unwrap();
     assert_eq!(page.status(), 200);
-    assert!(page.text().await.unwrap().contains("Wrong username or password."));
+    let html = page.text().await.unwrap();
+    assert!(html.contains("Wrong username or password."));
+    // The form keeps the username in the HTML itself (it must work without JavaScript).
+    assert!(html.contains(r#"value="demo""#), "{html}");
 }
 
 #[tokio::test]
