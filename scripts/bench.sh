@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# Benchmarks against a release build on this machine. Figures go to
+# bench-results/ (one file per benchmark) and are printed.
+#   foundation.txt  time to first byte of the sign-in page and the dashboard, and the
+#                   cost of a sign-in (bcrypt at the default cost), p50/p99 over N runs.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export PATH="$HOME/.cargo/bin:$PWD/node_modules/.bin:$PATH"
+runs=${BENCH_RUNS:-200}
+
+cargo leptos build --release
+mkdir -p bench-results
+work=$(mktemp -d)
+port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+cleanup() {
+  [ -n "${server_pid:-}" ] && kill "$server_pid" 2>/dev/null && wait "$server_pid" 2>/dev/null
+  rm -rf "$work"
+}
+trap cleanup EXIT
+env -u DATABASE_URL -u FINNHUB_API_KEY FOLIO_DATA_DIR="$work" LEPTOS_SITE_ADDR="127.0.0.1:$port" RUST_LOG=warn \
+  ./target/release/folio >"$work/server.log" 2>&1 &
+server_pid=$!
+base="http://127.0.0.1:$port"
+for _ in $(seq 1 100); do curl -fs "$base/readyz" >/dev/null 2>&1 && break; sleep 0.2; done
+
+curl -fs -c "$work/cookies" -o /dev/null -d 'username=demo&password=demo123' "$base/auth/login"
+
+# Prints "p50 p99" in milliseconds of curl's time to first byte over $runs requests.
+ttfb() {
+  for _ in $(seq 1 "$runs"); do curl -s -o /dev/null -w '%{time_starttransfer}\n' "$@"; done |
+    python3 -c 'import sys, statistics as s
+v = sorted(float(x) * 1000 for x in sys.stdin)
+print(f"p50 {s.median(v):.2f} ms  p99 {v[int(len(v) * 0.99) - 1]:.2f} ms  (n={len(v)})")'
+}
+
+{
+  echo "# Folio foundation benchmark — $(date -u +%Y-%m-%dT%H:%M:%SZ), $(nproc) cores, release build"
+  echo "GET /healthz                 $(ttfb "$base/healthz")"
+  echo "GET /login (SSR)             $(ttfb "$base/login")"
+  echo "GET / dashboard (SSR, auth)  $(ttfb -b "$work/cookies" "$base/")"
+  runs=$(( runs / 10 )) ; [ "$runs" -ge 10 ] || runs=10
+  echo "POST /api/auth/login         $(ttfb -H 'content-type: application/json' -d '{"username":"demo","password":"demo123"}' "$base/api/auth/login")"
+  echo "release binary               $(stat -c %s target/release/folio) bytes"
+  echo "WASM                         $(stat -c %s target/site/pkg/folio.wasm) bytes raw, $(gzip -9c target/site/pkg/folio.wasm | wc -c) gzip"
+  echo "JS + CSS                     $(cat target/site/pkg/folio.js target/site/pkg/folio.css | wc -c) bytes raw, $(cat target/site/pkg/folio.js target/site/pkg/folio.css | gzip -9c | wc -c) gzip"
+} | tee bench-results/foundation.txt
