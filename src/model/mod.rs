@@ -1,5 +1,9 @@
 //! Types shared by the server and the browser (they cross the wire as JSON).
 
+mod market;
 mod user;
 
+pub use market::{
+    CompanyProfile, MAX_SYMBOL_LEN, MarketProblem, MarketStatus, PriceSource, Quote, SearchHit, Symbol, safe_url,
+};
 pub use user::{AuthSettings, CurrentUser, auth_error_message};

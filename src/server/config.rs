@@ -62,6 +62,15 @@ pub struct Config {
     pub site_root: String,
     /// bcrypt work factor for new password hashes.
     pub bcrypt_cost: u32,
+    pub finnhub_timeout: Duration,
+    pub finnhub_calls_per_minute: u32,
+    pub finnhub_calls_per_second: u32,
+    pub quote_ttl: Duration,
+    pub profile_ttl: Duration,
+    /// The benchmark symbol for beta, alpha and the performance chart.
+    pub benchmark: crate::model::Symbol,
+    /// How often the background refresher looks for stale quotes.
+    pub refresh_interval: Duration,
 }
 
 pub const DEFAULT_FINNHUB_BASE_URL: &str = "https://finnhub.io/api/v1";
@@ -128,7 +137,17 @@ impl Config {
             },
         };
 
+        let benchmark = crate::model::Symbol::parse(&get("FOLIO_BENCHMARK").unwrap_or_else(|| "SPY".into()))
+            .map_err(|m| ConfigError::new("FOLIO_BENCHMARK", m))?;
+
         Ok(Self {
+            finnhub_timeout: duration_var(&get, "FINNHUB_TIMEOUT", Duration::from_secs(10))?,
+            finnhub_calls_per_minute: count_var(&get, "FINNHUB_CALLS_PER_MINUTE", 60, 1..=100_000)?,
+            finnhub_calls_per_second: count_var(&get, "FINNHUB_CALLS_PER_SECOND", 30, 1..=30)?,
+            quote_ttl: duration_var(&get, "FOLIO_QUOTE_TTL", Duration::from_secs(60))?,
+            profile_ttl: duration_var(&get, "FOLIO_PROFILE_TTL", Duration::from_secs(24 * 3600))?,
+            refresh_interval: duration_var(&get, "FOLIO_REFRESH_INTERVAL", Duration::from_secs(15))?,
+            benchmark,
             database_url,
             jwt_secret,
             token_ttl: duration_var(&get, "FOLIO_TOKEN_TTL", Duration::from_secs(24 * 3600))?,
@@ -179,6 +198,23 @@ fn duration_var(
     default: Duration,
 ) -> Result<Duration, ConfigError> {
     get(var).map_or(Ok(default), |raw| parse_duration(&raw).map_err(|m| ConfigError::new(var, m)))
+}
+
+fn count_var(
+    get: &impl Fn(&str) -> Option<String>,
+    var: &'static str,
+    default: u32,
+    range: std::ops::RangeInclusive<u32>,
+) -> Result<u32, ConfigError> {
+    match get(var) {
+        None => Ok(default),
+        Some(raw) => match raw.parse::<u32>() {
+            Ok(n) if range.contains(&n) => Ok(n),
+            _ => {
+                Err(ConfigError::new(var, format!("must be a whole number from {} to {}", range.start(), range.end())))
+            }
+        },
+    }
 }
 
 fn bool_var(get: &impl Fn(&str) -> Option<String>, var: &'static str, default: bool) -> Result<bool, ConfigError> {
@@ -297,6 +333,11 @@ mod tests {
         assert!(config.allow_signup && config.seed_demo && !config.secure_cookies);
         assert!(config.finnhub_api_key.is_none());
         assert_eq!(config.site_addr.to_string(), "127.0.0.1:3000");
+        assert_eq!((config.finnhub_calls_per_second, config.finnhub_calls_per_minute), (30, 60));
+        assert_eq!(config.quote_ttl, Duration::from_secs(60));
+        assert_eq!(config.profile_ttl, Duration::from_secs(86_400));
+        assert_eq!(config.finnhub_timeout, Duration::from_secs(10));
+        assert_eq!(config.benchmark.as_str(), "SPY");
         // The generated secret is stored and reused.
         let again = config_in("defaults", &[]).unwrap();
         assert_eq!(config.jwt_secret.expose(), again.jwt_secret.expose());
@@ -313,6 +354,10 @@ mod tests {
             ("FOLIO_JWT_SECRET", "short"),
             ("FINNHUB_BASE_URL", "ftp://x"),
             ("FOLIO_BCRYPT_COST", "99"),
+            ("FINNHUB_CALLS_PER_SECOND", "31"),
+            ("FINNHUB_CALLS_PER_MINUTE", "0"),
+            ("FOLIO_QUOTE_TTL", "1"),
+            ("FOLIO_BENCHMARK", "S&P"),
         ] {
             let err = config_in(var, &[(var, value)]).unwrap_err();
             assert_eq!(err.var, var);

@@ -5,6 +5,7 @@ pub mod auth;
 pub mod config;
 pub mod db;
 pub mod error;
+pub mod market;
 pub mod rest;
 pub mod seed;
 pub mod state;
@@ -50,6 +51,7 @@ pub struct Running {
     pub addr: SocketAddr,
     pub state: AppState,
     pub task: tokio::task::JoinHandle<()>,
+    pub refresher: tokio::task::JoinHandle<()>,
 }
 
 /// Builds the state and the router, binds `config.site_addr` (port 0 picks a free
@@ -57,6 +59,7 @@ pub struct Running {
 pub async fn spawn(config: Config) -> Result<Running, StartError> {
     let state = build_state(config).await?;
     seed::seed_demo(&state).await?;
+    let refresher = market::refresher::spawn(state.market.clone(), state.config.refresh_interval);
     let addr = state.config.site_addr;
     let listener = tokio::net::TcpListener::bind(addr).await.map_err(|source| StartError::Bind { addr, source })?;
     let addr = listener.local_addr().map_err(|source| StartError::Bind { addr, source })?;
@@ -66,7 +69,7 @@ pub async fn spawn(config: Config) -> Result<Running, StartError> {
             tracing::error!(error = %err, "server stopped");
         }
     });
-    Ok(Running { addr, state, task })
+    Ok(Running { addr, state, task, refresher })
 }
 
 pub async fn build_state(config: Config) -> Result<AppState, StartError> {
@@ -77,6 +80,7 @@ pub async fn build_state(config: Config) -> Result<AppState, StartError> {
         .site_pkg_dir("pkg")
         .site_addr(config.site_addr)
         .build();
+    let market = market_service(&config, db.clone());
     let tokens = TokenKeys::new(config.jwt_secret.expose().as_bytes(), config.token_ttl);
     let dummy_hash = auth::password::hash_password("no password matches this".into(), config.bcrypt_cost).await?;
     Ok(AppState {
@@ -84,9 +88,36 @@ pub async fn build_state(config: Config) -> Result<AppState, StartError> {
         db,
         tokens: Arc::new(tokens),
         throttle: Arc::new(LoginThrottle::default()),
+        market,
         leptos_options,
         dummy_hash: dummy_hash.into(),
     })
+}
+
+/// Finnhub when a key is configured, otherwise simulated demo prices.
+fn market_service(config: &Config, db: db::Db) -> Arc<market::service::MarketService> {
+    use market::{Upstream, demo::DemoMarket, finnhub::FinnhubClient, limiter::RateLimiter};
+    let upstream = match &config.finnhub_api_key {
+        Some(key) => {
+            let limiter = Arc::new(RateLimiter::new(config.finnhub_calls_per_second, config.finnhub_calls_per_minute));
+            Upstream::Finnhub(FinnhubClient::new(
+                &config.finnhub_base_url,
+                key.clone(),
+                config.finnhub_timeout,
+                limiter,
+            ))
+        }
+        None => {
+            tracing::info!("FINNHUB_API_KEY is not set: serving demo prices");
+            Upstream::Demo(DemoMarket)
+        }
+    };
+    let settings = market::service::MarketSettings {
+        quote_ttl: config.quote_ttl,
+        profile_ttl: config.profile_ttl,
+        benchmark: config.benchmark.clone(),
+    };
+    market::service::MarketService::new(upstream, db, settings)
 }
 
 /// Pages (server-rendered Leptos, with their server functions), the REST API, the

@@ -4,6 +4,7 @@ use super::auth::throttle::LoginThrottle;
 use super::auth::token::TokenKeys;
 use super::config::Config;
 use super::db::Db;
+use super::market::service::MarketService;
 use axum::extract::FromRef;
 use leptos::config::LeptosOptions;
 use std::sync::Arc;
@@ -14,6 +15,7 @@ pub struct AppState {
     pub db: Db,
     pub tokens: Arc<TokenKeys>,
     pub throttle: Arc<LoginThrottle>,
+    pub market: Arc<MarketService>,
     pub leptos_options: LeptosOptions,
     /// A real bcrypt hash that matches no password: sign-in attempts for unknown
     /// users verify against it, so they cost as much as attempts for real users.

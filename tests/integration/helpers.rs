@@ -1,17 +1,21 @@
 //! Starting an app for one test, with its own database, and small request helpers.
 
 use folio::server::config::Config;
+use folio::server::market::fake_finnhub::FakeFinnhub;
 use folio::server::{Running, spawn};
 use serde_json::Value;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
+pub const FAKE_KEY: &str = "fake-finnhub-key";
 pub const TEST_SECRET: &str = "integration-test-secret-0123456789abcdef";
 const POSTGRES_ADMIN_URL: &str = "postgres://postgres@127.0.0.1:5432/postgres";
 
 pub struct TestApp {
     pub base: String,
+    /// The configuration it was started with (to start another on the same database).
+    pub config: Config,
     pub running: Running,
     /// Does not follow redirects, so tests can inspect them.
     pub client: reqwest::Client,
@@ -21,6 +25,7 @@ pub struct TestApp {
 impl Drop for TestApp {
     fn drop(&mut self) {
         self.running.task.abort();
+        self.running.refresher.abort();
     }
 }
 
@@ -112,9 +117,25 @@ pub async fn spawn_app_with(overrides: &[(&str, &str)]) -> TestApp {
         env.insert(k.to_string(), v.to_string());
     }
     let config = Config::from_lookup(|key| env.get(key).cloned()).expect("test config");
-    let running = spawn(config).await.expect("app starts");
+    let running = spawn(config.clone()).await.expect("app starts");
     let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
-    TestApp { base: format!("http://{}", running.addr), running, client, _db: db }
+    TestApp { base: format!("http://{}", running.addr), config, running, client, _db: db }
+}
+
+/// Starts a fake Finnhub and the app pointed at it (1 s upstream timeout, and a
+/// refresher that stays out of the way unless a test asks for it).
+pub async fn spawn_app_with_fake(overrides: &[(&str, &str)]) -> (TestApp, FakeFinnhub) {
+    let fake = FakeFinnhub::start(Some(FAKE_KEY)).await.expect("fake Finnhub starts");
+    let base_url = fake.base_url();
+    let mut env = vec![
+        ("FINNHUB_API_KEY", FAKE_KEY),
+        ("FINNHUB_BASE_URL", base_url.as_str()),
+        ("FINNHUB_TIMEOUT", "1s"),
+        ("FOLIO_REFRESH_INTERVAL", "1h"),
+    ];
+    env.extend_from_slice(overrides);
+    let app = spawn_app_with(&env).await;
+    (app, fake)
 }
 
 impl TestApp {
@@ -136,6 +157,12 @@ impl TestApp {
         assert_eq!(response.status(), 200, "sign-in as {username}");
         let body: Value = response.json().await.unwrap();
         body["access_token"].as_str().unwrap().to_string()
+    }
+
+    /// GET with the demo user's token.
+    pub async fn get_as_demo(&self, path: &str) -> reqwest::Response {
+        let token = self.token("demo", "demo123").await;
+        self.get_with_token(path, &token).await
     }
 
     pub async fn get_with_token(&self, path: &str, token: &str) -> reqwest::Response {

@@ -7,3 +7,4 @@ mod auth;
 mod forms;
 mod health;
 mod helpers;
+mod market;

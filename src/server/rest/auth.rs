@@ -10,7 +10,7 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
-use serde_json::{Value, json};
+use serde_json::Value;
 
 #[derive(Deserialize)]
 pub struct Credentials {
@@ -50,5 +50,5 @@ pub async fn signup(
 }
 
 pub async fn me(AuthUser(user): AuthUser) -> Json<Value> {
-    Json(json!({ "status": "success", "data": CurrentUser { id: user.id, username: user.username } }))
+    super::success(CurrentUser { id: user.id, username: user.username })
 }

@@ -4,6 +4,7 @@
 mod auth;
 mod health;
 mod json;
+pub mod market;
 
 use crate::server::error::AppError;
 use crate::server::state::AppState;
@@ -17,9 +18,18 @@ pub fn router() -> Router<AppState> {
         .route("/api/auth/login", post(auth::login))
         .route("/api/auth/signup", post(auth::signup))
         .route("/api/auth/me", get(auth::me))
+        .route("/api/dashboard/quote/{symbol}", get(market::quote))
+        .route("/api/dashboard/profile/{symbol}", get(market::profile))
+        .route("/api/market/search", get(market::search))
+        .route("/api/market/status", get(market::status))
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .route("/api/{*rest}", any(unknown_endpoint))
+}
+
+/// The success envelope: `{"status":"success","data":...}`.
+pub fn success<T: serde::Serialize>(data: T) -> axum::Json<serde_json::Value> {
+    axum::Json(serde_json::json!({ "status": "success", "data": data }))
 }
 
 /// Unknown API paths answer in the API's error envelope, not with an HTML page.

@@ -1,0 +1,204 @@
+//! Market data as the pages and the API see it: quotes, company profiles, search
+//! hits, and the symbol rule every input goes through before any upstream call.
+
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// Where a price came from. Shown next to every price.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum PriceSource {
+    Finnhub,
+    Demo,
+}
+
+impl PriceSource {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PriceSource::Finnhub => "finnhub",
+            PriceSource::Demo => "demo",
+        }
+    }
+
+    pub fn parse(raw: &str) -> Option<Self> {
+        match raw {
+            "finnhub" => Some(PriceSource::Finnhub),
+            "demo" => Some(PriceSource::Demo),
+            _ => None,
+        }
+    }
+}
+
+/// A validated ticker: trimmed, upper-case, `^[A-Z0-9][A-Z0-9.\-:]{0,19}$`.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct Symbol(String);
+
+pub const MAX_SYMBOL_LEN: usize = 20;
+
+impl Symbol {
+    pub fn parse(raw: &str) -> Result<Self, String> {
+        let symbol = raw.trim().to_ascii_uppercase();
+        let mut chars = symbol.chars();
+        let first_ok = chars.next().is_some_and(|c| c.is_ascii_uppercase() || c.is_ascii_digit());
+        let rest_ok = chars.all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || matches!(c, '.' | '-' | ':'));
+        if symbol.is_empty() {
+            return Err("A symbol is required.".into());
+        }
+        if !first_ok || !rest_ok || symbol.len() > MAX_SYMBOL_LEN {
+            return Err(format!(
+                "`{}` is not a valid symbol: 1 to {MAX_SYMBOL_LEN} letters, digits, '.', '-' or ':', starting with a letter or digit.",
+                raw.trim().chars().take(40).collect::<String>()
+            ));
+        }
+        Ok(Symbol(symbol))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for Symbol {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl TryFrom<String> for Symbol {
+    type Error = String;
+    fn try_from(value: String) -> Result<Self, Self::Error> {
+        Symbol::parse(&value)
+    }
+}
+
+impl From<Symbol> for String {
+    fn from(value: Symbol) -> Self {
+        value.0
+    }
+}
+
+/// The latest price of one symbol, with where it came from and how fresh it is.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Quote {
+    pub symbol: Symbol,
+    pub price: Decimal,
+    /// Change since the previous close; unknown when upstream sends null.
+    pub change: Option<Decimal>,
+    pub change_percent: Option<Decimal>,
+    pub high: Decimal,
+    pub low: Decimal,
+    pub open: Decimal,
+    pub previous_close: Decimal,
+    /// Upstream timestamp of the last trade (Unix seconds, UTC).
+    pub as_of: i64,
+    /// When Folio fetched it (Unix seconds, UTC).
+    pub fetched_at: i64,
+    pub source: PriceSource,
+    /// Older than the quote TTL: the last value we have, not a fresh one.
+    pub stale: bool,
+}
+
+/// What is known about a company. `market_capitalization` and `shares_outstanding`
+/// are in millions, as Finnhub reports them.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct CompanyProfile {
+    pub ticker: String,
+    pub name: String,
+    pub exchange: String,
+    /// Finnhub's only classification (`finnhubIndustry`); there is no sector field.
+    pub industry: String,
+    pub country: String,
+    pub currency: String,
+    pub ipo: String,
+    pub market_capitalization: Option<f64>,
+    pub shares_outstanding: Option<f64>,
+    /// Only ever an http(s) URL or a local `/logos/...` path; empty when unknown.
+    pub logo: String,
+    pub weburl: String,
+}
+
+/// A symbol search hit.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SearchHit {
+    pub symbol: String,
+    pub description: String,
+    pub kind: String,
+}
+
+/// The health of the market-data feed, for the price badge.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct MarketStatus {
+    pub source: PriceSource,
+    /// Last successful upstream answer (Unix seconds).
+    pub last_success_at: Option<i64>,
+    /// The latest upstream failure, cleared by the next success.
+    pub problem: Option<MarketProblem>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct MarketProblem {
+    pub code: String,
+    pub message: String,
+    /// When this kind of failure started (Unix seconds).
+    pub since: i64,
+}
+
+/// Keeps a URL only if it is http(s) (or a local absolute path); anything else,
+/// such as `javascript:`, becomes empty.
+pub fn safe_url(raw: &str) -> String {
+    let url = raw.trim();
+    let lower = url.to_ascii_lowercase();
+    let ok = lower.starts_with("https://")
+        || lower.starts_with("http://")
+        || (url.starts_with('/') && !url.starts_with("//"));
+    if ok && !url.chars().any(|c| c.is_control() || c == '"' || c == '<' || c == '>') {
+        url.to_string()
+    } else {
+        String::new()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn symbols_are_trimmed_and_upper_cased() {
+        assert_eq!(Symbol::parse("  aapl ").unwrap().as_str(), "AAPL");
+        assert_eq!(Symbol::parse("brk.b").unwrap().as_str(), "BRK.B");
+        assert_eq!(Symbol::parse("BINANCE:BTCUSDT").unwrap().as_str(), "BINANCE:BTCUSDT");
+        assert_eq!(Symbol::parse("7203.T").unwrap().as_str(), "7203.T");
+        assert_eq!(Symbol::parse(&"A".repeat(20)).unwrap().as_str().len(), 20);
+    }
+
+    #[test]
+    fn bad_symbols_are_refused() {
+        for bad in ["", "   ", ".AAPL", "-X", "AA PL", "AAPL;DROP", "<script>", "ÄPFEL", &"A".repeat(21), "AAPL/../x"]
+        {
+            assert!(Symbol::parse(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn symbols_deserialize_through_validation() {
+        assert!(serde_json::from_str::<Symbol>(r#""msft""#).is_ok_and(|s| s.as_str() == "MSFT"));
+        assert!(serde_json::from_str::<Symbol>(r#""no good""#).is_err());
+    }
+
+    #[test]
+    fn only_web_urls_survive() {
+        assert_eq!(safe_url("https://x.example/logo.png"), "https://x.example/logo.png");
+        assert_eq!(safe_url("/logos/AAPL.svg"), "/logos/AAPL.svg");
+        for bad in [
+            "javascript:alert(1)",
+            "JAVASCRIPT:alert(1)",
+            "data:text/html,x",
+            "//evil.example/x",
+            "https://x\"onerror=\"y",
+        ] {
+            assert_eq!(safe_url(bad), "", "{bad}");
+        }
+    }
+}

@@ -1,0 +1,399 @@
+//! A faithful fake of the Finnhub REST API, for tests and end-to-end runs (Finnhub
+//! itself is out of reach here). It serves `/quote`, `/stock/profile2` and `/search`
+//! under `/api/v1` with the real shapes, status codes and error bodies, and offers:
+//!
+//! - prices and profiles settable by tests (`POST /_fake/quotes`, `/_fake/profiles`);
+//! - switchable faults (`POST /_fake/fault`, `DELETE /_fake/fault`): latency,
+//!   timeout, 401, 403, 429 with or without headers, 500, malformed JSON, null
+//!   fields, wrong types, a body cut short — for every call, a number of calls, or
+//!   one symbol;
+//! - a call log with timestamps (`GET /_fake/calls`), so tests can count upstream
+//!   calls and check the rate budget.
+//!
+//! Tests in this crate drive it in-process through [`FakeFinnhub`]; the
+//! `fake_finnhub` binary serves it for end-to-end runs.
+
+use axum::body::Body;
+use axum::extract::{Query, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+/// A fault the fake injects instead of (or on top of) a normal answer.
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Fault {
+    /// Answer normally after a delay.
+    Latency {
+        ms: u64,
+    },
+    /// Never answer in time (30 s).
+    Timeout,
+    Unauthorized,
+    Forbidden,
+    /// 429; `retry_after` sets `Retry-After`, `reset_in` sets `x-ratelimit-reset` (seconds from now).
+    RateLimited {
+        retry_after: Option<u64>,
+        reset_in: Option<i64>,
+    },
+    ServerError,
+    MalformedJson,
+    /// A quote with `d` and `dp` null (valid, as Finnhub sends for some symbols).
+    NullFields,
+    /// A quote whose numbers are strings.
+    WrongTypes,
+    /// The body stops half-way.
+    Truncated,
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize)]
+pub struct FaultSpec {
+    #[serde(flatten)]
+    pub fault: Fault,
+    /// Only this many calls (then the fault clears itself); every call if absent.
+    pub times: Option<u32>,
+    /// Only calls for this symbol; every symbol if absent.
+    pub symbol: Option<String>,
+}
+
+/// One call the fake received.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+pub struct Call {
+    pub endpoint: String,
+    pub symbol: String,
+    /// Milliseconds since the fake started.
+    pub at_ms: u64,
+}
+
+/// A quote as tests set it.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+pub struct FakeQuote {
+    pub symbol: String,
+    pub c: f64,
+    pub pc: f64,
+    /// Unix seconds of the last trade; "now" if absent.
+    pub t: Option<i64>,
+}
+
+pub struct FakeState {
+    key: Option<String>,
+    started: Instant,
+    quotes: Mutex<HashMap<String, FakeQuote>>,
+    profiles: Mutex<HashMap<String, Value>>,
+    fault: Mutex<Option<FaultSpec>>,
+    calls: Mutex<Vec<Call>>,
+}
+
+/// A running fake, for tests in this process.
+#[derive(Clone)]
+pub struct FakeFinnhub {
+    pub addr: SocketAddr,
+    pub state: Arc<FakeState>,
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+const DEFAULT_QUOTES: &[(&str, f64, f64)] = &[
+    ("AAPL", 189.84, 187.15),
+    ("MSFT", 415.5, 410.1),
+    ("GOOGL", 151.2, 152.0),
+    ("AMZN", 178.25, 175.0),
+    ("TSLA", 240.1, 245.8),
+    ("NVDA", 880.08, 870.0),
+    ("META", 505.0, 500.0),
+    ("SPY", 521.3, 519.9),
+];
+
+impl FakeState {
+    pub fn new(key: Option<String>) -> Self {
+        let quotes = DEFAULT_QUOTES
+            .iter()
+            .map(|(s, c, pc)| (s.to_string(), FakeQuote { symbol: s.to_string(), c: *c, pc: *pc, t: None }))
+            .collect();
+        let profiles = DEFAULT_QUOTES.iter().map(|(s, _, _)| (s.to_string(), default_profile(s))).collect();
+        Self {
+            key,
+            started: Instant::now(),
+            quotes: Mutex::new(quotes),
+            profiles: Mutex::new(profiles),
+            fault: Mutex::new(None),
+            calls: Mutex::new(Vec::new()),
+        }
+    }
+
+    pub fn set_quote(&self, symbol: &str, c: f64, pc: f64) {
+        lock(&self.quotes).insert(symbol.into(), FakeQuote { symbol: symbol.into(), c, pc, t: None });
+    }
+
+    pub fn set_profile(&self, symbol: &str, profile: Value) {
+        lock(&self.profiles).insert(symbol.into(), profile);
+    }
+
+    pub fn set_fault(&self, fault: Fault, times: Option<u32>, symbol: Option<&str>) {
+        *lock(&self.fault) = Some(FaultSpec { fault, times, symbol: symbol.map(str::to_string) });
+    }
+
+    pub fn clear_fault(&self) {
+        *lock(&self.fault) = None;
+    }
+
+    pub fn calls(&self) -> Vec<Call> {
+        lock(&self.calls).clone()
+    }
+
+    /// Calls to one endpoint (`quote`, `profile2`, `search`) for one symbol.
+    pub fn count(&self, endpoint: &str, symbol: &str) -> usize {
+        lock(&self.calls).iter().filter(|c| c.endpoint == endpoint && c.symbol == symbol).count()
+    }
+
+    pub fn clear_calls(&self) {
+        lock(&self.calls).clear();
+    }
+
+    fn record(&self, endpoint: &str, symbol: &str) {
+        let at_ms = self.started.elapsed().as_millis() as u64;
+        lock(&self.calls).push(Call { endpoint: endpoint.into(), symbol: symbol.into(), at_ms });
+    }
+
+    /// The fault for this call, if any (and counts it down).
+    fn take_fault(&self, symbol: &str) -> Option<Fault> {
+        let mut slot = lock(&self.fault);
+        let spec = slot.as_mut()?;
+        if spec.symbol.as_deref().is_some_and(|s| !s.eq_ignore_ascii_case(symbol)) {
+            return None;
+        }
+        let fault = spec.fault.clone();
+        if let Some(times) = spec.times.as_mut() {
+            *times = times.saturating_sub(1);
+            if *times == 0 {
+                *slot = None;
+            }
+        }
+        Some(fault)
+    }
+
+    fn calls_last_minute(&self) -> usize {
+        let now = self.started.elapsed().as_millis() as u64;
+        lock(&self.calls).iter().filter(|c| now.saturating_sub(c.at_ms) < 60_000).count()
+    }
+}
+
+fn default_profile(symbol: &str) -> Value {
+    json!({
+        "country": "US", "currency": "USD", "estimateCurrency": "USD",
+        "exchange": "NASDAQ NMS - GLOBAL MARKET", "finnhubIndustry": "Technology", "ipo": "1980-12-12",
+        "logo": format!("https://static2.finnhub.io/file/publicdatany/finnhubimage/stock_logo/{symbol}.png"),
+        "marketCapitalization": 3_500_000.0, "name": format!("{symbol} Inc"), "phone": "14089961010",
+        "shareOutstanding": 15_000.0, "ticker": symbol, "weburl": "https://www.example.com/"
+    })
+}
+
+impl FakeFinnhub {
+    /// Serves on 127.0.0.1 at a free port. `key`: the only accepted API key (any
+    /// non-empty key if `None`).
+    pub async fn start(key: Option<&str>) -> std::io::Result<Self> {
+        Self::start_on("127.0.0.1:0".parse().expect("literal address"), key).await
+    }
+
+    pub async fn start_on(addr: SocketAddr, key: Option<&str>) -> std::io::Result<Self> {
+        let state = Arc::new(FakeState::new(key.map(str::to_string)));
+        let listener = tokio::net::TcpListener::bind(addr).await?;
+        let addr = listener.local_addr()?;
+        let app = router(state.clone());
+        tokio::spawn(async move {
+            let _ = axum::serve(listener, app).await;
+        });
+        Ok(Self { addr, state })
+    }
+
+    /// The value for `FINNHUB_BASE_URL`.
+    pub fn base_url(&self) -> String {
+        format!("http://{}/api/v1", self.addr)
+    }
+}
+
+pub fn router(state: Arc<FakeState>) -> Router {
+    Router::new()
+        .route("/api/v1/quote", get(quote))
+        .route("/api/v1/stock/profile2", get(profile))
+        .route("/api/v1/search", get(search))
+        .route("/_fake/quotes", post(admin_quote))
+        .route("/_fake/profiles", post(admin_profile))
+        .route("/_fake/fault", post(admin_fault).delete(admin_clear_fault))
+        .route("/_fake/calls", get(admin_calls).delete(admin_clear_calls))
+        .with_state(state)
+}
+
+type Params = Query<HashMap<String, String>>;
+
+fn error_body(status: StatusCode, message: &str) -> Response {
+    (status, Json(json!({ "error": message }))).into_response()
+}
+
+/// Key check, call log and faults shared by the data endpoints. `Err` is the
+/// response to send instead of the normal one.
+async fn gate(
+    state: &FakeState,
+    headers: &HeaderMap,
+    params: &HashMap<String, String>,
+    endpoint: &str,
+    subject: &str,
+) -> Result<Option<Fault>, Response> {
+    state.record(endpoint, subject);
+    let key = headers
+        .get("x-finnhub-token")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string)
+        .or_else(|| params.get("token").cloned())
+        .unwrap_or_default();
+    if key.is_empty() {
+        return Err(error_body(StatusCode::UNAUTHORIZED, "Please use an API key."));
+    }
+    if state.key.as_ref().is_some_and(|expected| *expected != key) {
+        return Err(error_body(StatusCode::UNAUTHORIZED, "Invalid API key."));
+    }
+    let fault = state.take_fault(subject);
+    match &fault {
+        Some(Fault::Latency { ms }) => tokio::time::sleep(Duration::from_millis(*ms)).await,
+        Some(Fault::Timeout) => {
+            tokio::time::sleep(Duration::from_secs(30)).await;
+        }
+        Some(Fault::Unauthorized) => return Err(error_body(StatusCode::UNAUTHORIZED, "Invalid API key.")),
+        Some(Fault::Forbidden) => {
+            return Err(error_body(StatusCode::FORBIDDEN, "You don't have access to this resource."));
+        }
+        Some(Fault::RateLimited { retry_after, reset_in }) => {
+            let mut response = error_body(
+                StatusCode::TOO_MANY_REQUESTS,
+                "API limit reached. Please try again later. Remaining Limit: 0",
+            );
+            if let Some(seconds) = retry_after {
+                response.headers_mut().insert("retry-after", HeaderValue::from(*seconds));
+            }
+            if let Some(seconds) = reset_in {
+                let reset = crate::server::db::now_unix() + seconds;
+                response.headers_mut().insert("x-ratelimit-reset", HeaderValue::from(reset));
+            }
+            return Err(response);
+        }
+        Some(Fault::ServerError) => return Err(error_body(StatusCode::INTERNAL_SERVER_ERROR, "Internal server error")),
+        Some(Fault::MalformedJson) => return Err(json_text(r#"{"c": 12.5, "d": "#)),
+        Some(Fault::Truncated) => {
+            let chunks: Vec<Result<&'static str, std::io::Error>> =
+                vec![Ok(r#"{"c":189.84,"d":1.2,"#), Err(std::io::Error::other("connection dropped"))];
+            let mut response = Response::new(Body::from_stream(futures::stream::iter(chunks)));
+            response.headers_mut().insert("content-type", HeaderValue::from_static("application/json; charset=utf-8"));
+            return Err(response);
+        }
+        Some(Fault::NullFields | Fault::WrongTypes) | None => {}
+    }
+    Ok(fault)
+}
+
+fn json_text(body: &'static str) -> Response {
+    let mut response = Response::new(Body::from(body));
+    response.headers_mut().insert("content-type", HeaderValue::from_static("application/json; charset=utf-8"));
+    response
+}
+
+fn with_rate_headers(state: &FakeState, value: Value) -> Response {
+    let mut response = Json(value).into_response();
+    let headers = response.headers_mut();
+    headers.insert("x-ratelimit-limit", HeaderValue::from(60));
+    headers.insert("x-ratelimit-remaining", HeaderValue::from(60usize.saturating_sub(state.calls_last_minute())));
+    headers.insert("x-ratelimit-reset", HeaderValue::from(crate::server::db::now_unix() + 60));
+    response
+}
+
+async fn quote(State(state): State<Arc<FakeState>>, headers: HeaderMap, Query(params): Params) -> Response {
+    let symbol = params.get("symbol").cloned().unwrap_or_default();
+    let fault = match gate(&state, &headers, &params, "quote", &symbol).await {
+        Ok(fault) => fault,
+        Err(response) => return response,
+    };
+    let known = lock(&state.quotes).get(&symbol).cloned();
+    let Some(q) = known else {
+        return with_rate_headers(&state, json!({"c":0,"d":null,"dp":null,"h":0,"l":0,"o":0,"pc":0,"t":0}));
+    };
+    let t = q.t.unwrap_or_else(crate::server::db::now_unix);
+    let d = q.c - q.pc;
+    let dp = if q.pc == 0.0 { 0.0 } else { d / q.pc * 100.0 };
+    let body = match fault {
+        Some(Fault::NullFields) => {
+            json!({"c": q.c, "d": null, "dp": null, "h": q.c.max(q.pc), "l": q.c.min(q.pc), "o": q.pc, "pc": q.pc, "t": t})
+        }
+        Some(Fault::WrongTypes) => {
+            json!({"c": q.c.to_string(), "d": "x", "dp": "y", "h": "?", "l": "?", "o": "?", "pc": "?", "t": "soon"})
+        }
+        _ => json!({"c": q.c, "d": d, "dp": dp, "h": q.c.max(q.pc), "l": q.c.min(q.pc), "o": q.pc, "pc": q.pc, "t": t}),
+    };
+    with_rate_headers(&state, body)
+}
+
+async fn profile(State(state): State<Arc<FakeState>>, headers: HeaderMap, Query(params): Params) -> Response {
+    let symbol = params.get("symbol").cloned().unwrap_or_default();
+    if let Err(response) = gate(&state, &headers, &params, "profile2", &symbol).await {
+        return response;
+    }
+    let body = lock(&state.profiles).get(&symbol).cloned().unwrap_or_else(|| json!({}));
+    with_rate_headers(&state, body)
+}
+
+async fn search(State(state): State<Arc<FakeState>>, headers: HeaderMap, Query(params): Params) -> Response {
+    let q = params.get("q").cloned().unwrap_or_default();
+    if let Err(response) = gate(&state, &headers, &params, "search", &q).await {
+        return response;
+    }
+    let needle = q.to_lowercase();
+    let result: Vec<Value> = lock(&state.profiles)
+        .iter()
+        .filter(|(symbol, p)| {
+            !needle.is_empty()
+                && (symbol.to_lowercase().starts_with(&needle)
+                    || p["name"].as_str().is_some_and(|n| n.to_lowercase().contains(&needle)))
+        })
+        .map(|(symbol, p)| json!({"description": p["name"].as_str().unwrap_or_default().to_uppercase(), "displaySymbol": symbol, "symbol": symbol, "type": "Common Stock"}))
+        .collect();
+    with_rate_headers(&state, json!({ "count": result.len(), "result": result }))
+}
+
+async fn admin_quote(State(state): State<Arc<FakeState>>, Json(quote): Json<FakeQuote>) -> StatusCode {
+    lock(&state.quotes).insert(quote.symbol.clone(), quote);
+    StatusCode::NO_CONTENT
+}
+
+async fn admin_profile(State(state): State<Arc<FakeState>>, Json(profile): Json<Value>) -> StatusCode {
+    let Some(symbol) = profile["ticker"].as_str().map(str::to_string) else {
+        return StatusCode::UNPROCESSABLE_ENTITY;
+    };
+    state.set_profile(&symbol, profile);
+    StatusCode::NO_CONTENT
+}
+
+async fn admin_fault(State(state): State<Arc<FakeState>>, Json(spec): Json<FaultSpec>) -> StatusCode {
+    *lock(&state.fault) = Some(spec);
+    StatusCode::NO_CONTENT
+}
+
+async fn admin_clear_fault(State(state): State<Arc<FakeState>>) -> StatusCode {
+    state.clear_fault();
+    StatusCode::NO_CONTENT
+}
+
+async fn admin_calls(State(state): State<Arc<FakeState>>) -> Json<Vec<Call>> {
+    Json(state.calls())
+}
+
+async fn admin_clear_calls(State(state): State<Arc<FakeState>>) -> StatusCode {
+    state.clear_calls();
+    StatusCode::NO_CONTENT
+}

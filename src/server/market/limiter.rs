@@ -1,0 +1,180 @@
+//! The Finnhub call budget, shared by every caller in the process: at most
+//! `per_second` calls in any rolling second and `per_minute` in any rolling minute,
+//! plus a pause when Finnhub itself says "wait" (429).
+//!
+//! A sliding-window log rather than a token bucket (GCRA, as in `governor`): a bucket
+//! that allows bursts lets up to twice its rate through within one rolling window,
+//! which is exactly what Finnhub answers with 429. The log keeps the last minute of
+//! call times (at most `per_minute` entries) and is exact.
+
+use std::sync::Mutex;
+use std::time::Duration;
+use tokio::time::Instant;
+
+const SECOND: Duration = Duration::from_secs(1);
+const MINUTE: Duration = Duration::from_secs(60);
+
+pub struct RateLimiter {
+    per_second: usize,
+    per_minute: usize,
+    state: Mutex<State>,
+}
+
+#[derive(Default)]
+struct State {
+    slots: Vec<Slot>,
+    next_id: u64,
+    blocked_until: Option<Instant>,
+}
+
+/// One call in the log. While it is in flight it counts as "now" in every window;
+/// when it completes its time becomes the completion time. Upstream sees the call
+/// somewhere between sending and completion, so spacing later calls from the
+/// completion keeps the budget even when the network bunches requests together.
+struct Slot {
+    id: u64,
+    at: Instant,
+    in_flight: bool,
+}
+
+/// Held while a call is under way; dropping it marks the call complete.
+pub struct Permit<'a> {
+    limiter: &'a RateLimiter,
+    id: u64,
+}
+
+impl Drop for Permit<'_> {
+    fn drop(&mut self) {
+        let mut state = self.limiter.state.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(slot) = state.slots.iter_mut().find(|s| s.id == self.id) {
+            slot.at = Instant::now();
+            slot.in_flight = false;
+        }
+    }
+}
+
+/// How soon to look again when the calls in flight alone fill a window.
+const POLL: Duration = Duration::from_millis(20);
+
+impl RateLimiter {
+    pub fn new(per_second: u32, per_minute: u32) -> Self {
+        Self {
+            per_second: per_second.max(1) as usize,
+            per_minute: per_minute.max(1) as usize,
+            state: Mutex::new(State::default()),
+        }
+    }
+
+    /// Waits until a call fits the budget and records it; hold the permit for the
+    /// duration of the call.
+    pub async fn acquire(&self) -> Permit<'_> {
+        loop {
+            match self.try_acquire(Instant::now()) {
+                Ok(permit) => return permit,
+                Err(at) => tokio::time::sleep_until(at).await,
+            }
+        }
+    }
+
+    /// Records a call at `now` if it fits; otherwise says when to try again.
+    pub fn try_acquire(&self, now: Instant) -> Result<Permit<'_>, Instant> {
+        let mut state = self.state.lock().unwrap_or_else(|p| p.into_inner());
+        state.slots.retain(|s| s.in_flight || now.duration_since(s.at) < MINUTE);
+        let mut ready_at = now;
+        if let Some(until) = state.blocked_until {
+            if until > now {
+                ready_at = until;
+            } else {
+                state.blocked_until = None;
+            }
+        }
+        let in_flight = state.slots.iter().filter(|s| s.in_flight).count();
+        let mut done: Vec<Instant> = state.slots.iter().filter(|s| !s.in_flight).map(|s| s.at).collect();
+        done.sort_unstable_by(|a, b| b.cmp(a));
+        for (limit, window) in [(self.per_second, SECOND), (self.per_minute, MINUTE)] {
+            if in_flight >= limit {
+                ready_at = ready_at.max(now + POLL);
+            } else if let Some(oldest_that_counts) = done.get(limit - in_flight - 1) {
+                ready_at = ready_at.max(*oldest_that_counts + window);
+            }
+        }
+        if ready_at > now {
+            return Err(ready_at);
+        }
+        let id = state.next_id;
+        state.next_id += 1;
+        state.slots.push(Slot { id, at: now, in_flight: true });
+        Ok(Permit { limiter: self, id })
+    }
+
+    /// Upstream asked us to stop for `wait`: nobody calls before then.
+    pub fn pause_for(&self, wait: Duration) {
+        let until = Instant::now() + wait;
+        let mut state = self.state.lock().unwrap_or_else(|p| p.into_inner());
+        state.blocked_until = Some(state.blocked_until.map_or(until, |current| current.max(until)));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Counts, over a schedule of granted call times, the most calls in any window.
+    fn max_in_window(times: &[Instant], window: Duration) -> usize {
+        times
+            .iter()
+            .enumerate()
+            .map(|(i, start)| times[i..].iter().take_while(|t| **t - *start < window).count())
+            .max()
+            .unwrap_or(0)
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn never_exceeds_either_rolling_window() {
+        let limiter = std::sync::Arc::new(RateLimiter::new(30, 60));
+        let granted = std::sync::Arc::new(Mutex::new(Vec::new()));
+        let mut tasks = Vec::new();
+        for _ in 0..150 {
+            let (limiter, granted) = (limiter.clone(), granted.clone());
+            tasks.push(tokio::spawn(async move {
+                let _permit = limiter.acquire().await;
+                granted.lock().unwrap().push(Instant::now());
+            }));
+        }
+        for task in tasks {
+            task.await.unwrap();
+        }
+        let mut times = granted.lock().unwrap().clone();
+        times.sort();
+        assert_eq!(times.len(), 150);
+        assert_eq!(max_in_window(&times, SECOND), 30);
+        assert_eq!(max_in_window(&times, MINUTE), 60);
+        // 150 calls at 60 a minute: the last one waits two full minutes.
+        let span = *times.last().unwrap() - times[0];
+        assert!(span >= Duration::from_secs(120) && span < Duration::from_secs(121), "{span:?}");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_pause_holds_everyone_back() {
+        let limiter = RateLimiter::new(30, 60);
+        let start = Instant::now();
+        limiter.pause_for(Duration::from_secs(7));
+        let _permit = limiter.acquire().await;
+        assert!(Instant::now() - start >= Duration::from_secs(7));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn windows_count_from_completion_and_calls_in_flight_block() {
+        let limiter = RateLimiter::new(2, 100);
+        let t0 = Instant::now();
+        let first = limiter.try_acquire(t0).unwrap();
+        let second = limiter.try_acquire(t0).unwrap();
+        assert_eq!(limiter.try_acquire(t0).err(), Some(t0 + POLL), "both calls still in flight");
+        drop(first);
+        tokio::time::advance(Duration::from_millis(300)).await;
+        drop(second); // completes 300 ms later
+        let now = Instant::now();
+        assert_eq!(limiter.try_acquire(now).err(), Some(t0 + SECOND), "one second after the first completion");
+        assert!(limiter.try_acquire(t0 + SECOND).is_ok());
+    }
+}

@@ -1,0 +1,52 @@
+//! Keeps the quotes people look at fresh without waiting for a page to ask: every
+//! tick, the benchmark and every symbol in the cache (those someone requested —
+//! holdings, once the ledger exists, are requested by every overview) that is past
+//! its TTL is refreshed, most stale first. The rate limiter spaces the calls, so a
+//! long list simply takes longer; it never exceeds the budget.
+
+use super::service::MarketService;
+use crate::model::Symbol;
+use crate::server::db::now_unix;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Starts the refresher; it runs until the process ends.
+pub fn spawn(service: Arc<MarketService>, every: Duration) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut ticker = tokio::time::interval(every);
+        ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            ticker.tick().await;
+            refresh_due(&service).await;
+        }
+    })
+}
+
+/// One pass: refreshes what is due; returns how many symbols it refreshed.
+pub async fn refresh_due(service: &Arc<MarketService>) -> usize {
+    let due = due_symbols(service);
+    let mut refreshed = 0;
+    for symbol in due {
+        if service.is_refreshing(&symbol) {
+            continue;
+        }
+        match service.refresh_quote(&symbol).await {
+            Ok(_) => refreshed += 1,
+            Err(err) => tracing::debug!(%symbol, error = %err, "refresh failed; the cached value stays"),
+        }
+    }
+    refreshed
+}
+
+/// Tracked symbols past their TTL, most stale first (never fetched counts as oldest).
+fn due_symbols(service: &MarketService) -> Vec<Symbol> {
+    let ttl = service.settings.quote_ttl.as_secs() as i64;
+    let now = now_unix();
+    let mut tracked = service.cached_quote_ages();
+    if !tracked.iter().any(|(s, _)| *s == service.settings.benchmark) {
+        tracked.push((service.settings.benchmark.clone(), 0));
+    }
+    tracked.retain(|(_, fetched_at)| now - fetched_at > ttl);
+    tracked.sort_by_key(|(_, fetched_at)| *fetched_at);
+    tracked.into_iter().map(|(symbol, _)| symbol).collect()
+}

@@ -1,0 +1,232 @@
+//! The market-data front door used by every page, route and job.
+//!
+//! - A value in memory answers at once, fresh or not; a stale one also schedules one
+//!   background refresh (stale-while-revalidate), so pages never wait on Finnhub
+//!   when anything is cached.
+//! - A miss is loaded from the database (a restart starts warm) or, failing that,
+//!   fetched; concurrent misses for one symbol share one upstream call (moka's
+//!   `try_get_with` coalesces them).
+//! - Unknown symbols are remembered for one quote TTL, so they are not re-asked.
+//! - Upstream failures never produce a price: callers get the last value (stale) or
+//!   an error.
+
+use super::{MarketData, MarketError, Upstream, store};
+use crate::model::{CompanyProfile, MarketProblem, MarketStatus, PriceSource, Quote, SearchHit, Symbol};
+use crate::server::db::{Db, now_unix};
+use moka::future::Cache;
+use std::collections::HashSet;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+pub struct MarketSettings {
+    pub quote_ttl: Duration,
+    pub profile_ttl: Duration,
+    pub benchmark: Symbol,
+}
+
+/// How many symbols are kept in memory (the database keeps all of them).
+const CAPACITY: u64 = 20_000;
+
+pub struct MarketService {
+    upstream: Upstream,
+    db: Db,
+    pub settings: MarketSettings,
+    quotes: Cache<Symbol, Quote>,
+    profiles: Cache<Symbol, (CompanyProfile, i64)>,
+    unknown: Cache<Symbol, MarketError>,
+    searches: Cache<String, Vec<SearchHit>>,
+    refreshing: Mutex<HashSet<String>>,
+    status: Mutex<MarketStatus>,
+}
+
+impl MarketService {
+    pub fn new(upstream: Upstream, db: Db, settings: MarketSettings) -> Arc<Self> {
+        let source = upstream.source();
+        Arc::new(Self {
+            upstream,
+            db,
+            quotes: Cache::new(CAPACITY),
+            profiles: Cache::new(CAPACITY),
+            unknown: Cache::builder().max_capacity(CAPACITY).time_to_live(settings.quote_ttl).build(),
+            searches: Cache::builder().max_capacity(1_000).time_to_live(Duration::from_secs(3600)).build(),
+            settings,
+            refreshing: Mutex::new(HashSet::new()),
+            status: Mutex::new(MarketStatus { source, last_success_at: None, problem: None }),
+        })
+    }
+
+    pub fn source(&self) -> PriceSource {
+        self.upstream.source()
+    }
+
+    pub fn status(&self) -> MarketStatus {
+        self.status.lock().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
+    /// The latest quote: cached (marked stale past the TTL) or fetched once.
+    pub async fn quote(self: &Arc<Self>, symbol: &Symbol) -> Result<Quote, MarketError> {
+        if let Some(quote) = self.quotes.get(symbol).await {
+            return Ok(self.freshness(quote));
+        }
+        if let Some(err) = self.unknown.get(symbol).await {
+            return Err(err);
+        }
+        let loaded = self.quotes.try_get_with(symbol.clone(), self.load_or_fetch_quote(symbol)).await;
+        match loaded {
+            Ok(quote) => Ok(self.freshness(quote)),
+            Err(err) => {
+                if let MarketError::NotFound(_) = *err {
+                    self.unknown.insert(symbol.clone(), (*err).clone()).await;
+                }
+                Err((*err).clone())
+            }
+        }
+    }
+
+    /// Quotes of several symbols, concurrently; each with its own outcome.
+    pub async fn quotes(self: &Arc<Self>, symbols: &[Symbol]) -> Vec<(Symbol, Result<Quote, MarketError>)> {
+        let lookups = symbols.iter().map(|symbol| async move { (symbol.clone(), self.quote(symbol).await) });
+        futures::future::join_all(lookups).await
+    }
+
+    pub async fn profile(self: &Arc<Self>, symbol: &Symbol) -> Result<CompanyProfile, MarketError> {
+        if let Some(entry) = self.profiles.get(symbol).await {
+            return Ok(self.profile_freshness(symbol, entry));
+        }
+        if let Some(err) = self.unknown.get(symbol).await {
+            return Err(err);
+        }
+        let loaded = self.profiles.try_get_with(symbol.clone(), self.load_or_fetch_profile(symbol)).await;
+        match loaded {
+            Ok(entry) => Ok(self.profile_freshness(symbol, entry)),
+            Err(err) => Err((*err).clone()),
+        }
+    }
+
+    /// Symbol search (cached for an hour per query).
+    pub async fn search(&self, query: &str) -> Result<Vec<SearchHit>, MarketError> {
+        let key = query.trim().to_lowercase();
+        if let Some(hits) = self.searches.get(&key).await {
+            return Ok(hits);
+        }
+        let hits = self.upstream.search(query.trim()).await.inspect_err(|e| self.note_failure(e))?;
+        self.note_success();
+        self.searches.insert(key, hits.clone()).await;
+        Ok(hits)
+    }
+
+    /// Fetches a quote upstream now and stores it (the refresher's path).
+    pub async fn refresh_quote(&self, symbol: &Symbol) -> Result<Quote, MarketError> {
+        let quote = self.fetch_quote(symbol).await?;
+        self.quotes.insert(symbol.clone(), quote.clone()).await;
+        Ok(quote)
+    }
+
+    /// Symbols in memory with when they were fetched.
+    pub fn cached_quote_ages(&self) -> Vec<(Symbol, i64)> {
+        self.quotes.iter().map(|(symbol, quote)| ((*symbol).clone(), quote.fetched_at)).collect()
+    }
+
+    pub fn is_refreshing(&self, symbol: &Symbol) -> bool {
+        self.refreshing.lock().unwrap_or_else(|p| p.into_inner()).contains(&format!("q:{symbol}"))
+    }
+
+    /// Older than `ttl` in whole seconds (so a value is stale at most a second late).
+    fn is_stale(&self, fetched_at: i64, ttl: Duration) -> bool {
+        now_unix().saturating_sub(fetched_at) > ttl.as_secs() as i64
+    }
+
+    fn freshness(self: &Arc<Self>, mut quote: Quote) -> Quote {
+        quote.stale = self.is_stale(quote.fetched_at, self.settings.quote_ttl);
+        if quote.stale {
+            let symbol = quote.symbol.clone();
+            self.in_background(format!("q:{symbol}"), move |this| async move {
+                let _ = this.refresh_quote(&symbol).await;
+            });
+        }
+        quote
+    }
+
+    fn profile_freshness(
+        self: &Arc<Self>,
+        symbol: &Symbol,
+        (profile, fetched_at): (CompanyProfile, i64),
+    ) -> CompanyProfile {
+        if self.is_stale(fetched_at, self.settings.profile_ttl) {
+            let symbol = symbol.clone();
+            self.in_background(format!("p:{symbol}"), move |this| async move {
+                if let Ok(entry) = this.fetch_profile(&symbol).await {
+                    this.profiles.insert(symbol, entry).await;
+                }
+            });
+        }
+        profile
+    }
+
+    /// Runs `job` in a task unless one with the same key is already running.
+    fn in_background<F, Fut>(self: &Arc<Self>, key: String, job: F)
+    where
+        F: FnOnce(Arc<Self>) -> Fut + Send + 'static,
+        Fut: Future<Output = ()> + Send + 'static,
+    {
+        if !self.refreshing.lock().unwrap_or_else(|p| p.into_inner()).insert(key.clone()) {
+            return;
+        }
+        let this = self.clone();
+        tokio::spawn(async move {
+            job(this.clone()).await;
+            this.refreshing.lock().unwrap_or_else(|p| p.into_inner()).remove(&key);
+        });
+    }
+
+    async fn load_or_fetch_quote(&self, symbol: &Symbol) -> Result<Quote, MarketError> {
+        match store::load_quote(&self.db, symbol, self.source()).await {
+            Ok(Some(quote)) => Ok(quote),
+            Ok(None) | Err(_) => self.fetch_quote(symbol).await,
+        }
+    }
+
+    async fn load_or_fetch_profile(&self, symbol: &Symbol) -> Result<(CompanyProfile, i64), MarketError> {
+        match store::load_profile(&self.db, symbol, self.source()).await {
+            Ok(Some(entry)) => Ok(entry),
+            Ok(None) | Err(_) => self.fetch_profile(symbol).await,
+        }
+    }
+
+    async fn fetch_quote(&self, symbol: &Symbol) -> Result<Quote, MarketError> {
+        let quote = self.upstream.quote(symbol).await.inspect_err(|e| self.note_failure(e))?;
+        self.note_success();
+        if let Err(err) = store::save_quote(&self.db, &quote).await {
+            tracing::warn!(%symbol, error = %err, "could not store a quote");
+        }
+        Ok(quote)
+    }
+
+    async fn fetch_profile(&self, symbol: &Symbol) -> Result<(CompanyProfile, i64), MarketError> {
+        let profile = self.upstream.profile(symbol).await.inspect_err(|e| self.note_failure(e))?;
+        self.note_success();
+        let fetched_at = now_unix();
+        if let Err(err) = store::save_profile(&self.db, symbol, self.source(), &profile, fetched_at).await {
+            tracing::warn!(%symbol, error = %err, "could not store a profile");
+        }
+        Ok((profile, fetched_at))
+    }
+
+    fn note_success(&self) {
+        let mut status = self.status.lock().unwrap_or_else(|p| p.into_inner());
+        status.last_success_at = Some(now_unix());
+        status.problem = None;
+    }
+
+    fn note_failure(&self, err: &MarketError) {
+        if let MarketError::NotFound(_) = err {
+            return;
+        }
+        let mut status = self.status.lock().unwrap_or_else(|p| p.into_inner());
+        let since = match &status.problem {
+            Some(problem) if problem.code == err.code() => problem.since,
+            _ => now_unix(),
+        };
+        status.problem = Some(MarketProblem { code: err.code().into(), message: err.to_string(), since });
+    }
+}
