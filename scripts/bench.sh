@@ -3,6 +3,8 @@
 # bench-results/ (one file per benchmark) and are printed.
 #   foundation.txt  time to first byte of the sign-in page and the dashboard, and the
 #                   cost of a sign-in (bcrypt at the default cost), p50/p99 over N runs.
+#   market.txt      warm-cache quote latency; upstream calls for 1,000 dashboard loads
+#                   in a minute (takes a minute).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$HOME/.cargo/bin:$PWD/node_modules/.bin:$PATH"
@@ -44,3 +46,10 @@ print(f"p50 {s.median(v):.2f} ms  p99 {v[int(len(v) * 0.99) - 1]:.2f} ms  (n={le
   echo "WASM                         $(stat -c %s target/site/pkg/folio.wasm) bytes raw, $(gzip -9c target/site/pkg/folio.wasm | wc -c) gzip"
   echo "JS + CSS                     $(cat target/site/pkg/folio.js target/site/pkg/folio.css | wc -c) bytes raw, $(cat target/site/pkg/folio.js target/site/pkg/folio.css | gzip -9c | wc -c) gzip"
 } | tee bench-results/foundation.txt
+
+cleanup
+trap - EXIT
+{
+  echo "# Folio market-data benchmark — $(date -u +%Y-%m-%dT%H:%M:%SZ), $(nproc) cores, release build, fake Finnhub"
+  cargo bench --features ssr --bench market 2>/dev/null
+} | tee bench-results/market.txt

@@ -1,23 +1,33 @@
 #!/usr/bin/env bash
-# End-to-end tests: build the app (debug), start it on a free port with its own
-# SQLite database, run Playwright in headless Chromium against it, stop it.
+# End-to-end tests: build the app (debug), start the fake Finnhub and the app on
+# free ports (the app with its own SQLite database, pointed at the fake), run
+# Playwright in headless Chromium against it, stop both.
 # Screenshots and reports land in end2end/test-results and end2end/playwright-report.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$HOME/.cargo/bin:$PWD/node_modules/.bin:$PATH"
 
 cargo leptos build
+cargo build --features ssr --bin fake_finnhub
 
 work=$(mktemp -d)
-port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+port=$(free_port)
+fake_port=$(free_port)
 log="$work/server.log"
 cleanup() {
-  [ -n "${server_pid:-}" ] && kill "$server_pid" 2>/dev/null && wait "$server_pid" 2>/dev/null
+  for pid in "${server_pid:-}" "${fake_pid:-}"; do
+    [ -n "$pid" ] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
+  done
   rm -rf "$work"
 }
 trap cleanup EXIT
 
-env -u DATABASE_URL -u FOLIO_JWT_SECRET -u FINNHUB_API_KEY \
+./target/debug/fake_finnhub "127.0.0.1:$fake_port" e2e-key >"$work/fake.log" 2>&1 &
+fake_pid=$!
+
+env -u DATABASE_URL -u FOLIO_JWT_SECRET \
+  FINNHUB_API_KEY=e2e-key FINNHUB_BASE_URL="http://127.0.0.1:$fake_port/api/v1" \
   FOLIO_DATA_DIR="$work" LEPTOS_SITE_ADDR="127.0.0.1:$port" LEPTOS_SITE_ROOT=target/site \
   FOLIO_SEED_DEMO=true FOLIO_ALLOW_SIGNUP=true RUST_LOG=warn \
   ./target/debug/folio >"$log" 2>&1 &
@@ -31,7 +41,7 @@ done
 
 rm -rf end2end/test-results
 status=0
-FOLIO_E2E_URL="http://127.0.0.1:$port" npx playwright test --config end2end/playwright.config.ts "$@" || status=$?
+FOLIO_E2E_URL="http://127.0.0.1:$port" FAKE_FINNHUB_URL="http://127.0.0.1:$fake_port" npx playwright test --config end2end/playwright.config.ts "$@" || status=$?
 if [ "$status" -ne 0 ]; then
   echo "e2e: server log:"; tail -n 50 "$log"
 fi

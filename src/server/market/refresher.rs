@@ -1,7 +1,7 @@
 //! Keeps the quotes people look at fresh without waiting for a page to ask: every
-//! tick, the benchmark and every symbol in the cache (those someone requested —
-//! holdings, once the ledger exists, are requested by every overview) that is past
-//! its TTL is refreshed, most stale first. The rate limiter spaces the calls, so a
+//! tick, the benchmark and every symbol someone requested within the last day
+//! (holdings are requested by every overview) that is past its TTL is refreshed,
+//! most stale first. The rate limiter spaces the calls, so a
 //! long list simply takes longer; it never exceeds the budget.
 
 use super::service::MarketService;
@@ -24,13 +24,18 @@ pub fn spawn(service: Arc<MarketService>, every: Duration) -> tokio::task::JoinH
 
 /// One pass: refreshes what is due; returns how many symbols it refreshed.
 pub async fn refresh_due(service: &Arc<MarketService>) -> usize {
-    let due = due_symbols(service);
+    let due = due_symbols(service).await;
     let mut refreshed = 0;
     for symbol in due {
         if service.is_refreshing(&symbol) {
             continue;
         }
-        match service.refresh_quote(&symbol).await {
+        // Nothing in memory yet: join (or start) the shared load instead of racing it.
+        let result = match service.cached_fetched_at(&symbol).await {
+            Some(_) => service.refresh_quote(&symbol).await,
+            None => service.load_quote(&symbol).await,
+        };
+        match result {
             Ok(_) => refreshed += 1,
             Err(err) => tracing::debug!(%symbol, error = %err, "refresh failed; the cached value stays"),
         }
@@ -39,12 +44,13 @@ pub async fn refresh_due(service: &Arc<MarketService>) -> usize {
 }
 
 /// Tracked symbols past their TTL, most stale first (never fetched counts as oldest).
-fn due_symbols(service: &MarketService) -> Vec<Symbol> {
+async fn due_symbols(service: &MarketService) -> Vec<Symbol> {
     let ttl = service.settings.quote_ttl.as_secs() as i64;
     let now = now_unix();
-    let mut tracked = service.cached_quote_ages();
+    let mut tracked = service.requested_quote_ages().await;
     if !tracked.iter().any(|(s, _)| *s == service.settings.benchmark) {
-        tracked.push((service.settings.benchmark.clone(), 0));
+        let fetched_at = service.cached_fetched_at(&service.settings.benchmark).await.unwrap_or(0);
+        tracked.push((service.settings.benchmark.clone(), fetched_at));
     }
     tracked.retain(|(_, fetched_at)| now - fetched_at > ttl);
     tracked.sort_by_key(|(_, fetched_at)| *fetched_at);

@@ -26,6 +26,8 @@ pub struct MarketSettings {
 
 /// How many symbols are kept in memory (the database keeps all of them).
 const CAPACITY: u64 = 20_000;
+/// A symbol nobody asked for in this long is no longer refreshed in the background.
+const REQUESTED_FOR: Duration = Duration::from_secs(24 * 3600);
 
 pub struct MarketService {
     upstream: Upstream,
@@ -35,6 +37,8 @@ pub struct MarketService {
     profiles: Cache<Symbol, (CompanyProfile, i64)>,
     unknown: Cache<Symbol, MarketError>,
     searches: Cache<String, Vec<SearchHit>>,
+    /// Symbols someone asked for within the last day: what the refresher keeps fresh.
+    requested: Cache<Symbol, ()>,
     refreshing: Mutex<HashSet<String>>,
     status: Mutex<MarketStatus>,
 }
@@ -49,6 +53,7 @@ impl MarketService {
             profiles: Cache::new(CAPACITY),
             unknown: Cache::builder().max_capacity(CAPACITY).time_to_live(settings.quote_ttl).build(),
             searches: Cache::builder().max_capacity(1_000).time_to_live(Duration::from_secs(3600)).build(),
+            requested: Cache::builder().max_capacity(CAPACITY).time_to_idle(REQUESTED_FOR).build(),
             settings,
             refreshing: Mutex::new(HashSet::new()),
             status: Mutex::new(MarketStatus { source, last_success_at: None, problem: None }),
@@ -65,9 +70,16 @@ impl MarketService {
 
     /// The latest quote: cached (marked stale past the TTL) or fetched once.
     pub async fn quote(self: &Arc<Self>, symbol: &Symbol) -> Result<Quote, MarketError> {
+        self.requested.insert(symbol.clone(), ()).await;
         if let Some(quote) = self.quotes.get(symbol).await {
             return Ok(self.freshness(quote));
         }
+        self.load_quote(symbol).await
+    }
+
+    /// A miss: shared with every concurrent miss for the symbol (one upstream call).
+    /// Does not count as a request, so the refresher may use it.
+    pub async fn load_quote(self: &Arc<Self>, symbol: &Symbol) -> Result<Quote, MarketError> {
         if let Some(err) = self.unknown.get(symbol).await {
             return Err(err);
         }
@@ -122,9 +134,20 @@ impl MarketService {
         Ok(quote)
     }
 
-    /// Symbols in memory with when they were fetched.
-    pub fn cached_quote_ages(&self) -> Vec<(Symbol, i64)> {
-        self.quotes.iter().map(|(symbol, quote)| ((*symbol).clone(), quote.fetched_at)).collect()
+    /// Symbols asked for within the last day, with when their quote was fetched
+    /// (0 if there is none in memory).
+    pub async fn requested_quote_ages(&self) -> Vec<(Symbol, i64)> {
+        let mut ages = Vec::new();
+        for (symbol, ()) in self.requested.iter() {
+            let fetched_at = self.quotes.get(&*symbol).await.map_or(0, |q| q.fetched_at);
+            ages.push(((*symbol).clone(), fetched_at));
+        }
+        ages
+    }
+
+    /// When the quote in memory for `symbol` was fetched.
+    pub async fn cached_fetched_at(&self, symbol: &Symbol) -> Option<i64> {
+        self.quotes.get(symbol).await.map(|q| q.fetched_at)
     }
 
     pub fn is_refreshing(&self, symbol: &Symbol) -> bool {
