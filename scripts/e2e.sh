@@ -17,7 +17,7 @@ fake_port=$(free_port)
 log="$work/server.log"
 cleanup() {
   for pid in "${server_pid:-}" "${fake_pid:-}"; do
-    [ -n "$pid" ] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
+    if [ -n "$pid" ]; then kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; fi
   done
   rm -rf "$work"
 }
