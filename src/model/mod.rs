@@ -1,8 +1,10 @@
 //! Types shared by the server and the browser (they cross the wire as JSON).
 
+mod activity;
 mod market;
 mod user;
 
+pub use activity::{Activity, ActivityKind};
 pub use market::{
     CompanyProfile, MAX_SYMBOL_LEN, MarketProblem, MarketStatus, PriceSource, Quote, SearchHit, Symbol, safe_url,
 };

@@ -6,6 +6,7 @@ pub mod config;
 pub mod db;
 pub mod error;
 pub mod market;
+pub mod portfolio;
 pub mod rest;
 pub mod seed;
 pub mod state;

@@ -1,0 +1,276 @@
+//! Hand-worked ledgers and properties that must hold for every valid ledger.
+
+use super::*;
+use proptest::prelude::*;
+use std::str::FromStr;
+
+fn d(s: &str) -> Decimal {
+    Decimal::from_str(s).unwrap()
+}
+
+fn sym(s: &str) -> Symbol {
+    Symbol::parse(s).unwrap()
+}
+
+fn day(n: u32) -> NaiveDate {
+    NaiveDate::from_ymd_opt(2026, 1, 1).unwrap() + chrono::Duration::days(i64::from(n))
+}
+
+fn cash(id: i64, kind: ActivityKind, date: u32, amount: &str) -> Activity {
+    Activity {
+        id,
+        kind,
+        date: day(date),
+        symbol: None,
+        quantity: None,
+        price: None,
+        amount: Some(d(amount)),
+        fee: Decimal::ZERO,
+        note: String::new(),
+    }
+}
+
+fn trade(id: i64, kind: ActivityKind, date: u32, symbol: &str, quantity: &str, price: &str, fee: &str) -> Activity {
+    Activity {
+        id,
+        kind,
+        date: day(date),
+        symbol: Some(sym(symbol)),
+        quantity: Some(d(quantity)),
+        price: Some(d(price)),
+        amount: None,
+        fee: d(fee),
+        note: String::new(),
+    }
+}
+
+use ActivityKind::{Buy, Deposit, Dividend, Fee, Sell, Withdrawal};
+
+#[test]
+fn the_demo_ledger_matches_the_original_system() {
+    let activities = vec![
+        cash(1, Deposit, 0, "100000.00"),
+        trade(2, Buy, 0, "AMZN", "10", "145.00", "0"),
+        trade(3, Buy, 15, "AAPL", "50", "175.50", "0"),
+        trade(4, Buy, 17, "MSFT", "30", "380.25", "0"),
+        trade(5, Buy, 20, "GOOGL", "25", "142.30", "0"),
+        trade(6, Buy, 25, "TSLA", "20", "245.80", "0"),
+        trade(7, Buy, 30, "NVDA", "15", "495.60", "0"),
+        trade(8, Sell, 35, "AMZN", "10", "165.00", "0"),
+    ];
+    let ledger = Ledger::replay(&activities, Rules::default()).unwrap();
+    assert_eq!(ledger.cash, d("64110.00"));
+    assert_eq!(ledger.invested(), d("36090.00"));
+    assert_eq!(ledger.realized(), d("200.00"));
+    assert_eq!(ledger.closed[0].realized_percent().unwrap().round_dp(2), d("13.79"));
+    assert_eq!(ledger.win_rate(), Some(d("100")));
+    assert_eq!(ledger.trade_outcomes(), (1, 0, 0));
+    assert_eq!(ledger.quantity_of(&sym("AMZN")), Decimal::ZERO);
+    assert!(!ledger.lots.contains_key(&sym("AMZN")));
+    assert_eq!(ledger.lots.len(), 5);
+}
+
+#[test]
+fn a_sell_consumes_the_oldest_lots_first_with_their_fees() {
+    let activities = vec![
+        cash(1, Deposit, 0, "5000"),
+        trade(2, Buy, 1, "X", "10", "100", "5"),
+        trade(3, Buy, 2, "X", "10", "110", "5"),
+        trade(4, Sell, 3, "X", "15", "120", "6"),
+    ];
+    let ledger = Ledger::replay(&activities, Rules::default()).unwrap();
+    let t = &ledger.closed[0];
+    assert_eq!(t.proceeds, d("1800"));
+    assert_eq!(t.cost, d("1557.5"), "all of lot 1 (1005) and half of lot 2 (1105 / 2)");
+    assert_eq!(t.realized, d("236.5"));
+    assert_eq!(t.realized_percent().unwrap().round_dp(4), d("15.1846"));
+    let remaining = &ledger.lots[&sym("X")];
+    assert_eq!(remaining.len(), 1);
+    assert_eq!((remaining[0].activity_id, remaining[0].quantity, remaining[0].cost), (3, d("5"), d("552.5")));
+    assert_eq!(ledger.cash, d("5000") - d("1005") - d("1105") + d("1794"));
+}
+
+#[test]
+fn dividends_fees_and_withdrawals_move_cash_only() {
+    let activities = vec![
+        cash(1, Deposit, 0, "1000"),
+        trade(2, Buy, 1, "KO", "10", "60", "1"),
+        Activity { symbol: Some(sym("KO")), ..cash(3, Dividend, 2, "4.60") },
+        cash(4, Fee, 3, "2.50"),
+        cash(5, Withdrawal, 4, "100"),
+    ];
+    let ledger = Ledger::replay(&activities, Rules::default()).unwrap();
+    assert_eq!(ledger.cash, d("1000") - d("601") + d("4.60") - d("2.50") - d("100"));
+    assert_eq!((ledger.dividends, ledger.fees), (d("4.60"), d("2.50")));
+    assert_eq!(ledger.net_contributions(), d("900"));
+    assert_eq!(ledger.flows[&day(0)], d("1000"));
+    assert_eq!(ledger.flows[&day(4)], d("-100"));
+    assert_eq!(ledger.win_rate(), None, "no closed trades: no win rate");
+}
+
+#[test]
+fn losing_and_breakeven_trades_count_against_the_win_rate() {
+    let activities = vec![
+        cash(1, Deposit, 0, "10000"),
+        trade(2, Buy, 1, "A", "30", "100", "0"),
+        trade(3, Sell, 2, "A", "10", "110", "0"),
+        trade(4, Sell, 3, "A", "10", "90", "0"),
+        trade(5, Sell, 4, "A", "10", "100", "0"),
+    ];
+    let ledger = Ledger::replay(&activities, Rules::default()).unwrap();
+    assert_eq!(ledger.trade_outcomes(), (1, 1, 1));
+    assert_eq!(ledger.win_rate().unwrap().round_dp(2), d("33.33"));
+}
+
+#[test]
+fn activities_are_replayed_in_date_then_id_order() {
+    let activities = vec![trade(2, Buy, 1, "A", "1", "10", "0"), cash(1, Deposit, 1, "10"), cash(3, Deposit, 0, "1")];
+    let ledger = Ledger::replay(&activities, Rules::default()).unwrap();
+    assert_eq!(ledger.cash, d("1"));
+}
+
+#[test]
+fn every_rule_is_enforced_and_says_which() {
+    let base = vec![cash(1, Deposit, 0, "1000"), trade(2, Buy, 1, "A", "5", "100", "0")];
+    let cases = [
+        (trade(9, Sell, 2, "A", "6", "100", "0"), "oversell"),
+        (trade(9, Sell, 2, "B", "1", "100", "0"), "oversell"),
+        (trade(9, Buy, 2, "A", "6", "100", "0"), "overdraw"),
+        (cash(9, Withdrawal, 2, "500.01"), "overdraw"),
+        (cash(9, Fee, 2, "600"), "overdraw"),
+        (trade(9, Buy, 2, "A", "0", "100", "0"), "invalid_quantity"),
+        (trade(9, Buy, 2, "A", "-1", "100", "0"), "invalid_quantity"),
+        (trade(9, Sell, 2, "A", "1", "0", "0"), "invalid_price"),
+        (trade(9, Buy, 2, "A", "1", "10", "-1"), "invalid_fee"),
+        (cash(9, Deposit, 2, "0"), "invalid_amount"),
+        (cash(9, Dividend, 2, "5"), "missing_symbol"),
+        (Activity { symbol: None, ..trade(9, Buy, 2, "A", "1", "1", "0") }, "missing_symbol"),
+    ];
+    for (bad, code) in cases {
+        let mut all = base.clone();
+        all.push(bad.clone());
+        let err = Ledger::replay(&all, Rules::default()).unwrap_err();
+        assert_eq!((err.code, err.activity_id), (code, 9), "{bad:?}");
+        assert!(!err.message.is_empty());
+    }
+}
+
+#[test]
+fn margin_allows_negative_cash() {
+    let activities = vec![cash(1, Deposit, 0, "100"), trade(2, Buy, 1, "A", "2", "100", "0")];
+    assert_eq!(Ledger::replay(&activities, Rules::default()).unwrap_err().code, "overdraw");
+    let ledger = Ledger::replay(&activities, Rules { allow_margin: true }).unwrap();
+    assert_eq!(ledger.cash, d("-100"));
+}
+
+// ---- Properties over random ledgers ----
+
+#[derive(Clone, Debug)]
+enum Op {
+    Deposit(i64),
+    Withdraw(i64),
+    Buy(usize, i64, i64, i64),
+    Sell(usize, i64, i64, i64),
+    Dividend(usize, i64),
+    Fee(i64),
+}
+
+const SYMBOLS: [&str; 3] = ["AAA", "BBB", "CCC"];
+
+fn op() -> impl Strategy<Value = Op> {
+    prop_oneof![
+        (1i64..1_000_000).prop_map(Op::Deposit),
+        (1i64..200_000).prop_map(Op::Withdraw),
+        (0usize..3, 1i64..5_000, 1i64..50_000, 0i64..1_000).prop_map(|(s, q, p, f)| Op::Buy(s, q, p, f)),
+        (0usize..3, 1i64..5_000, 1i64..50_000, 0i64..1_000).prop_map(|(s, q, p, f)| Op::Sell(s, q, p, f)),
+        (0usize..3, 1i64..10_000).prop_map(|(s, a)| Op::Dividend(s, a)),
+        (1i64..5_000).prop_map(Op::Fee),
+    ]
+}
+
+/// Quantities with 2 decimals (fractional shares), money with 2 decimals.
+fn to_activity(id: i64, op: &Op) -> Activity {
+    let money = |cents: i64| Decimal::new(cents, 2);
+    let date = day((id / 3) as u32);
+    let base = |kind| Activity {
+        id,
+        kind,
+        date,
+        symbol: None,
+        quantity: None,
+        price: None,
+        amount: None,
+        fee: Decimal::ZERO,
+        note: String::new(),
+    };
+    match *op {
+        Op::Deposit(a) => Activity { amount: Some(money(a)), ..base(Deposit) },
+        Op::Withdraw(a) => Activity { amount: Some(money(a)), ..base(Withdrawal) },
+        Op::Fee(a) => Activity { amount: Some(money(a)), ..base(Fee) },
+        Op::Dividend(s, a) => Activity { amount: Some(money(a)), symbol: Some(sym(SYMBOLS[s])), ..base(Dividend) },
+        Op::Buy(s, q, p, f) | Op::Sell(s, q, p, f) => Activity {
+            symbol: Some(sym(SYMBOLS[s])),
+            quantity: Some(Decimal::new(q, 2)),
+            price: Some(money(p)),
+            fee: money(f),
+            ..base(if matches!(op, Op::Buy(..)) { Buy } else { Sell })
+        },
+    }
+}
+
+/// Applies what is valid; checks that what is not changes nothing.
+fn build(ops: &[Op]) -> (Ledger, Vec<Activity>) {
+    let mut ledger = Ledger::default();
+    let mut accepted = Vec::new();
+    for (i, op) in ops.iter().enumerate() {
+        let activity = to_activity(i as i64 + 1, op);
+        let before = ledger.clone();
+        match ledger.apply(&activity, Rules::default()) {
+            Ok(()) => accepted.push(activity),
+            Err(_) => assert_eq!(ledger, before, "a rejected activity changed the ledger"),
+        }
+    }
+    (ledger, accepted)
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 300, ..ProptestConfig::default() })]
+
+    #[test]
+    fn total_return_decomposes_exactly(ops in prop::collection::vec(op(), 1..80), prices in prop::collection::vec(1i64..100_000, 3)) {
+        let (ledger, _) = build(&ops);
+        let price_of = |s: &Symbol| Decimal::new(prices[SYMBOLS.iter().position(|x| *x == s.as_str()).unwrap()], 2);
+        let market_value: Decimal = ledger.lots.keys().map(|s| ledger.quantity_of(s) * price_of(s)).sum();
+        let unrealized = market_value - ledger.invested();
+        let total_value = ledger.cash + market_value;
+        prop_assert_eq!(total_value - ledger.net_contributions(), ledger.realized() + unrealized + ledger.dividends - ledger.fees);
+        prop_assert!(ledger.cash >= Decimal::ZERO);
+    }
+
+    #[test]
+    fn quantities_are_conserved_through_fifo(ops in prop::collection::vec(op(), 1..80)) {
+        let (ledger, accepted) = build(&ops);
+        for s in SYMBOLS {
+            let symbol = sym(s);
+            let signed: Decimal = accepted.iter().filter(|a| a.symbol.as_ref() == Some(&symbol)).map(|a| match a.kind {
+                Buy => a.quantity.unwrap(),
+                Sell => -a.quantity.unwrap(),
+                _ => Decimal::ZERO,
+            }).sum();
+            prop_assert_eq!(ledger.quantity_of(&symbol), signed);
+            prop_assert!(ledger.lots.get(&symbol).is_none_or(|lots| lots.iter().all(|l| l.quantity > Decimal::ZERO && l.cost >= Decimal::ZERO)));
+        }
+    }
+
+    #[test]
+    fn replaying_in_chunks_equals_replaying_at_once(ops in prop::collection::vec(op(), 1..60), split in 0usize..60) {
+        let (_, accepted) = build(&ops);
+        let whole = Ledger::replay(&accepted, Rules::default()).unwrap();
+        let split = split.min(accepted.len());
+        let mut chunked = Ledger::replay(&accepted[..split], Rules::default()).unwrap();
+        for activity in &accepted[split..] {
+            chunked.apply(activity, Rules::default()).unwrap();
+        }
+        prop_assert_eq!(chunked, whole);
+    }
+}
