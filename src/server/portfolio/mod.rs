@@ -7,3 +7,4 @@
 //!   beta, alpha, CAGR (floats, empyrical's conventions).
 
 pub mod ledger;
+pub mod metrics;
