@@ -1,9 +1,16 @@
-//! The demo account, so a fresh install has something to sign in with.
+//! The demo account and its ledger, so a fresh install has something to look at.
 //! Created only when the database has no users at all and `FOLIO_SEED_DEMO` is on.
+//! The ledger is the history the original system seeded, dated relative to today.
 
 use super::auth::{password::hash_password, users};
 use super::error::AppError;
+use super::portfolio::ledger::{Ledger, Rules};
+use super::portfolio::repo;
 use super::state::AppState;
+use crate::model::{Activity, ActivityKind, Symbol};
+use chrono::{Duration, NaiveDate, Utc};
+use rust_decimal::Decimal;
+use std::str::FromStr;
 
 pub const DEMO_USERNAME: &str = "demo";
 pub const DEMO_PASSWORD: &str = "demo123";
@@ -15,12 +22,55 @@ pub async fn seed_demo(state: &AppState) -> Result<bool, AppError> {
     }
     let hash = hash_password(DEMO_PASSWORD.to_string(), state.config.bcrypt_cost).await?;
     match users::create(&state.db, DEMO_USERNAME, &hash).await {
-        Ok(_) => {
-            tracing::info!("created the demo user (demo / demo123)");
+        Ok(user) => {
+            for activity in demo_ledger(Utc::now().date_naive()) {
+                repo::insert_activity(&state.db, user.id, &activity).await?;
+            }
+            tracing::info!("created the demo user (demo / demo123) and its ledger");
             Ok(true)
         }
         // Another instance seeded it first.
         Err(err) if err.code == "username_taken" => Ok(false),
         Err(err) => Err(err),
     }
+}
+
+/// Deposit 100,000.00 forty-five days ago; buy AMZN 10 @ 145.00 (45 days ago) and
+/// sell it @ 165.00 (10 days ago); buy AAPL 50 @ 175.50 (30), MSFT 30 @ 380.25 (28),
+/// GOOGL 25 @ 142.30 (25), TSLA 20 @ 245.80 (20), NVDA 15 @ 495.60 (15). No fees.
+pub fn demo_ledger(today: NaiveDate) -> Vec<Activity> {
+    let d = |s: &str| Decimal::from_str(s).expect("literal decimal");
+    let entry = |id: i64, kind, days_ago: i64| Activity {
+        id,
+        kind,
+        date: today - Duration::days(days_ago),
+        symbol: None,
+        quantity: None,
+        price: None,
+        amount: None,
+        fee: Decimal::ZERO,
+        note: String::new(),
+    };
+    let trade = |id, kind, days_ago, symbol: &str, quantity: &str, price: &str| Activity {
+        symbol: Symbol::parse(symbol).ok(),
+        quantity: Some(d(quantity)),
+        price: Some(d(price)),
+        ..entry(id, kind, days_ago)
+    };
+    let ledger = vec![
+        Activity {
+            amount: Some(d("100000.00")),
+            note: "Initial deposit".into(),
+            ..entry(1, ActivityKind::Deposit, 45)
+        },
+        trade(2, ActivityKind::Buy, 45, "AMZN", "10", "145.00"),
+        trade(3, ActivityKind::Buy, 30, "AAPL", "50", "175.50"),
+        trade(4, ActivityKind::Buy, 28, "MSFT", "30", "380.25"),
+        trade(5, ActivityKind::Buy, 25, "GOOGL", "25", "142.30"),
+        trade(6, ActivityKind::Buy, 20, "TSLA", "20", "245.80"),
+        trade(7, ActivityKind::Buy, 15, "NVDA", "15", "495.60"),
+        trade(8, ActivityKind::Sell, 10, "AMZN", "10", "165.00"),
+    ];
+    debug_assert!(Ledger::replay(&ledger, Rules::default()).is_ok());
+    ledger
 }

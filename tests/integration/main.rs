@@ -8,3 +8,4 @@ mod forms;
 mod health;
 mod helpers;
 mod market;
+mod portfolio;

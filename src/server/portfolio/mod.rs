@@ -5,6 +5,12 @@
 //! - [`ledger`]: activities → FIFO lots, cash, realized P&L (exact decimals).
 //! - [`metrics`]: return series → TWR, XIRR, volatility, Sharpe, Sortino, drawdown,
 //!   beta, alpha, CAGR (floats, empyrical's conventions).
+//! - [`valuation`]: lots + quotes → positions and headline figures.
+//! - [`repo`]: the `activities` and `portfolio_snapshots` tables.
+//! - [`service`]: a user's ledger, replayed and valued.
 
 pub mod ledger;
 pub mod metrics;
+pub mod repo;
+pub mod service;
+pub mod valuation;

@@ -1,0 +1,117 @@
+//! The ledger and snapshot tables.
+
+use crate::model::{Activity, ActivityKind, Symbol};
+use crate::server::db::{Db, now_unix};
+use crate::server::error::AppError;
+use chrono::NaiveDate;
+use rust_decimal::Decimal;
+use sqlx::Row;
+use sqlx::any::AnyRow;
+use std::str::FromStr;
+
+fn decimal(row: &AnyRow, column: &str) -> Option<Decimal> {
+    row.try_get::<Option<String>, _>(column).ok().flatten().and_then(|s| Decimal::from_str(&s).ok())
+}
+
+fn activity_from(row: &AnyRow) -> Option<Activity> {
+    Some(Activity {
+        id: row.try_get("id").ok()?,
+        kind: ActivityKind::parse(&row.try_get::<String, _>("kind").ok()?)?,
+        date: NaiveDate::from_str(&row.try_get::<String, _>("day").ok()?).ok()?,
+        symbol: row.try_get::<Option<String>, _>("symbol").ok()?.and_then(|s| Symbol::parse(&s).ok()),
+        quantity: decimal(row, "quantity"),
+        price: decimal(row, "price"),
+        amount: decimal(row, "amount"),
+        fee: decimal(row, "fee").unwrap_or_default(),
+        note: row.try_get("note").unwrap_or_default(),
+    })
+}
+
+/// A user's whole ledger, in (date, id) order.
+pub async fn activities(db: &Db, user_id: i64) -> Result<Vec<Activity>, AppError> {
+    let rows = sqlx::query("SELECT * FROM activities WHERE user_id = $1 ORDER BY day, id")
+        .bind(user_id)
+        .fetch_all(&db.pool)
+        .await?;
+    rows.iter()
+        .map(|row| activity_from(row).ok_or_else(|| AppError::internal("ledger", "an activity row does not decode")))
+        .collect()
+}
+
+/// Stores an activity (already validated by a replay) and returns its id.
+pub async fn insert_activity(db: &Db, user_id: i64, a: &Activity) -> Result<i64, AppError> {
+    let row = sqlx::query(
+        "INSERT INTO activities (user_id, kind, day, symbol, quantity, price, amount, fee, note, created_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id",
+    )
+    .bind(user_id)
+    .bind(a.kind.as_str())
+    .bind(a.date.to_string())
+    .bind(a.symbol.as_ref().map(|s| s.to_string()))
+    .bind(a.quantity.map(|d| d.to_string()))
+    .bind(a.price.map(|d| d.to_string()))
+    .bind(a.amount.map(|d| d.to_string()))
+    .bind(a.fee.to_string())
+    .bind(a.note.clone())
+    .bind(now_unix())
+    .fetch_one(&db.pool)
+    .await?;
+    Ok(row.get("id"))
+}
+
+/// One day of a portfolio's value history.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Snapshot {
+    pub date: NaiveDate,
+    pub total_value: Decimal,
+    pub cash: Decimal,
+    pub invested: Decimal,
+    pub market_value: Decimal,
+    pub net_flow: Decimal,
+    pub benchmark_close: Option<Decimal>,
+}
+
+/// Inserts or replaces the snapshot of `s.date` (idempotent).
+pub async fn upsert_snapshot(db: &Db, user_id: i64, s: &Snapshot) -> Result<(), AppError> {
+    sqlx::query(
+        "INSERT INTO portfolio_snapshots (user_id, day, total_value, cash, invested, market_value, net_flow, benchmark_close)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+         ON CONFLICT (user_id, day) DO UPDATE SET
+           total_value = excluded.total_value, cash = excluded.cash, invested = excluded.invested,
+           market_value = excluded.market_value, net_flow = excluded.net_flow, benchmark_close = excluded.benchmark_close",
+    )
+    .bind(user_id)
+    .bind(s.date.to_string())
+    .bind(s.total_value.to_string())
+    .bind(s.cash.to_string())
+    .bind(s.invested.to_string())
+    .bind(s.market_value.to_string())
+    .bind(s.net_flow.to_string())
+    .bind(s.benchmark_close.map(|d| d.to_string()))
+    .execute(&db.pool)
+    .await?;
+    Ok(())
+}
+
+/// Snapshots from `from` on, oldest first.
+pub async fn snapshots(db: &Db, user_id: i64, from: NaiveDate) -> Result<Vec<Snapshot>, AppError> {
+    let rows = sqlx::query("SELECT * FROM portfolio_snapshots WHERE user_id = $1 AND day >= $2 ORDER BY day")
+        .bind(user_id)
+        .bind(from.to_string())
+        .fetch_all(&db.pool)
+        .await?;
+    Ok(rows
+        .iter()
+        .filter_map(|row| {
+            Some(Snapshot {
+                date: NaiveDate::from_str(&row.try_get::<String, _>("day").ok()?).ok()?,
+                total_value: decimal(row, "total_value")?,
+                cash: decimal(row, "cash")?,
+                invested: decimal(row, "invested")?,
+                market_value: decimal(row, "market_value")?,
+                net_flow: decimal(row, "net_flow")?,
+                benchmark_close: decimal(row, "benchmark_close"),
+            })
+        })
+        .collect())
+}

@@ -1,0 +1,39 @@
+//! The portfolio as a signed-in user sees it: their ledger replayed and valued at
+//! the latest quotes. Pages and REST routes call this; it holds no rules of its own.
+
+use super::ledger::{Ledger, Rules};
+use super::repo;
+use super::valuation::Valuation;
+use crate::model::{Quote, Symbol};
+use crate::server::error::AppError;
+use crate::server::state::AppState;
+use std::collections::HashMap;
+
+pub struct Portfolio {
+    pub ledger: Ledger,
+    pub valuation: Valuation,
+}
+
+/// Replays the user's ledger and values it (quotes from the market cache; a
+/// symbol without any quote is listed in `missing_prices`).
+pub async fn portfolio(state: &AppState, user_id: i64) -> Result<Portfolio, AppError> {
+    let activities = repo::activities(&state.db, user_id).await?;
+    let ledger = Ledger::replay(&activities, Rules::default())
+        .map_err(|e| AppError::internal("the stored ledger does not replay", e))?;
+    let symbols: Vec<Symbol> = ledger.lots.keys().cloned().collect();
+    let quotes: HashMap<Symbol, Quote> = state
+        .market
+        .quotes(&symbols)
+        .await
+        .into_iter()
+        .filter_map(|(symbol, result)| match result {
+            Ok(quote) => Some((symbol, quote)),
+            Err(err) => {
+                tracing::warn!(%symbol, error = %err, "no price for a held symbol");
+                None
+            }
+        })
+        .collect();
+    let valuation = Valuation::new(&ledger, &quotes);
+    Ok(Portfolio { ledger, valuation })
+}
