@@ -23,9 +23,12 @@ pub async fn seed_demo(state: &AppState) -> Result<bool, AppError> {
     let hash = hash_password(DEMO_PASSWORD.to_string(), state.config.bcrypt_cost).await?;
     match users::create(&state.db, DEMO_USERNAME, &hash).await {
         Ok(user) => {
-            for activity in demo_ledger(Utc::now().date_naive()) {
+            let today = Utc::now().date_naive();
+            for activity in demo_ledger(today) {
                 repo::insert_activity(&state.db, user.id, &activity).await?;
             }
+            // History for the performance chart and risk figures from the first run.
+            super::portfolio::snapshots::rebuild(state, user.id, today).await?;
             tracing::info!("created the demo user (demo / demo123) and its ledger");
             Ok(true)
         }

@@ -30,3 +30,47 @@ async fn the_demo_user_starts_with_the_original_systems_numbers() {
     assert_eq!(v.total_value.unwrap(), v.cash + market_value);
     assert_eq!(v.total_return.unwrap(), v.realized + v.unrealized.unwrap());
 }
+
+#[tokio::test]
+async fn the_demo_user_has_daily_history_from_the_first_run() {
+    use folio::server::portfolio::{metrics, repo, snapshots};
+    let app = spawn_app().await;
+    let state = &app.running.state;
+    let demo = folio::server::auth::users::find_by_name(&state.db, "demo").await.unwrap().unwrap();
+    let today = chrono::Utc::now().date_naive();
+    let history = repo::snapshots(&state.db, demo.user.id, today - chrono::Duration::days(60)).await.unwrap();
+    let weekdays = (0..=45)
+        .map(|n| today - chrono::Duration::days(n))
+        .filter(|d| folio::server::market::demo::is_trading_day(*d))
+        .count();
+    assert_eq!(history.len(), weekdays, "one snapshot per trading day since the first deposit");
+    assert_eq!(history.iter().map(|s| s.net_flow).sum::<Decimal>(), d("100000.00"));
+    let last = history.last().unwrap();
+    assert_eq!(last.invested, d("36090.00"));
+    assert_eq!(last.cash, d("64110.00"));
+    for s in &history {
+        assert_eq!(s.total_value, s.cash + s.market_value, "{}", s.date);
+        assert!(s.benchmark_close.is_some());
+    }
+
+    // Enough history for every risk figure.
+    let days: Vec<metrics::DayValue> = history
+        .iter()
+        .map(|s| metrics::DayValue {
+            date: s.date,
+            value: s.total_value.to_string().parse().unwrap(),
+            flow: s.net_flow.to_string().parse().unwrap(),
+            benchmark: s.benchmark_close.map(|b| b.to_string().parse().unwrap()),
+        })
+        .collect();
+    let returns = metrics::daily_returns(&days);
+    assert_eq!(returns.len(), history.len() - 1);
+    let (beta, alpha) = metrics::beta_alpha(&returns, &metrics::benchmark_returns(&days), 0.0);
+    assert!(beta.is_ok() && alpha.is_ok(), "{beta:?}");
+
+    // Rebuilding is idempotent.
+    let written = snapshots::rebuild(state, demo.user.id, today).await.unwrap();
+    assert_eq!(written, history.len());
+    let again = repo::snapshots(&state.db, demo.user.id, today - chrono::Duration::days(60)).await.unwrap();
+    assert_eq!(again, history);
+}

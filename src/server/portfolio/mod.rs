@@ -13,4 +13,5 @@ pub mod ledger;
 pub mod metrics;
 pub mod repo;
 pub mod service;
+pub mod snapshots;
 pub mod valuation;
