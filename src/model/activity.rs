@@ -65,3 +65,20 @@ pub struct Activity {
     pub fee: Decimal,
     pub note: String,
 }
+
+impl Activity {
+    /// An entry of `kind` on `date` with no symbol, quantity, price, amount or fee yet.
+    pub fn new(id: i64, kind: ActivityKind, date: NaiveDate) -> Self {
+        Self {
+            id,
+            kind,
+            date,
+            symbol: None,
+            quantity: None,
+            price: None,
+            amount: None,
+            fee: Decimal::ZERO,
+            note: String::new(),
+        }
+    }
+}

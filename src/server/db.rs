@@ -61,3 +61,9 @@ impl Db {
 pub fn now_unix() -> i64 {
     std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or_default()
 }
+
+/// An exact decimal stored as text (NULL or unparsable text gives `None`).
+pub fn decimal_column(row: &sqlx::any::AnyRow, column: &str) -> Option<rust_decimal::Decimal> {
+    use sqlx::Row;
+    row.try_get::<Option<String>, _>(column).ok().flatten().and_then(|s| s.parse().ok())
+}

@@ -43,17 +43,7 @@ pub async fn seed_demo(state: &AppState) -> Result<bool, AppError> {
 /// GOOGL 25 @ 142.30 (25), TSLA 20 @ 245.80 (20), NVDA 15 @ 495.60 (15). No fees.
 pub fn demo_ledger(today: NaiveDate) -> Vec<Activity> {
     let d = |s: &str| Decimal::from_str(s).expect("literal decimal");
-    let entry = |id: i64, kind, days_ago: i64| Activity {
-        id,
-        kind,
-        date: today - Duration::days(days_ago),
-        symbol: None,
-        quantity: None,
-        price: None,
-        amount: None,
-        fee: Decimal::ZERO,
-        note: String::new(),
-    };
+    let entry = |id: i64, kind, days_ago: i64| Activity::new(id, kind, today - Duration::days(days_ago));
     let trade = |id, kind, days_ago, symbol: &str, quantity: &str, price: &str| Activity {
         symbol: Symbol::parse(symbol).ok(),
         quantity: Some(d(quantity)),

@@ -7,12 +7,9 @@ use crate::server::error::AppError;
 use chrono::{DateTime, NaiveDate};
 use rust_decimal::Decimal;
 use sqlx::Row;
-use sqlx::any::AnyRow;
 use std::str::FromStr;
 
-fn decimal(row: &AnyRow, column: &str) -> Option<Decimal> {
-    row.try_get::<Option<String>, _>(column).ok().flatten().and_then(|s| Decimal::from_str(&s).ok())
-}
+use crate::server::db::decimal_column as decimal;
 
 pub async fn load_quote(db: &Db, symbol: &Symbol, source: PriceSource) -> Result<Option<Quote>, AppError> {
     let row = sqlx::query("SELECT * FROM stock_quotes WHERE symbol = $1 AND source = $2")

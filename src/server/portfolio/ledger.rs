@@ -230,10 +230,6 @@ impl Ledger {
         self.lots.get(symbol).map_or(Decimal::ZERO, |lots| lots.iter().map(|l| l.quantity).sum())
     }
 
-    pub fn cost_of(&self, symbol: &Symbol) -> Decimal {
-        self.lots.get(symbol).map_or(Decimal::ZERO, |lots| lots.iter().map(|l| l.cost).sum())
-    }
-
     /// Invested (cost basis) = Σ cost of open lots.
     pub fn invested(&self) -> Decimal {
         self.lots.values().flatten().map(|l| l.cost).sum()

@@ -9,9 +9,7 @@ use sqlx::Row;
 use sqlx::any::AnyRow;
 use std::str::FromStr;
 
-fn decimal(row: &AnyRow, column: &str) -> Option<Decimal> {
-    row.try_get::<Option<String>, _>(column).ok().flatten().and_then(|s| Decimal::from_str(&s).ok())
-}
+use crate::server::db::decimal_column as decimal;
 
 fn activity_from(row: &AnyRow) -> Option<Activity> {
     Some(Activity {

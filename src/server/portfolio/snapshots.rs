@@ -150,17 +150,7 @@ mod tests {
     }
 
     fn activity(id: i64, kind: ActivityKind, date: i64) -> Activity {
-        Activity {
-            id,
-            kind,
-            date: day(date),
-            symbol: None,
-            quantity: None,
-            price: None,
-            amount: None,
-            fee: Decimal::ZERO,
-            note: String::new(),
-        }
+        Activity::new(id, kind, day(date))
     }
 
     #[test]

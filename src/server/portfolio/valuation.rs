@@ -143,17 +143,7 @@ mod tests {
 
     fn ledger() -> Ledger {
         let day = NaiveDate::from_ymd_opt(2026, 3, 2).unwrap();
-        let base = |id, kind| Activity {
-            id,
-            kind,
-            date: day,
-            symbol: None,
-            quantity: None,
-            price: None,
-            amount: None,
-            fee: Decimal::ZERO,
-            note: String::new(),
-        };
+        let base = |id, kind| Activity::new(id, kind, day);
         let trade = |id, kind, s: &str, q: &str, p: &str| Activity {
             symbol: Some(sym(s)),
             quantity: Some(d(q)),

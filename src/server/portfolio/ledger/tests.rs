@@ -192,17 +192,7 @@ fn op() -> impl Strategy<Value = Op> {
 fn to_activity(id: i64, op: &Op) -> Activity {
     let money = |cents: i64| Decimal::new(cents, 2);
     let date = day((id / 3) as u32);
-    let base = |kind| Activity {
-        id,
-        kind,
-        date,
-        symbol: None,
-        quantity: None,
-        price: None,
-        amount: None,
-        fee: Decimal::ZERO,
-        note: String::new(),
-    };
+    let base = |kind| Activity::new(id, kind, date);
     match *op {
         Op::Deposit(a) => Activity { amount: Some(money(a)), ..base(Deposit) },
         Op::Withdraw(a) => Activity { amount: Some(money(a)), ..base(Withdrawal) },
