@@ -2,10 +2,12 @@
 
 mod activity;
 mod market;
+mod range;
 mod user;
 
 pub use activity::{Activity, ActivityKind};
 pub use market::{
     CompanyProfile, MAX_SYMBOL_LEN, MarketProblem, MarketStatus, PriceSource, Quote, SearchHit, Symbol, safe_url,
 };
+pub use range::Range;
 pub use user::{AuthSettings, CurrentUser, auth_error_message};

@@ -71,6 +71,8 @@ pub struct Config {
     pub benchmark: crate::model::Symbol,
     /// How often the background refresher looks for stale quotes.
     pub refresh_interval: Duration,
+    /// Annual risk-free rate for Sharpe, Sortino and alpha, as a fraction (0.03 = 3 %).
+    pub risk_free_rate: f64,
 }
 
 pub const DEFAULT_FINNHUB_BASE_URL: &str = "https://finnhub.io/api/v1";
@@ -140,7 +142,16 @@ impl Config {
         let benchmark = crate::model::Symbol::parse(&get("FOLIO_BENCHMARK").unwrap_or_else(|| "SPY".into()))
             .map_err(|m| ConfigError::new("FOLIO_BENCHMARK", m))?;
 
+        let risk_free_rate = match get("FOLIO_RISK_FREE_RATE") {
+            None => 0.0,
+            Some(raw) => match raw.parse::<f64>() {
+                Ok(rate) if (-5.0..=50.0).contains(&rate) => rate / 100.0,
+                _ => return Err(ConfigError::new("FOLIO_RISK_FREE_RATE", "must be a yearly percentage such as 4.5")),
+            },
+        };
+
         Ok(Self {
+            risk_free_rate,
             finnhub_timeout: duration_var(&get, "FINNHUB_TIMEOUT", Duration::from_secs(10))?,
             finnhub_calls_per_minute: count_var(&get, "FINNHUB_CALLS_PER_MINUTE", 60, 1..=100_000)?,
             finnhub_calls_per_second: count_var(&get, "FINNHUB_CALLS_PER_SECOND", 30, 1..=30)?,
@@ -358,6 +369,7 @@ mod tests {
             ("FINNHUB_CALLS_PER_MINUTE", "0"),
             ("FOLIO_QUOTE_TTL", "1"),
             ("FOLIO_BENCHMARK", "S&P"),
+            ("FOLIO_RISK_FREE_RATE", "4.5%"),
         ] {
             let err = config_in(var, &[(var, value)]).unwrap_err();
             assert_eq!(err.var, var);

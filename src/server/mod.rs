@@ -52,7 +52,8 @@ pub struct Running {
     pub addr: SocketAddr,
     pub state: AppState,
     pub task: tokio::task::JoinHandle<()>,
-    pub refresher: tokio::task::JoinHandle<()>,
+    /// Background jobs (market refresher, daily snapshots).
+    pub background: Vec<tokio::task::JoinHandle<()>>,
 }
 
 /// Builds the state and the router, binds `config.site_addr` (port 0 picks a free
@@ -61,6 +62,7 @@ pub async fn spawn(config: Config) -> Result<Running, StartError> {
     let state = build_state(config).await?;
     seed::seed_demo(&state).await?;
     let refresher = market::refresher::spawn(state.market.clone(), state.config.refresh_interval);
+    let snapshot_job = portfolio::snapshots::spawn_daily(state.clone());
     let addr = state.config.site_addr;
     let listener = tokio::net::TcpListener::bind(addr).await.map_err(|source| StartError::Bind { addr, source })?;
     let addr = listener.local_addr().map_err(|source| StartError::Bind { addr, source })?;
@@ -70,7 +72,7 @@ pub async fn spawn(config: Config) -> Result<Running, StartError> {
             tracing::error!(error = %err, "server stopped");
         }
     });
-    Ok(Running { addr, state, task, refresher })
+    Ok(Running { addr, state, task, background: vec![refresher, snapshot_job] })
 }
 
 pub async fn build_state(config: Config) -> Result<AppState, StartError> {

@@ -25,7 +25,7 @@ pub struct TestApp {
 impl Drop for TestApp {
     fn drop(&mut self) {
         self.running.task.abort();
-        self.running.refresher.abort();
+        self.running.background.iter().for_each(|job| job.abort());
     }
 }
 

@@ -118,7 +118,7 @@ async fn the_cache_survives_a_restart() {
     assert_eq!(fake.state.count("quote", "NVDA"), 1, "the restarted app read the database");
     assert_eq!(fake.state.count("profile2", "NVDA"), 1);
     again.task.abort();
-    again.refresher.abort();
+    again.background.iter().for_each(|job| job.abort());
 }
 
 #[tokio::test]

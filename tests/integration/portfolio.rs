@@ -74,3 +74,42 @@ async fn the_demo_user_has_daily_history_from_the_first_run() {
     let again = repo::snapshots(&state.db, demo.user.id, today - chrono::Duration::days(60)).await.unwrap();
     assert_eq!(again, history);
 }
+
+#[tokio::test]
+async fn risk_figures_come_from_the_snapshots_and_today_is_written_on_demand() {
+    use folio::model::Range;
+    use folio::server::portfolio::{repo, service};
+    let app = spawn_app().await;
+    let state = &app.running.state;
+    let demo = folio::server::auth::users::find_by_name(&state.db, "demo").await.unwrap().unwrap();
+    let all = service::risk(state, demo.user.id, Range::All).await.unwrap();
+    assert_eq!(all.returns.len(), all.days.len() - 1);
+    for (name, figure) in [
+        ("twr", &all.time_weighted_return),
+        ("mwr", &all.money_weighted_return),
+        ("volatility", &all.volatility),
+        ("sharpe", &all.sharpe),
+        ("beta", &all.beta),
+        ("alpha", &all.alpha),
+    ] {
+        assert!(figure.as_ref().is_ok_and(|v| v.is_finite()), "{name}: {figure:?}");
+    }
+    let drawdown = all.max_drawdown.as_ref().unwrap();
+    assert!(drawdown.max >= 0.0 && drawdown.peak <= drawdown.trough);
+
+    // The month view uses fewer days than ALL and no more than a month's worth.
+    let month = service::risk(state, demo.user.id, Range::OneMonth).await.unwrap();
+    assert!(month.days.len() < all.days.len() && month.days.len() <= 24, "{}", month.days.len());
+
+    // Take away the newest snapshot: loading figures writes it again.
+    let last = repo::last_snapshot_date(&state.db, demo.user.id).await.unwrap().unwrap();
+    sqlx::query("DELETE FROM portfolio_snapshots WHERE user_id = $1 AND day = $2")
+        .bind(demo.user.id)
+        .bind(last.to_string())
+        .execute(&state.db.pool)
+        .await
+        .unwrap();
+    let again = service::risk(state, demo.user.id, Range::All).await.unwrap();
+    assert_eq!(repo::last_snapshot_date(&state.db, demo.user.id).await.unwrap(), Some(last));
+    assert_eq!(again.days.len(), all.days.len());
+}

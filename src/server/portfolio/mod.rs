@@ -12,6 +12,7 @@
 pub mod ledger;
 pub mod metrics;
 pub mod repo;
+pub mod risk;
 pub mod service;
 pub mod snapshots;
 pub mod valuation;

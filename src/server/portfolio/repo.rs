@@ -113,3 +113,18 @@ pub async fn snapshots(db: &Db, user_id: i64, from: NaiveDate) -> Result<Vec<Sna
         })
         .collect())
 }
+
+/// The date of the user's newest snapshot.
+pub async fn last_snapshot_date(db: &Db, user_id: i64) -> Result<Option<NaiveDate>, AppError> {
+    let row = sqlx::query("SELECT MAX(day) AS day FROM portfolio_snapshots WHERE user_id = $1")
+        .bind(user_id)
+        .fetch_one(&db.pool)
+        .await?;
+    Ok(row.try_get::<Option<String>, _>("day").ok().flatten().and_then(|d| NaiveDate::from_str(&d).ok()))
+}
+
+/// Users who have at least one activity.
+pub async fn users_with_activities(db: &Db) -> Result<Vec<i64>, AppError> {
+    let rows = sqlx::query("SELECT DISTINCT user_id FROM activities").fetch_all(&db.pool).await?;
+    Ok(rows.iter().filter_map(|r| r.try_get("user_id").ok()).collect())
+}

@@ -3,10 +3,13 @@
 
 use super::ledger::{Ledger, Rules};
 use super::repo;
+use super::risk::{RiskFigures, risk_figures};
+use super::snapshots;
 use super::valuation::Valuation;
-use crate::model::{Quote, Symbol};
+use crate::model::{Quote, Range, Symbol};
 use crate::server::error::AppError;
 use crate::server::state::AppState;
+use chrono::NaiveDate;
 use std::collections::HashMap;
 
 pub struct Portfolio {
@@ -36,4 +39,13 @@ pub async fn portfolio(state: &AppState, user_id: i64) -> Result<Portfolio, AppE
         .collect();
     let valuation = Valuation::new(&ledger, &quotes);
     Ok(Portfolio { ledger, valuation })
+}
+
+/// The risk and performance figures of `range`, after making sure the history
+/// reaches today (writing today's snapshot if it is missing).
+pub async fn risk(state: &AppState, user_id: i64, range: Range) -> Result<RiskFigures, AppError> {
+    let today = chrono::Utc::now().date_naive();
+    snapshots::ensure_current(state, user_id, today).await?;
+    let history = repo::snapshots(&state.db, user_id, NaiveDate::MIN).await?;
+    Ok(risk_figures(&history, range, today, state.config.risk_free_rate))
 }

@@ -112,6 +112,50 @@ async fn history_for(
 
 /// Writes every snapshot from the first activity to `to`; returns how many.
 pub async fn rebuild(state: &AppState, user_id: i64, to: NaiveDate) -> Result<usize, AppError> {
+    rebuild_from(state, user_id, None, to).await
+}
+
+/// Brings the history up to `today` if it stops short: rewrites from the newest
+/// stored snapshot on (that day may have been written before its close).
+pub async fn ensure_current(state: &AppState, user_id: i64, today: NaiveDate) -> Result<(), AppError> {
+    match repo::last_snapshot_date(&state.db, user_id).await? {
+        Some(last) if last >= today => Ok(()),
+        last => rebuild_from(state, user_id, last, today).await.map(|_| ()),
+    }
+}
+
+/// The daily job: keeps every user's history current. Hourly, so the first run
+/// after the close records the day; idempotent, so the other runs change nothing.
+pub fn spawn_daily(state: AppState) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut ticker = tokio::time::interval(std::time::Duration::from_secs(3600));
+        loop {
+            ticker.tick().await;
+            let today = chrono::Utc::now().date_naive();
+            let users = match repo::users_with_activities(&state.db).await {
+                Ok(users) => users,
+                Err(err) => {
+                    tracing::warn!(error = %err, "snapshot job: cannot list users");
+                    continue;
+                }
+            };
+            for user_id in users {
+                if let Err(err) = ensure_current(&state, user_id, today).await {
+                    tracing::warn!(user_id, error = %err, "snapshot job failed for a user");
+                }
+            }
+        }
+    })
+}
+
+/// Builds the whole history in memory (replay is cheap) and writes the days from
+/// `from` on (all of them when `None`); returns how many it wrote.
+pub async fn rebuild_from(
+    state: &AppState,
+    user_id: i64,
+    from: Option<NaiveDate>,
+    to: NaiveDate,
+) -> Result<usize, AppError> {
     let activities = repo::activities(&state.db, user_id).await?;
     let Some(first) = activities.iter().map(|a| a.date).min() else {
         return Ok(0);
@@ -125,10 +169,12 @@ pub async fn rebuild(state: &AppState, user_id: i64, to: NaiveDate) -> Result<us
     // holiday be valued at the last close.
     let history = history_for(state, &symbols, first - chrono::Duration::days(10), to).await?;
     let snapshots = build(&activities, &history, &benchmark, to);
-    for snapshot in &snapshots {
+    let mut written = 0;
+    for snapshot in snapshots.iter().filter(|s| from.is_none_or(|from| s.date >= from)) {
         repo::upsert_snapshot(&state.db, user_id, snapshot).await?;
+        written += 1;
     }
-    Ok(snapshots.len())
+    Ok(written)
 }
 
 #[cfg(test)]
