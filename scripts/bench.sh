@@ -5,6 +5,7 @@
 #                   cost of a sign-in (bcrypt at the default cost), p50/p99 over N runs.
 #   market.txt      warm-cache quote latency; upstream calls for 1,000 dashboard loads
 #                   in a minute (takes a minute).
+#   portfolio.txt   replay + valuation + all metrics, 10,000 activities, 10 years (criterion).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$HOME/.cargo/bin:$PWD/node_modules/.bin:$PATH"
@@ -53,3 +54,14 @@ trap - EXIT
   echo "# Folio market-data benchmark — $(date -u +%Y-%m-%dT%H:%M:%SZ), $(nproc) cores, release build, fake Finnhub"
   cargo bench --features ssr --bench market 2>/dev/null
 } | tee bench-results/market.txt
+
+{
+  echo "# Folio portfolio-engine benchmark — $(date -u +%Y-%m-%dT%H:%M:%SZ), $(nproc) cores, release build (criterion)"
+  cargo bench --features ssr --bench portfolio 2>/dev/null | grep -E "time:|replay" || true
+  python3 - <<'PY'
+import json, glob
+for path in glob.glob("target/criterion/*/new/estimates.json"):
+    e = json.load(open(path))
+    print(f"median {e['median']['point_estimate'] / 1e6:.3f} ms  (mean {e['mean']['point_estimate'] / 1e6:.3f} ms)  {path.split('/')[2]}")
+PY
+} | tee bench-results/portfolio.txt
