@@ -4,6 +4,7 @@
 //! `postgres`); `make test` runs the whole suite once for each.
 
 mod auth;
+mod dashboard;
 mod forms;
 mod health;
 mod helpers;

@@ -16,6 +16,8 @@ pub struct Position {
     /// cost basis / quantity.
     pub average_cost: Decimal,
     pub opened_at: NaiveDate,
+    /// The buy that opened the oldest open lot (the position's id in the API).
+    pub opened_by: i64,
     pub quote: Option<Quote>,
     pub market_value: Option<Decimal>,
     pub unrealized: Option<Decimal>,
@@ -68,6 +70,7 @@ impl Valuation {
                     cost_basis,
                     average_cost: cost_basis / quantity,
                     opened_at: lots.front().map(|l| l.opened_at).unwrap_or_default(),
+                    opened_by: lots.front().map(|l| l.activity_id).unwrap_or_default(),
                     day_change: quote.as_ref().map(|q| quantity * (q.price - q.previous_close)),
                     day_change_percent: quote.as_ref().and_then(|q| q.change_percent),
                     unrealized_percent: unrealized.and_then(|u| percent(u, cost_basis)),

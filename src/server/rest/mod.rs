@@ -2,6 +2,7 @@
 //! thin: they validate input, call a service, and wrap the answer.
 
 mod auth;
+mod dashboard;
 mod health;
 mod json;
 pub mod market;
@@ -18,6 +19,10 @@ pub fn router() -> Router<AppState> {
         .route("/api/auth/login", post(auth::login))
         .route("/api/auth/signup", post(auth::signup))
         .route("/api/auth/me", get(auth::me))
+        .route("/api/dashboard/overview", get(dashboard::overview))
+        .route("/api/dashboard/positions", get(dashboard::positions))
+        .route("/api/dashboard/trades", get(dashboard::trades))
+        .route("/api/dashboard/performance", get(dashboard::performance))
         .route("/api/dashboard/quote/{symbol}", get(market::quote))
         .route("/api/dashboard/profile/{symbol}", get(market::profile))
         .route("/api/market/search", get(market::search))

@@ -1,0 +1,154 @@
+//! `/api/dashboard/*` against the demo ledger: shapes, numbers, validation.
+
+use crate::helpers::{error_code, spawn_app, spawn_app_with_fake};
+use serde_json::Value;
+
+#[tokio::test]
+async fn the_overview_has_every_card_and_explains_its_nulls() {
+    let app = spawn_app().await;
+    let body: Value = app.get_as_demo("/api/dashboard/overview").await.json().await.unwrap();
+    assert_eq!(body["status"], "success");
+    let o = &body["data"];
+    assert_eq!(o["cash"], 64110.0);
+    assert_eq!(o["invested"], 36090.0);
+    assert_eq!(o["realized_pnl"], 200.0);
+    assert_eq!(o["win_rate"], 100.0);
+    assert_eq!(
+        (o["total_trades"].as_u64(), o["winning_trades"].as_u64(), o["losing_trades"].as_u64()),
+        (Some(1), Some(1), Some(0))
+    );
+    assert_eq!(o["price_source"], "demo");
+    assert_eq!(o["range"], "ALL");
+    for field in [
+        "total_value",
+        "market_value",
+        "unrealized_pnl",
+        "total_return",
+        "total_return_percent",
+        "sharpe_ratio",
+        "max_drawdown",
+        "volatility",
+        "beta",
+        "alpha",
+        "net_contributions",
+        "time_weighted_return",
+        "money_weighted_return",
+        "sortino_ratio",
+        "max_drawdown_peak",
+        "max_drawdown_trough",
+        "as_of",
+    ] {
+        assert!(o.get(field).is_some(), "{field} missing");
+        if o[field].is_null() {
+            assert!(o["notes"][field].as_str().is_some_and(|n| !n.is_empty()), "{field} is null without a reason");
+        }
+    }
+    let total = o["total_value"].as_f64().unwrap();
+    let parts = o["cash"].as_f64().unwrap() + o["market_value"].as_f64().unwrap();
+    assert!((total - parts).abs() < 0.011, "{total} vs {parts}");
+    assert!(o["beta"].is_number(), "demo history is long enough for beta: {}", o["notes"]);
+}
+
+#[tokio::test]
+async fn a_new_user_sees_nulls_with_reasons_not_placeholders() {
+    let app = spawn_app().await;
+    let r =
+        app.post_json("/api/auth/signup", &serde_json::json!({"username": "newbie", "password": "long enough"})).await;
+    let token = r.json::<Value>().await.unwrap()["access_token"].as_str().unwrap().to_string();
+    let body: Value = app.get_with_token("/api/dashboard/overview", &token).await.json().await.unwrap();
+    let o = &body["data"];
+    assert_eq!(o["cash"], 0.0);
+    for field in ["beta", "alpha", "sharpe_ratio", "volatility", "win_rate", "max_drawdown"] {
+        assert!(o[field].is_null(), "{field} should be null for an empty ledger, is {}", o[field]);
+        assert!(o["notes"][field].is_string(), "{field}");
+    }
+}
+
+#[tokio::test]
+async fn positions_list_every_holding_with_prices_and_profiles() {
+    let app = spawn_app().await;
+    let body: Value = app.get_as_demo("/api/dashboard/positions").await.json().await.unwrap();
+    let rows = body["data"].as_array().unwrap();
+    let symbols: Vec<&str> = rows.iter().map(|r| r["symbol"].as_str().unwrap()).collect();
+    assert_eq!(symbols, ["AAPL", "GOOGL", "MSFT", "NVDA", "TSLA"]);
+    let aapl = &rows[0];
+    assert_eq!(aapl["quantity"], 50.0);
+    assert_eq!(aapl["average_cost"], 175.5);
+    assert_eq!(aapl["cost_basis"], 8775.0);
+    assert_eq!(aapl["company_name"], "Apple Inc");
+    assert_eq!(aapl["logo"], "/logos/AAPL.svg");
+    assert_eq!(aapl["price_source"], "demo");
+    let weights: f64 = rows.iter().map(|r| r["weight"].as_f64().unwrap()).sum();
+    assert!((weights - 100.0).abs() < 0.05, "{weights}");
+}
+
+#[tokio::test]
+async fn trades_come_newest_first_in_pages() {
+    let app = spawn_app().await;
+    let body: Value = app.get_as_demo("/api/dashboard/trades?limit=3").await.json().await.unwrap();
+    let rows = body["data"].as_array().unwrap();
+    assert_eq!(rows.len(), 3);
+    assert_eq!((rows[0]["symbol"].as_str(), rows[0]["trade_type"].as_str()), (Some("AMZN"), Some("sell")));
+    assert_eq!(rows[0]["realized_pnl"], 200.0);
+    assert_eq!(rows[0]["realized_pnl_pct"], 13.79);
+    assert_eq!(rows[0]["total_amount"], 1650.0);
+    let cursor = body["next_cursor"].as_str().unwrap();
+    let next: Value =
+        app.get_as_demo(&format!("/api/dashboard/trades?limit=10&cursor={cursor}")).await.json().await.unwrap();
+    let more = next["data"].as_array().unwrap();
+    assert_eq!(more.len(), 4, "7 trades in all");
+    assert!(next["next_cursor"].is_null());
+    assert_eq!(more.last().unwrap()["symbol"], "AMZN");
+    assert_eq!(more.last().unwrap()["trade_type"], "buy");
+}
+
+#[tokio::test]
+async fn bad_parameters_are_4xx_in_the_envelope() {
+    let app = spawn_app().await;
+    for query in ["limit=0", "limit=501", "limit=-1", "limit=abc", "cursor=nonsense"] {
+        let response = app.get_as_demo(&format!("/api/dashboard/trades?{query}")).await;
+        assert_eq!(error_code(response, 422).await, "invalid_parameter", "{query}");
+    }
+    for path in ["/api/dashboard/overview?range=2Y", "/api/dashboard/performance?range=week"] {
+        assert_eq!(error_code(app.get_as_demo(path).await, 422).await, "invalid_parameter", "{path}");
+    }
+    for path in
+        ["/api/dashboard/overview", "/api/dashboard/positions", "/api/dashboard/trades", "/api/dashboard/performance"]
+    {
+        let response = app.client.get(app.url(path)).send().await.unwrap();
+        assert_eq!(error_code(response, 401).await, "unauthorized", "{path}");
+    }
+}
+
+#[tokio::test]
+async fn the_performance_series_matches_the_overview_figures() {
+    let app = spawn_app().await;
+    for range in ["1M", "ALL"] {
+        let perf: Value =
+            app.get_as_demo(&format!("/api/dashboard/performance?range={range}")).await.json().await.unwrap();
+        let points = perf["data"]["points"].as_array().unwrap();
+        assert!(points.len() > 15, "{range}: {}", points.len());
+        assert_eq!(points[0]["cumulative_twr"], 0.0);
+        assert!(points[0]["daily_return"].is_null(), "the base day has no return");
+        let overview: Value =
+            app.get_as_demo(&format!("/api/dashboard/overview?range={range}")).await.json().await.unwrap();
+        let twr = overview["data"]["time_weighted_return"].as_f64().unwrap();
+        let last = points.last().unwrap()["cumulative_twr"].as_f64().unwrap();
+        assert!((twr - last).abs() < 0.01, "{range}: overview {twr} vs series {last}");
+        let worst = points.iter().map(|p| p["drawdown"].as_f64().unwrap()).fold(0.0, f64::min);
+        let max_dd = overview["data"]["max_drawdown"].as_f64().unwrap();
+        assert!((max_dd + worst).abs() < 0.01, "{range}: {max_dd} vs {worst}");
+    }
+}
+
+#[tokio::test]
+async fn with_finnhub_down_and_nothing_cached_prices_are_missing_not_invented() {
+    let (app, fake) = spawn_app_with_fake(&[]).await;
+    fake.state.set_fault(folio::server::market::fake_finnhub::Fault::ServerError, None, None);
+    let body: Value = app.get_as_demo("/api/dashboard/overview").await.json().await.unwrap();
+    let o = &body["data"];
+    assert!(o["total_value"].is_null() && o["market_value"].is_null());
+    assert!(o["notes"]["total_value"].as_str().unwrap().contains("no price for"));
+    assert_eq!(o["cash"], 64110.0);
+    assert_eq!(o["price_source"], "finnhub");
+}
