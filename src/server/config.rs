@@ -73,6 +73,8 @@ pub struct Config {
     pub refresh_interval: Duration,
     /// Annual risk-free rate for Sharpe, Sortino and alpha, as a fraction (0.03 = 3 %).
     pub risk_free_rate: f64,
+    /// Origins allowed to call the API from a browser (CORS); none by default.
+    pub cors_origins: Vec<String>,
 }
 
 pub const DEFAULT_FINNHUB_BASE_URL: &str = "https://finnhub.io/api/v1";
@@ -150,7 +152,23 @@ impl Config {
             },
         };
 
+        let cors_origins: Vec<String> = get("FOLIO_CORS_ORIGINS")
+            .map(|raw| {
+                raw.split(',').map(|o| o.trim().trim_end_matches('/').to_string()).filter(|o| !o.is_empty()).collect()
+            })
+            .unwrap_or_default();
+        if let Some(bad) = cors_origins.iter().find(|o| {
+            let host = o.strip_prefix("https://").or_else(|| o.strip_prefix("http://"));
+            host.is_none_or(|h| h.is_empty() || h.contains('/')) || o.parse::<axum::http::HeaderValue>().is_err()
+        }) {
+            return Err(ConfigError::new(
+                "FOLIO_CORS_ORIGINS",
+                format!("`{bad}` is not an origin like https://example.com"),
+            ));
+        }
+
         Ok(Self {
+            cors_origins,
             risk_free_rate,
             finnhub_timeout: duration_var(&get, "FINNHUB_TIMEOUT", Duration::from_secs(10))?,
             finnhub_calls_per_minute: count_var(&get, "FINNHUB_CALLS_PER_MINUTE", 60, 1..=100_000)?,
@@ -370,6 +388,9 @@ mod tests {
             ("FOLIO_QUOTE_TTL", "1"),
             ("FOLIO_BENCHMARK", "S&P"),
             ("FOLIO_RISK_FREE_RATE", "4.5%"),
+            ("FOLIO_CORS_ORIGINS", "example.com"),
+            ("FOLIO_CORS_ORIGINS", "http://"),
+            ("FOLIO_CORS_ORIGINS", "https://a.example/path"),
         ] {
             let err = config_in(var, &[(var, value)]).unwrap_err();
             assert_eq!(err.var, var);

@@ -14,14 +14,28 @@ pub mod state;
 use crate::app::{App, shell};
 use auth::{throttle::LoginThrottle, token::TokenKeys};
 use axum::Router;
+use axum::http::{HeaderName, HeaderValue, Method, header};
 use config::Config;
 use leptos::config::LeptosOptions;
 use leptos_axum::{LeptosRoutes, generate_route_list};
 use state::AppState;
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::time::Duration;
 use tower_http::compression::CompressionLayer;
+use tower_http::cors::{AllowOrigin, CorsLayer};
+use tower_http::set_header::SetResponseHeaderLayer;
+use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
+
+/// What pages may load: only this origin, except images (company logos come from
+/// Finnhub's CDN). Inline scripts are needed by Leptos' hydration bootstrap.
+const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self' 'unsafe-inline' 'wasm-unsafe-eval'; \
+     style-src 'self' 'unsafe-inline'; img-src 'self' https: data:; connect-src 'self'; font-src 'self'; \
+     object-src 'none'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'";
+/// Largest request body accepted (JSON and forms are small).
+const BODY_LIMIT: usize = 1024 * 1024;
+const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// Why the server could not start.
 #[derive(Debug, thiserror::Error)]
@@ -128,15 +142,33 @@ fn market_service(config: &Config, db: db::Db) -> Arc<market::service::MarketSer
 pub fn router(state: AppState) -> Router {
     let routes = generate_route_list(App);
     let options = state.leptos_options.clone();
-    Router::new()
+    let security_header = |name: HeaderName, value: &'static str| {
+        SetResponseHeaderLayer::if_not_present(name, HeaderValue::from_static(value))
+    };
+    let mut app = Router::new()
         .leptos_routes(&state, routes, move || shell(options.clone()))
         .merge(rest::router())
         .merge(auth::forms::router())
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
         .layer(axum::middleware::from_fn_with_state(state.clone(), auth::guard::require_sign_in))
-        .layer(CompressionLayer::new())
-        .layer(TraceLayer::new_for_http())
-        .with_state(state)
+        // Extractors enforce it, so an oversized API body still gets the JSON envelope.
+        .layer(axum::extract::DefaultBodyLimit::max(BODY_LIMIT))
+        .layer(TimeoutLayer::with_status_code(axum::http::StatusCode::REQUEST_TIMEOUT, REQUEST_TIMEOUT))
+        .layer(security_header(header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
+        .layer(security_header(header::X_FRAME_OPTIONS, "DENY"))
+        .layer(security_header(header::REFERRER_POLICY, "same-origin"))
+        .layer(security_header(header::CONTENT_SECURITY_POLICY, CONTENT_SECURITY_POLICY))
+        .layer(CompressionLayer::new());
+    if !state.config.cors_origins.is_empty() {
+        let origins: Vec<HeaderValue> = state.config.cors_origins.iter().filter_map(|o| o.parse().ok()).collect();
+        app = app.layer(
+            CorsLayer::new()
+                .allow_origin(AllowOrigin::list(origins))
+                .allow_methods([Method::GET, Method::POST, Method::PUT, Method::DELETE])
+                .allow_headers([header::AUTHORIZATION, header::CONTENT_TYPE]),
+        );
+    }
+    app.layer(TraceLayer::new_for_http()).with_state(state)
 }
 
 fn init_tracing() {
