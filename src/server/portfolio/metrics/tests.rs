@@ -38,6 +38,23 @@ fn a_deposit_is_not_performance() {
 }
 
 #[test]
+fn benchmark_returns_skip_days_without_a_close() {
+    let days = [
+        DayValue { date: day(0), value: 1.0, flow: 0.0, benchmark: Some(100.0) },
+        DayValue { date: day(1), value: 1.0, flow: 0.0, benchmark: Some(102.0) },
+        DayValue { date: day(2), value: 1.0, flow: 0.0, benchmark: None },
+        DayValue { date: day(3), value: 1.0, flow: 0.0, benchmark: Some(99.0) },
+        DayValue { date: day(4), value: 1.0, flow: 0.0, benchmark: Some(99.99) },
+    ];
+    let b = benchmark_returns(&days);
+    assert_eq!(b.len(), 2);
+    assert_eq!(b[0].0, day(1));
+    assert!(close(b[0].1, 0.02, 1e-12));
+    assert_eq!(b[1].0, day(4));
+    assert!(close(b[1].1, 0.01, 1e-12));
+}
+
+#[test]
 fn hand_worked_statistics() {
     let r = [0.01, -0.02, 0.03];
     // mean 0.006667, sample stdev 0.025166
