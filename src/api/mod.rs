@@ -1,12 +1,25 @@
 //! Server functions: the browser's calls into the server. Each one authenticates,
 //! calls a service in `server/`, and maps the error; no business logic lives here.
 
+mod portfolio;
 mod session;
 
+pub use portfolio::{GetOverview, get_overview};
 pub use session::{GetAuthSettings, GetCurrentUser, get_auth_settings, get_current_user};
 
 /// The shared server state, provided to every server function by `leptos_routes`.
 #[cfg(feature = "ssr")]
 pub(crate) fn app_state() -> Result<crate::server::state::AppState, leptos::prelude::ServerFnError> {
     leptos::prelude::use_context().ok_or_else(|| leptos::prelude::ServerFnError::new("server state is missing"))
+}
+
+/// The user the request's session cookie names.
+#[cfg(feature = "ssr")]
+pub(crate) async fn signed_in_user(
+    state: &crate::server::state::AppState,
+) -> Result<crate::model::CurrentUser, leptos::prelude::ServerFnError> {
+    let headers: axum::http::HeaderMap = leptos_axum::extract().await?;
+    crate::server::auth::extractor::user_from_headers(state, &headers)
+        .await
+        .map_err(|e| leptos::prelude::ServerFnError::new(e.message))
 }

@@ -6,10 +6,8 @@ use leptos::prelude::*;
 /// The signed-in user (from the session cookie), or an error when there is none.
 #[server]
 pub async fn get_current_user() -> Result<CurrentUser, ServerFnError> {
-    use crate::server::auth::extractor::user_from_headers;
     let state = super::app_state()?;
-    let headers: axum::http::HeaderMap = leptos_axum::extract().await?;
-    user_from_headers(&state, &headers).await.map_err(|e| ServerFnError::new(e.message))
+    super::signed_in_user(&state).await
 }
 
 #[server]

@@ -1,7 +1,9 @@
 //! Reusable pieces of the pages.
 
 mod auth_form;
+mod cards;
 mod layout;
 
 pub use auth_form::{AuthCard, CredentialsForm};
+pub use cards::OverviewCards;
 pub use layout::SignedInLayout;

@@ -2,6 +2,7 @@
 
 mod activity;
 mod market;
+mod overview;
 mod range;
 mod user;
 
@@ -9,5 +10,6 @@ pub use activity::{Activity, ActivityKind};
 pub use market::{
     CompanyProfile, MAX_SYMBOL_LEN, MarketProblem, MarketStatus, PriceSource, Quote, SearchHit, Symbol, safe_url,
 };
+pub use overview::{Overview, format_money, format_signed_money, format_signed_percent};
 pub use range::Range;
 pub use user::{AuthSettings, CurrentUser, auth_error_message};

@@ -1,7 +1,9 @@
-//! `/`: the dashboard. For now it greets the signed-in user; the overview cards,
-//! positions, chart and trades arrive with the portfolio engine.
+//! `/`: the dashboard: who is signed in, where prices come from, and every
+//! overview card (server-rendered: the numbers are in the first HTML).
 
-use crate::components::SignedInLayout;
+use crate::api::get_overview;
+use crate::components::{OverviewCards, SignedInLayout};
+use crate::model::{PriceSource, Range};
 use leptos::prelude::*;
 use leptos_meta::Title;
 
@@ -10,11 +12,45 @@ pub fn DashboardPage() -> impl IntoView {
     view! {
         <Title text="Dashboard · Folio" />
         <SignedInLayout content=|user| {
+            let overview = Resource::new(|| (), |_| get_overview(Range::All));
             view! {
-                <h1 class="text-2xl font-semibold tracking-tight">"Welcome back, " {user.username}</h1>
-                <p class="mt-2 max-w-prose text-sm text-slate-600 dark:text-slate-400">
-                    "Your portfolio overview, positions and performance will appear here."
-                </p>
+                <div class="flex flex-wrap items-baseline justify-between gap-2">
+                    <h1 class="text-2xl font-semibold tracking-tight">"Welcome back, " {user.username}</h1>
+                </div>
+                <Suspense fallback=|| view! { <p class="mt-6 text-sm text-slate-500">"Loading your portfolio…"</p> }>
+                    {move || Suspend::new(async move {
+                        match overview.await {
+                            Ok(o) => {
+                                const BADGE: &str = "mt-2 inline-flex items-center rounded-full px-3 py-1 text-xs font-medium";
+                                let (badge, colors) = match o.price_source {
+                                    PriceSource::Demo => (
+                                        "Demo prices — simulated, not market data".to_string(),
+                                        "bg-amber-100 text-amber-900 dark:bg-amber-900/40 dark:text-amber-200",
+                                    ),
+                                    PriceSource::Finnhub if o.stale_symbols.is_empty() => (
+                                        "Live · Finnhub".to_string(),
+                                        "bg-emerald-100 text-emerald-900 dark:bg-emerald-900/40 dark:text-emerald-200",
+                                    ),
+                                    PriceSource::Finnhub => (
+                                        format!("Stale prices for {} — Finnhub unavailable", o.stale_symbols.join(", ")),
+                                        "bg-rose-100 text-rose-900 dark:bg-rose-900/40 dark:text-rose-200",
+                                    ),
+                                };
+                                view! {
+                                    <p class=format!("{BADGE} {colors}")>{badge}</p>
+                                    <section aria-label="Overview" class="mt-6">
+                                        <OverviewCards overview=o />
+                                    </section>
+                                }.into_any()
+                            }
+                            Err(err) => view! {
+                                <p role="alert" class="mt-6 rounded-lg border border-rose-200 bg-rose-50 px-3 py-2 text-sm text-rose-800">
+                                    "The overview could not be loaded: " {err.to_string()}
+                                </p>
+                            }.into_any(),
+                        }
+                    })}
+                </Suspense>
             }
         } />
     }

@@ -11,6 +11,7 @@
 
 pub mod ledger;
 pub mod metrics;
+pub mod overview;
 pub mod repo;
 pub mod risk;
 pub mod service;

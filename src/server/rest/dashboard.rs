@@ -8,15 +8,13 @@ use super::success;
 use crate::model::{ActivityKind, Range};
 use crate::server::auth::extractor::AuthUser;
 use crate::server::error::AppError;
-use crate::server::portfolio::metrics::Figure;
 use crate::server::portfolio::repo;
 use crate::server::portfolio::service::{self, Portfolio};
 use crate::server::state::AppState;
 use axum::Json;
 use axum::extract::{Query, State};
-use rust_decimal::Decimal;
 use serde::Deserialize;
-use serde_json::{Map, Value, json};
+use serde_json::{Value, json};
 use std::collections::BTreeMap;
 
 #[derive(Deserialize)]
@@ -38,113 +36,50 @@ fn round(value: f64, places: i32) -> f64 {
     (value * factor).round() / factor
 }
 
-/// Collects `null`-with-reason fields.
-#[derive(Default)]
-struct Fields {
-    map: Map<String, Value>,
-    notes: BTreeMap<String, String>,
-}
-
-impl Fields {
-    fn money(&mut self, name: &str, value: Option<Decimal>, why: &str) {
-        match value {
-            Some(v) => self.set(name, json!(money(v))),
-            None => self.missing(name, why),
-        }
-    }
-    fn percent(&mut self, name: &str, figure: &Figure) {
-        self.figure(name, figure, |v| round(v * 100.0, 2));
-    }
-    fn ratio(&mut self, name: &str, figure: &Figure) {
-        self.figure(name, figure, |v| round(v, 4));
-    }
-    fn figure(&mut self, name: &str, figure: &Figure, scale: impl Fn(f64) -> f64) {
-        match figure {
-            Ok(v) if v.is_finite() => self.set(name, json!(scale(*v))),
-            Ok(_) => self.missing(name, "not a finite number"),
-            Err(why) => self.missing(name, why),
-        }
-    }
-    fn set(&mut self, name: &str, value: Value) {
-        self.map.insert(name.into(), value);
-    }
-    fn missing(&mut self, name: &str, why: &str) {
-        self.map.insert(name.into(), Value::Null);
-        self.notes.insert(name.into(), why.into());
-    }
-}
-
 pub async fn overview(
     State(state): State<AppState>,
     AuthUser(user): AuthUser,
     Query(query): Query<RangeQuery>,
 ) -> Result<Json<Value>, AppError> {
     let range = parse_range(query.range.as_deref())?;
-    let Portfolio { ledger, valuation: v } = service::portfolio(&state, user.id).await?;
-    let risk = service::risk(&state, user.id, range).await?;
-    let no_price =
-        format!("no price for {}", v.missing_prices.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", "));
-    let mut f = Fields::default();
-    f.money("total_value", v.total_value, &no_price);
-    f.money("cash", Some(v.cash), "");
-    f.money("invested", Some(v.invested), "");
-    f.money("market_value", v.market_value, &no_price);
-    f.money("unrealized_pnl", v.unrealized, &no_price);
-    f.money("realized_pnl", Some(v.realized), "");
-    f.money("dividends", Some(v.dividends), "");
-    f.money("fees", Some(v.fees), "");
-    f.money("net_contributions", Some(v.net_contributions), "");
-    f.money("total_return", v.total_return, &no_price);
-    match (v.total_return_percent, v.total_return) {
-        (Some(p), _) => f.set("total_return_percent", json!(money(p))),
-        (None, None) => f.missing("total_return_percent", &no_price),
-        (None, Some(_)) => f.missing("total_return_percent", "no net contributions to compare with"),
-    }
-    f.percent("time_weighted_return", &risk.time_weighted_return);
-    f.percent("money_weighted_return", &risk.money_weighted_return);
-    f.percent("annual_return", &risk.annual_return);
-    f.percent("volatility", &risk.volatility);
-    f.ratio("sharpe_ratio", &risk.sharpe);
-    f.ratio("sortino_ratio", &risk.sortino);
-    f.ratio("beta", &risk.beta);
-    f.percent("alpha", &risk.alpha);
-    match &risk.max_drawdown {
-        Ok(dd) => {
-            f.set("max_drawdown", json!(round(dd.max * 100.0, 2)));
-            f.set("max_drawdown_peak", json!(dd.peak.to_string()));
-            f.set("max_drawdown_trough", json!(dd.trough.to_string()));
-            f.set("max_drawdown_recovery", json!(dd.recovery.map(|d| d.to_string())));
-        }
-        Err(why) => {
-            for name in ["max_drawdown", "max_drawdown_peak", "max_drawdown_trough", "max_drawdown_recovery"] {
-                f.missing(name, why);
-            }
-        }
-    }
-    let (winning, losing, _) = ledger.trade_outcomes();
-    match ledger.win_rate() {
-        Some(rate) => f.set("win_rate", json!(money(rate))),
-        None => f.missing("win_rate", "no closed trades yet"),
-    }
-    f.set("total_trades", json!(ledger.closed.len()));
-    f.set("winning_trades", json!(winning));
-    f.set("losing_trades", json!(losing));
-    f.set("range", json!(range.as_str()));
-    let as_of = v.positions.iter().filter_map(|p| p.quote.as_ref().map(|q| q.fetched_at)).min();
-    f.set("as_of", json!(as_of.map(iso_time)));
-    f.set("price_source", json!(state.market.source().as_str()));
-    f.set(
-        "stale_symbols",
-        json!(
-            v.positions
-                .iter()
-                .filter(|p| p.quote.as_ref().is_some_and(|q| q.stale))
-                .map(|p| p.symbol.to_string())
-                .collect::<Vec<_>>()
-        ),
-    );
-    f.map.insert("notes".into(), json!(f.notes));
-    Ok(success(Value::Object(f.map)))
+    let o = crate::server::portfolio::overview::overview(&state, user.id, range).await?;
+    let percent = |f: Option<f64>| f.map(|v| round(v * 100.0, 2));
+    let ratio = |f: Option<f64>| f.map(|v| round(v, 4));
+    let day = |d: Option<chrono::NaiveDate>| d.map(|d| d.to_string());
+    Ok(success(json!({
+        "range": o.range.as_str(),
+        "total_value": o.total_value.map(money),
+        "cash": money(o.cash),
+        "invested": money(o.invested),
+        "market_value": o.market_value.map(money),
+        "unrealized_pnl": o.unrealized_pnl.map(money),
+        "realized_pnl": money(o.realized_pnl),
+        "dividends": money(o.dividends),
+        "fees": money(o.fees),
+        "net_contributions": money(o.net_contributions),
+        "total_return": o.total_return.map(money),
+        "total_return_percent": o.total_return_percent.map(money),
+        "time_weighted_return": percent(o.time_weighted_return),
+        "money_weighted_return": percent(o.money_weighted_return),
+        "annual_return": percent(o.annual_return),
+        "volatility": percent(o.volatility),
+        "sharpe_ratio": ratio(o.sharpe_ratio),
+        "sortino_ratio": ratio(o.sortino_ratio),
+        "beta": ratio(o.beta),
+        "alpha": percent(o.alpha),
+        "max_drawdown": percent(o.max_drawdown),
+        "max_drawdown_peak": day(o.max_drawdown_peak),
+        "max_drawdown_trough": day(o.max_drawdown_trough),
+        "max_drawdown_recovery": day(o.max_drawdown_recovery),
+        "win_rate": o.win_rate.map(money),
+        "total_trades": o.total_trades,
+        "winning_trades": o.winning_trades,
+        "losing_trades": o.losing_trades,
+        "as_of": o.as_of.map(iso_time),
+        "price_source": o.price_source.as_str(),
+        "stale_symbols": o.stale_symbols,
+        "notes": o.notes,
+    })))
 }
 
 pub async fn positions(State(state): State<AppState>, AuthUser(user): AuthUser) -> Result<Json<Value>, AppError> {

@@ -1,0 +1,40 @@
+// The overview cards in a real browser: the same numbers as the API, "—" with reasons.
+import { expect, test } from '@playwright/test';
+
+test('the overview cards show the same numbers as the API', async ({ page, request }) => {
+  await page.goto('/login');
+  await page.getByLabel('Username').fill('demo');
+  await page.getByLabel('Password').fill('demo123');
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  const overview = page.getByRole('region', { name: 'Overview' });
+  await expect(overview).toBeVisible();
+
+  const login = await request.post('/api/auth/login', { data: { username: 'demo', password: 'demo123' } });
+  const token = (await login.json()).access_token;
+  const api = await (await request.get('/api/dashboard/overview', { headers: { Authorization: `Bearer ${token}` } })).json();
+  const money = (n: number) => '$' + n.toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 });
+
+  const card = (label: string) => overview.locator('div', { has: page.locator('dt', { hasText: new RegExp(`^${label}$`) }) }).locator('dd');
+  await expect(card('Cash')).toHaveText(money(api.data.cash));
+  await expect(card('Invested')).toHaveText(money(api.data.invested));
+  await expect(card('Total value')).toHaveText(money(api.data.total_value));
+  await expect(card('Realized P&L')).toHaveText('+' + money(api.data.realized_pnl));
+  await expect(card('Win rate')).toHaveText(`${api.data.win_rate.toFixed(2)} %`);
+  // End-to-end runs use the fake Finnhub, so prices are labelled live.
+  await expect(page.getByText('Live · Finnhub')).toBeVisible();
+  await page.screenshot({ path: 'end2end/test-results/screens/dashboard-cards.png', fullPage: true });
+});
+
+test('a new account sees dashes with reasons, not placeholder numbers', async ({ page }) => {
+  const name = `cards_${Date.now() % 1_000_000_000}`;
+  await page.goto('/signup');
+  await page.getByLabel('Username').fill(name);
+  await page.getByLabel('Password').fill('a long enough password');
+  await page.getByRole('button', { name: 'Create account' }).click();
+  const overview = page.getByRole('region', { name: 'Overview' });
+  await expect(overview).toBeVisible();
+  const beta = overview.locator('div', { has: page.locator('dt', { hasText: /^Beta$/ }) }).locator('dd');
+  await expect(beta).toHaveText('—');
+  await expect(beta).toHaveAttribute('title', /needs at least 20 days|no history/);
+  await page.screenshot({ path: 'end2end/test-results/screens/dashboard-empty.png', fullPage: true });
+});

@@ -1,0 +1,14 @@
+//! The dashboard's data.
+
+use crate::model::{Overview, Range};
+use leptos::prelude::*;
+
+/// Every overview card of the signed-in user for `range`.
+#[server]
+pub async fn get_overview(range: Range) -> Result<Overview, ServerFnError> {
+    let state = super::app_state()?;
+    let user = super::signed_in_user(&state).await?;
+    crate::server::portfolio::overview::overview(&state, user.id, range)
+        .await
+        .map_err(|e| ServerFnError::new(e.message))
+}
