@@ -85,8 +85,10 @@ pub async fn overview(
 pub async fn positions(State(state): State<AppState>, AuthUser(user): AuthUser) -> Result<Json<Value>, AppError> {
     let Portfolio { valuation, .. } = service::portfolio(&state, user.id).await?;
     let mut rows = Vec::new();
-    for p in valuation.positions {
-        let profile = state.market.profile(&p.symbol).await.ok();
+    // Profiles concurrently: on a cold cache each is an upstream call.
+    let profiles = futures::future::join_all(valuation.positions.iter().map(|p| state.market.profile(&p.symbol))).await;
+    for (p, profile) in valuation.positions.into_iter().zip(profiles) {
+        let profile = profile.ok();
         let quote = p.quote.as_ref();
         rows.push(json!({
             "id": p.opened_by,
