@@ -38,3 +38,26 @@ test('a new account sees dashes with reasons, not placeholder numbers', async ({
   await expect(beta).toHaveAttribute('title', /needs at least 20 days|no history/);
   await page.screenshot({ path: 'end2end/test-results/screens/dashboard-empty.png', fullPage: true });
 });
+
+test('the positions table has one row per position, each with a logo or monogram', async ({ page, request }) => {
+  await page.goto('/login');
+  await page.getByLabel('Username').fill('demo');
+  await page.getByLabel('Password').fill('demo123');
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  const table = page.getByRole('table', { name: 'Open positions' });
+  await expect(table).toBeVisible();
+
+  const login = await request.post('/api/auth/login', { data: { username: 'demo', password: 'demo123' } });
+  const token = (await login.json()).access_token;
+  const api = await (await request.get('/api/dashboard/positions', { headers: { Authorization: `Bearer ${token}` } })).json();
+  const rows = table.locator('tbody tr');
+  await expect(rows).toHaveCount(api.data.length);
+  for (let i = 0; i < api.data.length; i++) {
+    const row = rows.nth(i);
+    await expect(row.getByRole('rowheader')).toContainText(api.data[i].symbol);
+    expect(await row.locator('img, span[aria-hidden="true"]').count()).toBe(1);
+  }
+  await page.setViewportSize({ width: 375, height: 740 });
+  await page.screenshot({ path: 'end2end/test-results/screens/dashboard-positions-375.png', fullPage: true });
+  expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(375);
+});

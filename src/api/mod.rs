@@ -4,7 +4,7 @@
 mod portfolio;
 mod session;
 
-pub use portfolio::{GetOverview, get_overview};
+pub use portfolio::{GetOverview, GetPositions, get_overview, get_positions};
 pub use session::{GetAuthSettings, GetCurrentUser, get_auth_settings, get_current_user};
 
 /// The shared server state, provided to every server function by `leptos_routes`.

@@ -12,3 +12,11 @@ pub async fn get_overview(range: Range) -> Result<Overview, ServerFnError> {
         .await
         .map_err(|e| ServerFnError::new(e.message))
 }
+
+/// The signed-in user's positions.
+#[server]
+pub async fn get_positions() -> Result<Vec<crate::model::PositionRow>, ServerFnError> {
+    let state = super::app_state()?;
+    let user = super::signed_in_user(&state).await?;
+    crate::server::portfolio::service::positions(&state, user.id).await.map_err(|e| ServerFnError::new(e.message))
+}

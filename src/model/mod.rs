@@ -3,6 +3,7 @@
 mod activity;
 mod market;
 mod overview;
+mod position;
 mod range;
 mod user;
 
@@ -11,5 +12,6 @@ pub use market::{
     CompanyProfile, MAX_SYMBOL_LEN, MarketProblem, MarketStatus, PriceSource, Quote, SearchHit, Symbol, safe_url,
 };
 pub use overview::{Overview, format_money, format_signed_money, format_signed_percent};
+pub use position::PositionRow;
 pub use range::Range;
 pub use user::{AuthSettings, CurrentUser, auth_error_message};

@@ -1,8 +1,8 @@
 //! `/`: the dashboard: who is signed in, where prices come from, and every
 //! overview card (server-rendered: the numbers are in the first HTML).
 
-use crate::api::get_overview;
-use crate::components::{OverviewCards, SignedInLayout};
+use crate::api::{get_overview, get_positions};
+use crate::components::{OverviewCards, PositionsTable, SignedInLayout};
 use crate::model::{PriceSource, Range};
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -13,6 +13,7 @@ pub fn DashboardPage() -> impl IntoView {
         <Title text="Dashboard · Folio" />
         <SignedInLayout content=|user| {
             let overview = Resource::new(|| (), |_| get_overview(Range::All));
+            let positions = Resource::new(|| (), |_| get_positions());
             view! {
                 <div class="flex flex-wrap items-baseline justify-between gap-2">
                     <h1 class="text-2xl font-semibold tracking-tight">"Welcome back, " {user.username}</h1>
@@ -51,6 +52,19 @@ pub fn DashboardPage() -> impl IntoView {
                         }
                     })}
                 </Suspense>
+                <section aria-labelledby="positions-heading" class="mt-8">
+                    <h2 id="positions-heading" class="mb-3 text-lg font-semibold">"Positions"</h2>
+                    <Suspense fallback=|| view! { <p class="text-sm text-slate-500">"Loading positions…"</p> }>
+                        {move || Suspend::new(async move {
+                            match positions.await {
+                                Ok(rows) => view! { <PositionsTable rows /> }.into_any(),
+                                Err(err) => view! {
+                                    <p role="alert" class="text-sm text-rose-700">"Positions could not be loaded: " {err.to_string()}</p>
+                                }.into_any(),
+                            }
+                        })}
+                    </Suspense>
+                </section>
             }
         } />
     }

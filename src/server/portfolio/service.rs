@@ -6,7 +6,7 @@ use super::repo;
 use super::risk::{RiskFigures, risk_figures};
 use super::snapshots;
 use super::valuation::Valuation;
-use crate::model::{Quote, Range, Symbol};
+use crate::model::{PositionRow, Quote, Range, Symbol, safe_url};
 use crate::server::error::AppError;
 use crate::server::state::AppState;
 use chrono::NaiveDate;
@@ -48,4 +48,41 @@ pub async fn risk(state: &AppState, user_id: i64, range: Range) -> Result<RiskFi
     snapshots::ensure_current(state, user_id, today).await?;
     let history = repo::snapshots(&state.db, user_id, NaiveDate::MIN).await?;
     Ok(risk_figures(&history, range, today, state.config.risk_free_rate))
+}
+
+/// The positions table: every holding with its price and company profile.
+pub async fn positions(state: &AppState, user_id: i64) -> Result<Vec<PositionRow>, AppError> {
+    let Portfolio { valuation, .. } = portfolio(state, user_id).await?;
+    // Profiles concurrently: on a cold cache each is an upstream call.
+    let profiles = futures::future::join_all(valuation.positions.iter().map(|p| state.market.profile(&p.symbol))).await;
+    Ok(valuation
+        .positions
+        .into_iter()
+        .zip(profiles)
+        .map(|(p, profile)| {
+            let profile = profile.ok();
+            let quote = p.quote.as_ref();
+            PositionRow {
+                id: p.opened_by,
+                symbol: p.symbol.to_string(),
+                company_name: profile.as_ref().map(|pr| pr.name.clone()).filter(|n| !n.is_empty()),
+                quantity: p.quantity.normalize(),
+                average_cost: p.average_cost,
+                cost_basis: p.cost_basis,
+                current_price: quote.map(|q| q.price),
+                market_value: p.market_value,
+                unrealized_pnl: p.unrealized,
+                unrealized_pnl_pct: p.unrealized_percent,
+                day_change: p.day_change,
+                day_change_pct: p.day_change_percent,
+                industry: profile.as_ref().map(|pr| pr.industry.clone()).filter(|i| !i.is_empty()),
+                logo: profile.as_ref().map(|pr| safe_url(&pr.logo)).filter(|l| !l.is_empty()),
+                opened_at: p.opened_at,
+                weight: p.weight,
+                price_as_of: quote.map(|q| q.as_of),
+                price_source: quote.map(|q| q.source),
+                stale: quote.map(|q| q.stale),
+            }
+        })
+        .collect())
 }

@@ -83,37 +83,35 @@ pub async fn overview(
 }
 
 pub async fn positions(State(state): State<AppState>, AuthUser(user): AuthUser) -> Result<Json<Value>, AppError> {
-    let Portfolio { valuation, .. } = service::portfolio(&state, user.id).await?;
-    let mut rows = Vec::new();
-    // Profiles concurrently: on a cold cache each is an upstream call.
-    let profiles = futures::future::join_all(valuation.positions.iter().map(|p| state.market.profile(&p.symbol))).await;
-    for (p, profile) in valuation.positions.into_iter().zip(profiles) {
-        let profile = profile.ok();
-        let quote = p.quote.as_ref();
-        rows.push(json!({
-            "id": p.opened_by,
-            "symbol": p.symbol.as_str(),
-            "company_name": profile.as_ref().map(|pr| pr.name.clone()),
-            "quantity": p.quantity.normalize().to_string().parse::<f64>().unwrap_or_default(),
-            "average_cost": money(p.average_cost),
-            "current_price": quote.map(|q| money(q.price)),
-            "market_value": p.market_value.map(money),
-            "cost_basis": money(p.cost_basis),
-            "unrealized_pnl": p.unrealized.map(money),
-            "unrealized_pnl_pct": p.unrealized_percent.map(money),
-            "day_change": p.day_change.map(money),
-            "day_change_pct": p.day_change_percent.map(money),
-            // Finnhub has no sector classification; `industry` is finnhubIndustry.
-            "sector": Value::Null,
-            "industry": profile.as_ref().map(|pr| pr.industry.clone()),
-            "logo": profile.as_ref().map(|pr| pr.logo.clone()).filter(|l| !l.is_empty()),
-            "opened_at": p.opened_at.to_string(),
-            "weight": p.weight.map(money),
-            "price_as_of": quote.map(|q| iso_time(q.as_of)),
-            "price_source": quote.map(|q| q.source.as_str()),
-            "stale": quote.map(|q| q.stale),
-        }));
-    }
+    let rows: Vec<Value> = service::positions(&state, user.id)
+        .await?
+        .into_iter()
+        .map(|p| {
+            json!({
+                "id": p.id,
+                "symbol": p.symbol,
+                "company_name": p.company_name,
+                "quantity": p.quantity.to_string().parse::<f64>().unwrap_or_default(),
+                "average_cost": money(p.average_cost),
+                "current_price": p.current_price.map(money),
+                "market_value": p.market_value.map(money),
+                "cost_basis": money(p.cost_basis),
+                "unrealized_pnl": p.unrealized_pnl.map(money),
+                "unrealized_pnl_pct": p.unrealized_pnl_pct.map(money),
+                "day_change": p.day_change.map(money),
+                "day_change_pct": p.day_change_pct.map(money),
+                // Finnhub has no sector classification; `industry` is finnhubIndustry.
+                "sector": Value::Null,
+                "industry": p.industry,
+                "logo": p.logo,
+                "opened_at": p.opened_at.to_string(),
+                "weight": p.weight.map(money),
+                "price_as_of": p.price_as_of.map(iso_time),
+                "price_source": p.price_source.map(|s| s.as_str()),
+                "stale": p.stale,
+            })
+        })
+        .collect();
     Ok(success(rows))
 }
 
