@@ -1,17 +1,25 @@
 // The overview cards in a real browser: the same numbers as the API, "—" with reasons.
-import { expect, test } from '@playwright/test';
+import { expect, test, type APIRequestContext, type Page } from '@playwright/test';
 
-test('the overview cards show the same numbers as the API', async ({ page, request }) => {
+async function signInAsDemo(page: Page) {
   await page.goto('/login');
   await page.getByLabel('Username').fill('demo');
   await page.getByLabel('Password').fill('demo123');
   await page.getByRole('button', { name: 'Sign in' }).click();
-  const overview = page.getByRole('region', { name: 'Overview' });
-  await expect(overview).toBeVisible();
+}
 
+/** GET an API path as demo and return the parsed body. */
+async function apiAsDemo(request: APIRequestContext, path: string) {
   const login = await request.post('/api/auth/login', { data: { username: 'demo', password: 'demo123' } });
   const token = (await login.json()).access_token;
-  const api = await (await request.get('/api/dashboard/overview', { headers: { Authorization: `Bearer ${token}` } })).json();
+  return (await request.get(path, { headers: { Authorization: `Bearer ${token}` } })).json();
+}
+
+test('the overview cards show the same numbers as the API', async ({ page, request }) => {
+  await signInAsDemo(page);
+  const overview = page.getByRole('region', { name: 'Overview' });
+  await expect(overview).toBeVisible();
+  const api = await apiAsDemo(request, '/api/dashboard/overview');
   const money = (n: number) => '$' + n.toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 });
 
   const card = (label: string) => overview.locator('div', { has: page.locator('dt', { hasText: new RegExp(`^${label}$`) }) }).locator('dd');
@@ -40,16 +48,10 @@ test('a new account sees dashes with reasons, not placeholder numbers', async ({
 });
 
 test('the positions table has one row per position, each with a logo or monogram', async ({ page, request }) => {
-  await page.goto('/login');
-  await page.getByLabel('Username').fill('demo');
-  await page.getByLabel('Password').fill('demo123');
-  await page.getByRole('button', { name: 'Sign in' }).click();
+  await signInAsDemo(page);
   const table = page.getByRole('table', { name: 'Open positions' });
   await expect(table).toBeVisible();
-
-  const login = await request.post('/api/auth/login', { data: { username: 'demo', password: 'demo123' } });
-  const token = (await login.json()).access_token;
-  const api = await (await request.get('/api/dashboard/positions', { headers: { Authorization: `Bearer ${token}` } })).json();
+  const api = await apiAsDemo(request, '/api/dashboard/positions');
   const rows = table.locator('tbody tr');
   await expect(rows).toHaveCount(api.data.length);
   for (let i = 0; i < api.data.length; i++) {
