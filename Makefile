@@ -3,7 +3,7 @@ SHELL := /bin/bash
 .SHELLFLAGS := -euo pipefail -c
 export PATH := $(HOME)/.cargo/bin:$(CURDIR)/node_modules/.bin:$(PATH)
 
-.PHONY: run build test lint unit integration-postgres e2e bench help
+.PHONY: run build test lint unit integration-postgres e2e fuzz bench help
 
 help: ## List the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{ printf "  make %-22s %s\n", $$1, $$2 }'
@@ -17,10 +17,11 @@ build: ## Release build only
 	scripts/bootstrap.sh run
 	cargo leptos build --release
 
-test: ## Everything: format, lints (both targets), unit + integration (SQLite, PostgreSQL), end-to-end
+test: ## Everything: format, lints (both targets), unit + integration (SQLite, PostgreSQL), end-to-end, 60 s API fuzz
 	scripts/bootstrap.sh test
 	$(MAKE) --no-print-directory lint unit integration-postgres
 	scripts/e2e.sh
+	FUZZ_SEED=20261125 scripts/fuzz.sh 60
 
 lint: ## rustfmt check and clippy -D warnings for the server and the browser builds
 	cargo fmt --check
@@ -37,6 +38,11 @@ e2e: ## End-to-end tests in headless Chromium (Playwright)
 	scripts/bootstrap.sh test
 	scripts/e2e.sh
 
-bench: ## Benchmarks; figures are written to bench-results/
+fuzz: ## Schema-driven fuzzing of the REST API (schemathesis) for 10 minutes, random seed
 	scripts/bootstrap.sh run
+	cargo leptos build
+	scripts/fuzz.sh 600
+
+bench: ## Benchmarks; figures are written to bench-results/
+	scripts/bootstrap.sh bench
 	scripts/bench.sh

@@ -5,6 +5,9 @@
 #                   cost of a sign-in (bcrypt at the default cost), p50/p99 over N runs.
 #   market.txt      warm-cache quote latency; upstream calls for 1,000 dashboard loads
 #                   in a minute (takes a minute).
+#   api.txt         throughput and p50/p99 latency of GET /api/dashboard/overview (demo
+#                   user, warm cache) at 1, 16 and 128 connections, beside /healthz as the
+#                   ceiling of the same server (wrk, 10 s each).
 #   portfolio.txt   replay + valuation + all metrics, 10,000 activities, 10 years (criterion).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -47,6 +50,37 @@ print(f"p50 {s.median(v):.2f} ms  p99 {v[int(len(v) * 0.99) - 1]:.2f} ms  (n={le
   echo "WASM                         $(stat -c %s target/site/pkg/folio.wasm) bytes raw, $(gzip -9c target/site/pkg/folio.wasm | wc -c) gzip"
   echo "JS + CSS                     $(cat target/site/pkg/folio.js target/site/pkg/folio.css | wc -c) bytes raw, $(cat target/site/pkg/folio.js target/site/pkg/folio.css | gzip -9c | wc -c) gzip"
 } | tee bench-results/foundation.txt
+
+token=$(curl -fs "$base/api/auth/login" -H 'content-type: application/json' \
+  -d '{"username":"demo","password":"demo123"}' | python3 -c 'import json, sys; print(json.load(sys.stdin)["access_token"])')
+# One wrk run; prints "requests/s p50 p99" (latencies in ms).
+load() {
+  local connections=$1 path=$2 threads=2
+  [ "$connections" -ge 2 ] || threads=1
+  wrk -t"$threads" -c"$connections" -d"${BENCH_SECONDS:-10}"s --latency -H "Authorization: Bearer $token" "$base$path" |
+    python3 -c 'import re, sys
+text = sys.stdin.read()
+def ms(label):
+    m = re.search(r"^\s*" + label + r"%\s+([\d.]+)(us|ms|s)\s*$", text, re.M)
+    value, unit = float(m.group(1)), m.group(2)
+    return value / 1000 if unit == "us" else value * 1000 if unit == "s" else value
+rps = float(re.search(r"Requests/sec:\s+([\d.]+)", text).group(1))
+errors = re.search(r"Non-2xx or 3xx responses: (\d+)", text)
+p50, p99 = ms("50"), ms("99")
+print(f"{rps:.0f} {p50:.2f} {p99:.2f} {errors.group(1) if errors else 0}")'
+}
+for _ in $(seq 1 20); do curl -fs -o /dev/null -H "Authorization: Bearer $token" "$base/api/dashboard/overview"; done
+{
+  echo "# Folio REST API throughput — $(date -u +%Y-%m-%dT%H:%M:%SZ), $(nproc) cores shared by server and wrk, release build, demo prices, warm cache"
+  printf '%-28s %5s %12s %10s %10s %8s\n' route conns "requests/s" "p50 ms" "p99 ms" non-2xx
+  for connections in 1 16 128; do
+    read -r o_rps o_p50 o_p99 o_err <<<"$(load "$connections" /api/dashboard/overview)"
+    read -r h_rps h_p50 h_p99 h_err <<<"$(load "$connections" /healthz)"
+    printf '%-28s %5s %12s %10s %10s %8s\n' "GET /api/dashboard/overview" "$connections" "$o_rps" "$o_p50" "$o_p99" "$o_err"
+    printf '%-28s %5s %12s %10s %10s %8s\n' "GET /healthz (ceiling)" "$connections" "$h_rps" "$h_p50" "$h_p99" "$h_err"
+    python3 -c "print('%-28s %5s %12.3f' % ('overview / ceiling', $connections, $o_rps / $h_rps))"
+  done
+} | tee bench-results/api.txt
 
 cleanup
 trap - EXIT

@@ -2,6 +2,7 @@
 # Installs the pinned tools Folio needs, skipping whatever is already there.
 #   scripts/bootstrap.sh run    build tools (wasm target, cargo-leptos, wasm-bindgen, npm packages)
 #   scripts/bootstrap.sh test   the same, plus Chromium for the end-to-end tests
+#   scripts/bootstrap.sh bench  the same, plus wrk for the API throughput benchmark
 # Idempotent: a second run only checks. Versions are pinned here and in package-lock.json.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -43,6 +44,7 @@ fi
 
 # npm records what it installed in node_modules/.package-lock.json.
 if [ -x node_modules/.bin/tailwindcss ] && [ -x node_modules/.bin/wasm-opt ] && [ -x node_modules/.bin/playwright ] \
+   && [ -f node_modules/swagger-ui-dist/swagger-ui-bundle.js ] \
    && [ node_modules/.package-lock.json -nt package-lock.json ]; then
   say "npm packages: present"
 else
@@ -50,15 +52,26 @@ else
   npm ci --no-audit --no-fund
 fi
 
-if [ "$mode" = test ]; then
-  if [ -x /usr/bin/chromium ]; then
-    say "chromium: present"
-  else
-    say "installing Debian's chromium for the end-to-end tests"
-    sudo_cmd=""
-    [ "$(id -u)" -eq 0 ] || sudo_cmd="sudo"
-    $sudo_cmd apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq chromium
+# The /docs page serves Swagger UI from the app's own static files.
+for asset in swagger-ui-bundle.js swagger-ui.css; do
+  if ! cmp -s "node_modules/swagger-ui-dist/$asset" "public/docs/$asset"; then
+    say "copying $asset into public/docs/"
+    cp "node_modules/swagger-ui-dist/$asset" "public/docs/$asset"
   fi
+done
+
+# Debian packages: Chromium for the end-to-end tests, wrk for the API benchmark.
+apt_install() {
+  local sudo_cmd=""
+  [ "$(id -u)" -eq 0 ] || sudo_cmd="sudo"
+  say "installing Debian's $* "
+  $sudo_cmd apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq "$@"
+}
+if [ "$mode" = test ] || [ "$mode" = bench ]; then
+  if [ -x /usr/bin/chromium ]; then say "chromium: present"; else apt_install chromium; fi
+fi
+if [ "$mode" = bench ]; then
+  if command -v wrk >/dev/null 2>&1; then say "wrk: present"; else apt_install wrk; fi
 fi
 say "done"

@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 use std::fmt;
 
 /// Where a price came from. Shown next to every price.
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum PriceSource {
@@ -102,6 +103,7 @@ pub struct Quote {
 
 /// What is known about a company. `market_capitalization` and `shares_outstanding`
 /// are in millions, as Finnhub reports them.
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct CompanyProfile {
     pub ticker: String,
@@ -120,6 +122,7 @@ pub struct CompanyProfile {
 }
 
 /// A symbol search hit.
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SearchHit {
     pub symbol: String,
@@ -128,6 +131,7 @@ pub struct SearchHit {
 }
 
 /// The health of the market-data feed, for the price badge.
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct MarketStatus {
     pub source: PriceSource,
@@ -137,6 +141,7 @@ pub struct MarketStatus {
     pub problem: Option<MarketProblem>,
 }
 
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct MarketProblem {
     pub code: String,

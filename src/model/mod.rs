@@ -11,7 +11,7 @@ pub use activity::{Activity, ActivityKind};
 pub use market::{
     CompanyProfile, MAX_SYMBOL_LEN, MarketProblem, MarketStatus, PriceSource, Quote, SearchHit, Symbol, safe_url,
 };
-pub use overview::{Overview, format_money, format_signed_money, format_signed_percent};
+pub use overview::{Overview, format_money, format_signed_money, format_signed_percent, round_cents};
 pub use position::PositionRow;
 pub use range::Range;
 pub use user::{AuthSettings, CurrentUser, auth_error_message};

@@ -55,9 +55,15 @@ impl Overview {
     }
 }
 
+/// Money is rounded to cents half away from zero (2.345 → 2.35), on pages and in
+/// the API alike.
+pub fn round_cents(value: Decimal) -> Decimal {
+    value.round_dp_with_strategy(2, rust_decimal::RoundingStrategy::MidpointAwayFromZero)
+}
+
 /// `$1,234.56` (negative: `−$1,234.56`).
 pub fn format_money(value: Decimal) -> String {
-    let rounded = value.round_dp(2);
+    let rounded = round_cents(value);
     let negative = rounded.is_sign_negative() && !rounded.is_zero();
     let text = format!("{:.2}", rounded.abs());
     let (whole, cents) = text.split_once('.').unwrap_or((&text, "00"));
@@ -74,7 +80,7 @@ pub fn format_money(value: Decimal) -> String {
 /// Money with an explicit sign: `+$200.00`, `−$50.00`, `$0.00`.
 pub fn format_signed_money(value: Decimal) -> String {
     let text = format_money(value);
-    if value.round_dp(2) > Decimal::ZERO { format!("+{text}") } else { text }
+    if round_cents(value) > Decimal::ZERO { format!("+{text}") } else { text }
 }
 
 /// A fraction as a signed percent: 0.1234 → `+12.34 %`.

@@ -3,6 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 /// The signed-in user, as the pages see them.
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CurrentUser {
     pub id: i64,

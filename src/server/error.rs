@@ -7,7 +7,7 @@
 use axum::Json;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use serde_json::json;
+use serde::Serialize;
 
 #[derive(Debug)]
 pub struct AppError {
@@ -82,13 +82,35 @@ impl From<sqlx::Error> for AppError {
     }
 }
 
-/// The REST error envelope: `{"status":"error","error":{"code","message"}}`.
+/// Always `"error"` in an error envelope.
+#[derive(Clone, Copy, Debug, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum ErrorStatus {
+    Error,
+}
+
+/// Every failure: `{"status":"error","error":{"code","message"}}`.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ErrorEnvelope {
+    pub status: ErrorStatus,
+    pub error: ErrorDetail,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ErrorDetail {
+    /// Stable and machine-readable: `unauthorized`, `invalid_parameter`, `not_found`, ...
+    #[schema(example = "invalid_parameter")]
+    pub code: String,
+    /// Safe to show a person.
+    pub message: String,
+}
+
 impl IntoResponse for AppError {
     fn into_response(self) -> Response {
-        let body = json!({
-            "status": "error",
-            "error": { "code": self.code, "message": self.message },
-        });
+        let body = ErrorEnvelope {
+            status: ErrorStatus::Error,
+            error: ErrorDetail { code: self.code.to_string(), message: self.message },
+        };
         let mut response = (self.status, Json(body)).into_response();
         if let Some(seconds) = self.retry_after {
             response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(seconds));

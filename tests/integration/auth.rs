@@ -154,7 +154,7 @@ async fn malformed_and_oversized_input_gets_a_json_4xx() {
     let huge = format!(r#"{{"username":"demo","password":"{}"}}"#, "p".repeat(3 * 1024 * 1024));
     let response = app.client.post(app.url("/api/auth/login")).header("content-type", "application/json").body(huge);
     let response = response.send().await.unwrap();
-    assert_eq!(error_code(response, 413).await, "invalid_body");
+    assert_eq!(error_code(response, 413).await, "body_too_large");
 }
 
 #[tokio::test]

@@ -43,6 +43,7 @@ fn passes_through(path: &str) -> bool {
     ["/api/", "/auth/", "/pkg/"].iter().any(|prefix| path.starts_with(prefix))
         || path == "/healthz"
         || path == "/readyz"
+        || path == "/docs"
         || path.rsplit_once('.').is_some_and(|(_, ext)| STATIC_EXTENSIONS.contains(&ext))
 }
 

@@ -18,6 +18,9 @@ use std::time::Duration;
 const ATTEMPTS: u32 = 3;
 /// Wait after a 429 that names no time to wait.
 const DEFAULT_429_BACKOFF: Duration = Duration::from_secs(10);
+/// Longest a call waits for room in the rate budget before it is refused as
+/// rate-limited (the caller then serves a cached value or says why there is none).
+const MAX_BUDGET_WAIT: Duration = Duration::from_secs(5);
 
 pub struct FinnhubClient {
     http: reqwest::Client,
@@ -119,7 +122,10 @@ impl FinnhubClient {
     }
 
     async fn attempt<T: DeserializeOwned>(&self, path: &str, query: &[(&str, &str)], subject: &str) -> Attempt<T> {
-        let _permit = self.limiter.acquire().await;
+        let _permit = match self.limiter.acquire_within(MAX_BUDGET_WAIT).await {
+            Ok(permit) => permit,
+            Err(wait) => return Attempt::Done(Err(MarketError::RateLimited(wait.as_secs().max(1)))),
+        };
         let url = format!("{}{path}", self.base_url);
         let response = match self.http.get(&url).query(query).header("X-Finnhub-Token", self.key.expose()).send().await
         {

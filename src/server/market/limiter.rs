@@ -76,6 +76,22 @@ impl RateLimiter {
         }
     }
 
+    /// Like `acquire`, but gives up at once when the budget will not have room
+    /// within `max_wait`, returning how long it would have been. A person waiting
+    /// on a page is better served by "rate-limited, try in 40 s" than by a request
+    /// that hangs for a minute.
+    pub async fn acquire_within(&self, max_wait: Duration) -> Result<Permit<'_>, Duration> {
+        let deadline = Instant::now() + max_wait;
+        loop {
+            let now = Instant::now();
+            match self.try_acquire(now) {
+                Ok(permit) => return Ok(permit),
+                Err(at) if at > deadline => return Err(at - now),
+                Err(at) => tokio::time::sleep_until(at).await,
+            }
+        }
+    }
+
     /// Records a call at `now` if it fits; otherwise says when to try again.
     pub fn try_acquire(&self, now: Instant) -> Result<Permit<'_>, Instant> {
         let mut state = self.state.lock().unwrap_or_else(|p| p.into_inner());
@@ -152,6 +168,24 @@ mod tests {
         // 150 calls at 60 a minute: the last one waits two full minutes.
         let span = *times.last().unwrap() - times[0];
         assert!(span >= Duration::from_secs(120) && span < Duration::from_secs(121), "{span:?}");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_bounded_wait_gives_up_when_the_minute_is_spent() {
+        let limiter = RateLimiter::new(30, 3);
+        for _ in 0..3 {
+            drop(limiter.acquire_within(Duration::from_secs(5)).await.unwrap());
+        }
+        let start = Instant::now();
+        let wait = limiter.acquire_within(Duration::from_secs(5)).await.err().expect("no room for a minute");
+        assert!(wait > Duration::from_secs(55) && wait <= MINUTE, "{wait:?}");
+        assert_eq!(Instant::now(), start, "gave up without waiting");
+        // Room within the bound: it waits for it.
+        let roomy = RateLimiter::new(1, 100);
+        drop(roomy.acquire_within(Duration::from_secs(5)).await.unwrap());
+        let before = Instant::now();
+        drop(roomy.acquire_within(Duration::from_secs(5)).await.unwrap());
+        assert_eq!(Instant::now() - before, SECOND);
     }
 
     #[tokio::test(start_paused = true)]

@@ -1,30 +1,16 @@
 //! `/api/auth/*`: token sign-in and sign-up for API clients, and "who am I".
 
-use super::ApiJson;
+use super::errors::{BadBody, Unauthorized};
+use super::extract::ApiJson;
+use super::schema::{Credentials, Envelope, NewAccount, TokenResponse};
 use crate::model::CurrentUser;
 use crate::server::auth::extractor::{AuthUser, ClientIp};
 use crate::server::auth::service::{self, Session};
-use crate::server::error::AppError;
+use crate::server::error::{AppError, ErrorEnvelope};
 use crate::server::state::AppState;
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
-use serde::{Deserialize, Serialize};
-use serde_json::Value;
-
-#[derive(Deserialize)]
-pub struct Credentials {
-    username: String,
-    password: String,
-}
-
-/// OAuth2-style token answer, the shape existing clients of the original API expect.
-#[derive(Serialize)]
-pub struct TokenResponse {
-    access_token: String,
-    token_type: &'static str,
-    expires_in: u64,
-}
 
 impl From<Session> for TokenResponse {
     fn from(session: Session) -> Self {
@@ -32,6 +18,16 @@ impl From<Session> for TokenResponse {
     }
 }
 
+/// Exchange a username and password for a bearer token.
+///
+/// After 5 failures for one username (or 20 from one address) within a minute,
+/// answers 429 with `Retry-After`.
+#[utoipa::path(post, path = "/api/auth/login", tag = "auth", security(), request_body = Credentials,
+    responses((status = 200, body = TokenResponse),
+        (status = 401, description = "Wrong username or password (`invalid_credentials`).", body = ErrorEnvelope),
+        (status = 429, description = "Too many failed attempts (`rate_limited`); see `Retry-After`.",
+            body = ErrorEnvelope, headers(("Retry-After" = u64, description = "Seconds to wait"))),
+        BadBody))]
 pub async fn login(
     State(state): State<AppState>,
     ClientIp(ip): ClientIp,
@@ -41,14 +37,23 @@ pub async fn login(
     Ok(Json(session.into()))
 }
 
+/// Create an account and sign in.
+#[utoipa::path(post, path = "/api/auth/signup", tag = "auth", security(), request_body = NewAccount,
+    responses((status = 201, body = TokenResponse),
+        (status = 403, description = "Sign-up is disabled on this server (`signup_disabled`).", body = ErrorEnvelope),
+        (status = 409, description = "The username is taken (`username_taken`).", body = ErrorEnvelope),
+        BadBody))]
 pub async fn signup(
     State(state): State<AppState>,
-    ApiJson(body): ApiJson<Credentials>,
+    ApiJson(body): ApiJson<NewAccount>,
 ) -> Result<(StatusCode, Json<TokenResponse>), AppError> {
     let session = service::signup(&state, &body.username, &body.password).await?;
     Ok((StatusCode::CREATED, Json(session.into())))
 }
 
-pub async fn me(AuthUser(user): AuthUser) -> Json<Value> {
+/// The signed-in user.
+#[utoipa::path(get, path = "/api/auth/me", tag = "auth",
+    responses((status = 200, body = Envelope<CurrentUser>), Unauthorized))]
+pub async fn me(AuthUser(user): AuthUser) -> Json<Envelope<CurrentUser>> {
     super::success(CurrentUser { id: user.id, username: user.username })
 }

@@ -1,9 +1,12 @@
 //! `/api/dashboard/*`: the overview, positions, trades and performance series, in
-//! the shapes the original system's clients read. Money is rounded to 2 places,
-//! percentages are in percent (12.5 means 12.5 %), ratios to 4 places; a figure
-//! that cannot be computed is `null` with its reason in `notes`.
+//! the shapes the original system's clients read (see `schema` for units).
 
-use super::market::{iso_time, money};
+use super::errors::{Bad, Unauthorized};
+use super::extract::ApiQuery;
+use super::schema::{
+    Envelope, OverviewData, PerformanceData, PerformancePoint, PositionData, SuccessStatus, TradeData, TradeType,
+    TradesPage, money, quantity, round,
+};
 use super::success;
 use crate::model::{ActivityKind, Range};
 use crate::server::auth::extractor::AuthUser;
@@ -12,13 +15,34 @@ use crate::server::portfolio::repo;
 use crate::server::portfolio::service::{self, Portfolio};
 use crate::server::state::AppState;
 use axum::Json;
-use axum::extract::{Query, State};
-use serde::Deserialize;
-use serde_json::{Value, json};
+use axum::extract::State;
+use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
+use utoipa::{IntoParams, ToSchema};
 
-#[derive(Deserialize)]
+/// The ranges a chart or a risk figure can cover (documentation of `range`).
+#[derive(Serialize, ToSchema)]
+#[allow(dead_code, reason = "the query arrives as text; this type documents its values")]
+pub enum RangeName {
+    #[serde(rename = "1M")]
+    OneMonth,
+    #[serde(rename = "3M")]
+    ThreeMonths,
+    #[serde(rename = "6M")]
+    SixMonths,
+    #[serde(rename = "YTD")]
+    YearToDate,
+    #[serde(rename = "1Y")]
+    OneYear,
+    #[serde(rename = "ALL")]
+    All,
+}
+
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct RangeQuery {
+    /// The period covered (default ALL).
+    #[param(value_type = Option<RangeName>)]
     range: Option<String>,
 }
 
@@ -31,105 +55,57 @@ fn parse_range(raw: Option<&str>) -> Result<Range, AppError> {
     }
 }
 
-fn round(value: f64, places: i32) -> f64 {
-    let factor = 10f64.powi(places);
-    (value * factor).round() / factor
-}
-
+/// Portfolio overview: value, cash, P&L, returns and risk figures.
+///
+/// Saves today's snapshot if it is missing. Every null figure has its reason in
+/// `notes`.
+#[utoipa::path(get, path = "/api/dashboard/overview", tag = "dashboard", params(RangeQuery),
+    responses((status = 200, body = Envelope<OverviewData>), Unauthorized, Bad))]
 pub async fn overview(
     State(state): State<AppState>,
     AuthUser(user): AuthUser,
-    Query(query): Query<RangeQuery>,
-) -> Result<Json<Value>, AppError> {
+    ApiQuery(query): ApiQuery<RangeQuery>,
+) -> Result<Json<Envelope<OverviewData>>, AppError> {
     let range = parse_range(query.range.as_deref())?;
-    let o = crate::server::portfolio::overview::overview(&state, user.id, range).await?;
-    let percent = |f: Option<f64>| f.map(|v| round(v * 100.0, 2));
-    let ratio = |f: Option<f64>| f.map(|v| round(v, 4));
-    let day = |d: Option<chrono::NaiveDate>| d.map(|d| d.to_string());
-    Ok(success(json!({
-        "range": o.range.as_str(),
-        "total_value": o.total_value.map(money),
-        "cash": money(o.cash),
-        "invested": money(o.invested),
-        "market_value": o.market_value.map(money),
-        "unrealized_pnl": o.unrealized_pnl.map(money),
-        "realized_pnl": money(o.realized_pnl),
-        "dividends": money(o.dividends),
-        "fees": money(o.fees),
-        "net_contributions": money(o.net_contributions),
-        "total_return": o.total_return.map(money),
-        "total_return_percent": o.total_return_percent.map(money),
-        "time_weighted_return": percent(o.time_weighted_return),
-        "money_weighted_return": percent(o.money_weighted_return),
-        "annual_return": percent(o.annual_return),
-        "volatility": percent(o.volatility),
-        "sharpe_ratio": ratio(o.sharpe_ratio),
-        "sortino_ratio": ratio(o.sortino_ratio),
-        "beta": ratio(o.beta),
-        "alpha": percent(o.alpha),
-        "max_drawdown": percent(o.max_drawdown),
-        "max_drawdown_peak": day(o.max_drawdown_peak),
-        "max_drawdown_trough": day(o.max_drawdown_trough),
-        "max_drawdown_recovery": day(o.max_drawdown_recovery),
-        "win_rate": o.win_rate.map(money),
-        "total_trades": o.total_trades,
-        "winning_trades": o.winning_trades,
-        "losing_trades": o.losing_trades,
-        "as_of": o.as_of.map(iso_time),
-        "price_source": o.price_source.as_str(),
-        "stale_symbols": o.stale_symbols,
-        "notes": o.notes,
-    })))
+    let overview = crate::server::portfolio::overview::overview(&state, user.id, range).await?;
+    Ok(success(OverviewData::from(overview)))
 }
 
-pub async fn positions(State(state): State<AppState>, AuthUser(user): AuthUser) -> Result<Json<Value>, AppError> {
-    let rows: Vec<Value> = service::positions(&state, user.id)
-        .await?
-        .into_iter()
-        .map(|p| {
-            json!({
-                "id": p.id,
-                "symbol": p.symbol,
-                "company_name": p.company_name,
-                "quantity": p.quantity.to_string().parse::<f64>().unwrap_or_default(),
-                "average_cost": money(p.average_cost),
-                "current_price": p.current_price.map(money),
-                "market_value": p.market_value.map(money),
-                "cost_basis": money(p.cost_basis),
-                "unrealized_pnl": p.unrealized_pnl.map(money),
-                "unrealized_pnl_pct": p.unrealized_pnl_pct.map(money),
-                "day_change": p.day_change.map(money),
-                "day_change_pct": p.day_change_pct.map(money),
-                // Finnhub has no sector classification; `industry` is finnhubIndustry.
-                "sector": Value::Null,
-                "industry": p.industry,
-                "logo": p.logo,
-                "opened_at": p.opened_at.to_string(),
-                "weight": p.weight.map(money),
-                "price_as_of": p.price_as_of.map(iso_time),
-                "price_source": p.price_source.map(|s| s.as_str()),
-                "stale": p.stale,
-            })
-        })
-        .collect();
+/// Open positions with prices, P&L and weights.
+#[utoipa::path(get, path = "/api/dashboard/positions", tag = "dashboard",
+    responses((status = 200, body = Envelope<Vec<PositionData>>), Unauthorized))]
+pub async fn positions(
+    State(state): State<AppState>,
+    AuthUser(user): AuthUser,
+) -> Result<Json<Envelope<Vec<PositionData>>>, AppError> {
+    let rows = service::positions(&state, user.id).await?.into_iter().map(PositionData::from).collect();
     Ok(success(rows))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct TradesQuery {
+    /// Trades per page, 1 to 500 (default 50).
+    #[param(value_type = Option<u32>, minimum = 1, maximum = 500)]
     limit: Option<String>,
+    /// `next_cursor` from the previous page.
+    #[param(pattern = "^([0-9]{4}-[0-9]{2}-[0-9]{2}_[0-9]+)?$", example = "2026-03-02_17")]
     cursor: Option<String>,
 }
 
+/// Buys and sells, newest first, a page at a time.
+#[utoipa::path(get, path = "/api/dashboard/trades", tag = "dashboard", params(TradesQuery),
+    responses((status = 200, body = TradesPage), Unauthorized, Bad))]
 pub async fn trades(
     State(state): State<AppState>,
     AuthUser(user): AuthUser,
-    Query(query): Query<TradesQuery>,
-) -> Result<Json<Value>, AppError> {
+    ApiQuery(query): ApiQuery<TradesQuery>,
+) -> Result<Json<TradesPage>, AppError> {
     let limit = match query.limit.as_deref() {
         None => 50,
-        Some(raw) => match raw.trim().parse::<usize>() {
-            Ok(n) if (1..=500).contains(&n) => n,
+        // Digits only: `+5` or ` 5` are not the integer the schema promises.
+        Some(raw) => match raw.parse::<usize>() {
+            Ok(n) if raw.bytes().all(|b| b.is_ascii_digit()) && (1..=500).contains(&n) => n,
             _ => {
                 return Err(AppError::validation("invalid_parameter", "`limit` must be a whole number from 1 to 500."));
             }
@@ -148,28 +124,28 @@ pub async fn trades(
     let page = &after_cursor[..limit.min(after_cursor.len())];
     let next_cursor =
         (after_cursor.len() > limit).then(|| page.last().map(|a| format!("{}_{}", a.date, a.id))).flatten();
-    let rows: Vec<Value> = page
+    let data = page
         .iter()
         .map(|a| {
-            let quantity = a.quantity.unwrap_or_default();
+            let shares = a.quantity.unwrap_or_default();
             let price = a.price.unwrap_or_default();
             let closed = realized.get(&a.id);
-            json!({
-                "id": a.id,
-                "symbol": a.symbol.as_ref().map(|s| s.as_str()),
-                "trade_type": if a.kind == ActivityKind::Buy { "buy" } else { "sell" },
-                "quantity": quantity.normalize().to_string().parse::<f64>().unwrap_or_default(),
-                "price": money(price),
-                "total_amount": money(quantity * price),
-                "commission": money(a.fee),
-                "realized_pnl": closed.map(|t| money(t.realized)),
-                "realized_pnl_pct": closed.and_then(|t| t.realized_percent()).map(money),
-                "trade_date": a.date.to_string(),
-                "notes": a.note,
-            })
+            TradeData {
+                id: a.id,
+                symbol: a.symbol.as_ref().map(|s| s.to_string()),
+                trade_type: if a.kind == ActivityKind::Buy { TradeType::Buy } else { TradeType::Sell },
+                quantity: quantity(shares),
+                price: money(price),
+                total_amount: money(shares * price),
+                commission: money(a.fee),
+                realized_pnl: closed.map(|t| money(t.realized)),
+                realized_pnl_pct: closed.and_then(|t| t.realized_percent()).map(money),
+                trade_date: a.date.to_string(),
+                notes: (!a.note.is_empty()).then(|| a.note.clone()),
+            }
         })
         .collect();
-    Ok(Json(json!({ "status": "success", "data": rows, "next_cursor": next_cursor })))
+    Ok(Json(TradesPage { status: SuccessStatus::Success, data, next_cursor }))
 }
 
 fn parse_cursor(raw: &str) -> Result<(chrono::NaiveDate, i64), AppError> {
@@ -178,44 +154,50 @@ fn parse_cursor(raw: &str) -> Result<(chrono::NaiveDate, i64), AppError> {
     Ok((date.parse().map_err(|_| bad())?, id.parse().map_err(|_| bad())?))
 }
 
+/// The daily series behind the performance chart: value, cumulative time-weighted
+/// return against the benchmark, and drawdown.
+#[utoipa::path(get, path = "/api/dashboard/performance", tag = "dashboard", params(RangeQuery),
+    responses((status = 200, body = Envelope<PerformanceData>), Unauthorized, Bad))]
 pub async fn performance(
     State(state): State<AppState>,
     AuthUser(user): AuthUser,
-    Query(query): Query<RangeQuery>,
-) -> Result<Json<Value>, AppError> {
+    ApiQuery(query): ApiQuery<RangeQuery>,
+) -> Result<Json<Envelope<PerformanceData>>, AppError> {
     let range = parse_range(query.range.as_deref())?;
     let risk = service::risk(&state, user.id, range).await?;
     let history =
         repo::snapshots(&state.db, user.id, risk.days.first().map_or(chrono::NaiveDate::MIN, |d| d.date)).await?;
     let returns: BTreeMap<_, _> = risk.returns.iter().copied().collect();
+    let benchmarks: BTreeMap<_, _> = risk.days.iter().map(|d| (d.date, d.benchmark)).collect();
     let base_benchmark = risk.days.first().and_then(|d| d.benchmark);
     let (mut wealth, mut peak) = (1.0f64, 1.0f64);
-    let points: Vec<Value> = history
+    let points = history
         .iter()
-        .filter(|s| risk.days.iter().any(|d| d.date == s.date))
-        .map(|s| {
+        .filter_map(|s| benchmarks.get(&s.date).map(|benchmark| (s, *benchmark)))
+        .map(|(s, benchmark)| {
             let daily = returns.get(&s.date).copied();
             if let Some(r) = daily {
                 wealth *= 1.0 + r;
             }
             peak = peak.max(wealth);
-            let benchmark = risk.days.iter().find(|d| d.date == s.date).and_then(|d| d.benchmark);
-            json!({
-                "date": s.date.to_string(),
-                "total_value": money(s.total_value),
-                "cash": money(s.cash),
-                "invested": money(s.invested),
-                "daily_return": daily.map(|r| round(r * 100.0, 4)),
-                "cumulative_twr": round((wealth - 1.0) * 100.0, 4),
-                "benchmark_cumulative": match (base_benchmark, benchmark) {
+            PerformancePoint {
+                date: s.date.to_string(),
+                total_value: money(s.total_value),
+                cash: money(s.cash),
+                invested: money(s.invested),
+                daily_return: daily.map(|r| round(r * 100.0, 4)),
+                cumulative_twr: round((wealth - 1.0) * 100.0, 4),
+                benchmark_cumulative: match (base_benchmark, benchmark) {
                     (Some(base), Some(b)) if base > 0.0 => Some(round((b / base - 1.0) * 100.0, 4)),
                     _ => None,
                 },
-                "drawdown": round((wealth / peak - 1.0) * 100.0, 4),
-            })
+                drawdown: round((wealth / peak - 1.0) * 100.0, 4),
+            }
         })
         .collect();
-    Ok(success(
-        json!({ "range": range.as_str(), "benchmark": state.market.settings.benchmark.as_str(), "points": points }),
-    ))
+    Ok(success(PerformanceData {
+        range: range.as_str(),
+        benchmark: state.market.settings.benchmark.as_str().to_string(),
+        points,
+    }))
 }

@@ -3,16 +3,19 @@
 
 mod auth;
 mod dashboard;
+mod errors;
+mod extract;
 mod health;
-mod json;
 pub mod market;
+pub mod openapi;
+pub mod schema;
 
 use crate::server::error::AppError;
 use crate::server::state::AppState;
 use axum::Router;
 use axum::routing::{any, get, post};
 
-pub use json::ApiJson;
+pub use extract::ApiJson;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -29,12 +32,14 @@ pub fn router() -> Router<AppState> {
         .route("/api/market/status", get(market::status))
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
+        .route("/api/openapi.json", get(openapi::document))
+        .route("/docs", get(openapi::page))
         .route("/api/{*rest}", any(unknown_endpoint))
 }
 
 /// The success envelope: `{"status":"success","data":...}`.
-pub fn success<T: serde::Serialize>(data: T) -> axum::Json<serde_json::Value> {
-    axum::Json(serde_json::json!({ "status": "success", "data": data }))
+pub fn success<T: utoipa::ToSchema>(data: T) -> axum::Json<schema::Envelope<T>> {
+    axum::Json(schema::Envelope { status: schema::SuccessStatus::Success, data })
 }
 
 /// Unknown API paths answer in the API's error envelope, not with an HTML page.

@@ -1,0 +1,108 @@
+//! The OpenAPI 3.1 document (`/api/openapi.json`), derived from the handlers'
+//! `#[utoipa::path]` attributes and the `schema` types they return, and the
+//! interactive docs page (`/docs`), which is Swagger UI served from this app's own
+//! static files (no CDN).
+
+use super::{auth, dashboard, health, market};
+use axum::Json;
+use axum::response::Html;
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Folio API",
+        description = "Portfolio value, positions, trades, performance and market data for scripts.\n\n\
+            Every answer but sign-in is `{\"status\":\"success\",\"data\":...}`; every failure is \
+            `{\"status\":\"error\",\"error\":{\"code\",\"message\"}}`.\n\n\
+            Money is a JSON number rounded to 2 places, half away from zero (Folio keeps exact \
+            decimals inside); percentages are in percent (12.5 means 12.5 %); ratios have 4 places; \
+            dates are ISO `YYYY-MM-DD`; times ISO 8601 in UTC. A figure that cannot be computed is \
+            `null`, never a placeholder, and the overview's `notes` says why.\n\n\
+            Authenticate with `Authorization: Bearer <access_token>` from `POST /api/auth/login` \
+            (browsers may use the session cookie instead)."
+    ),
+    paths(
+        auth::login, auth::signup, auth::me,
+        dashboard::overview, dashboard::positions, dashboard::trades, dashboard::performance,
+        market::quote, market::profile, market::search, market::status,
+        health::healthz, health::readyz,
+    ),
+    components(schemas(dashboard::RangeName)),
+    modifiers(&BearerScheme),
+    security(("bearer" = [])),
+    tags(
+        (name = "auth", description = "Tokens and accounts"),
+        (name = "dashboard", description = "The signed-in user's portfolio"),
+        (name = "market", description = "Quotes, company profiles and symbol search"),
+        (name = "health", description = "Liveness and readiness"),
+    )
+)]
+pub struct ApiDoc;
+
+struct BearerScheme;
+
+impl Modify for BearerScheme {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).bearer_format("JWT").build()),
+        );
+    }
+}
+
+pub async fn document() -> Json<utoipa::openapi::OpenApi> {
+    Json(ApiDoc::openapi())
+}
+
+/// Swagger UI's page. Its scripts and styles are copied from the pinned npm package
+/// `swagger-ui-dist` into `public/docs/` by `scripts/bootstrap.sh`; the start-up
+/// script is a file too, so the Content-Security-Policy holds.
+pub async fn page() -> Html<&'static str> {
+    Html(
+        r#"<!doctype html>
+<html lang="en">
+<head>
+  <meta charset="utf-8">
+  <meta name="viewport" content="width=device-width, initial-scale=1">
+  <title>Folio API</title>
+  <link rel="stylesheet" href="/docs/swagger-ui.css">
+</head>
+<body>
+  <div id="swagger-ui"><p style="font-family: sans-serif; padding: 1rem">
+    Loading the interactive docs… The raw document is at <a href="/api/openapi.json">/api/openapi.json</a>.
+  </p></div>
+  <script src="/docs/swagger-ui-bundle.js"></script>
+  <script src="/docs/start.js"></script>
+</body>
+</html>"#,
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_document_is_openapi_3_1_with_the_bearer_scheme_and_every_path() {
+        let doc = serde_json::to_value(ApiDoc::openapi()).unwrap();
+        assert!(doc["openapi"].as_str().unwrap().starts_with("3.1"));
+        assert_eq!(doc["components"]["securitySchemes"]["bearer"]["scheme"], "bearer");
+        for path in [
+            "/api/auth/login",
+            "/api/dashboard/overview",
+            "/api/dashboard/positions",
+            "/api/dashboard/trades",
+            "/api/dashboard/performance",
+            "/api/dashboard/quote/{symbol}",
+            "/api/dashboard/profile/{symbol}",
+        ] {
+            assert!(doc["paths"][path].is_object(), "{path} missing");
+        }
+        // Sign-in needs no token; everything else does.
+        assert_eq!(doc["paths"]["/api/auth/login"]["post"]["security"], serde_json::json!([]));
+        assert!(doc["paths"]["/api/dashboard/overview"]["get"]["responses"]["401"].is_object());
+    }
+}

@@ -1,0 +1,108 @@
+//! The API as its OpenAPI document describes it: the document itself, the docs
+//! page, and token checks on every protected operation the document lists.
+
+use crate::helpers::{TEST_SECRET, b64, error_code, spawn_app};
+use folio::model::CurrentUser;
+use serde_json::Value;
+
+/// Every operation in the document, with a concrete URL.
+fn operations(doc: &Value) -> Vec<(String, String, bool)> {
+    let mut found = Vec::new();
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for (method, operation) in item.as_object().unwrap() {
+            // `security: []` opts out of the document's global bearer requirement.
+            let protected = operation.get("security") != Some(&Value::Array(vec![]));
+            found.push((method.to_uppercase(), path.replace("{symbol}", "AAPL"), protected));
+        }
+    }
+    found
+}
+
+#[tokio::test]
+async fn the_openapi_document_is_public_and_lists_every_endpoint() {
+    let app = spawn_app().await;
+    let response = app.client.get(app.url("/api/openapi.json")).send().await.unwrap();
+    assert_eq!(response.status(), 200);
+    let doc: Value = response.json().await.unwrap();
+    assert_eq!(doc["openapi"], "3.1.0");
+    assert_eq!(doc["components"]["securitySchemes"]["bearer"]["type"], "http");
+    let paths: Vec<&str> = doc["paths"].as_object().unwrap().keys().map(String::as_str).collect();
+    for expected in [
+        "/api/auth/login",
+        "/api/auth/signup",
+        "/api/auth/me",
+        "/api/dashboard/overview",
+        "/api/dashboard/positions",
+        "/api/dashboard/trades",
+        "/api/dashboard/performance",
+        "/api/dashboard/quote/{symbol}",
+        "/api/dashboard/profile/{symbol}",
+        "/api/market/search",
+        "/api/market/status",
+    ] {
+        assert!(paths.contains(&expected), "{expected} is not documented");
+    }
+    // Each error answer is the one envelope.
+    let error = &doc["components"]["schemas"]["ErrorEnvelope"];
+    assert_eq!(error["required"], serde_json::json!(["status", "error"]));
+}
+
+#[tokio::test]
+async fn every_protected_operation_refuses_missing_expired_and_tampered_tokens() {
+    let app = spawn_app().await;
+    let doc: Value = app.client.get(app.url("/api/openapi.json")).send().await.unwrap().json().await.unwrap();
+    let good = app.token("demo", "demo123").await;
+    let demo = CurrentUser { id: 1, username: "demo".into() };
+    let expired = app.running.state.tokens.issue_at(&demo, folio::server::db::now_unix() - 3 * 86_400).unwrap();
+    let parts: Vec<&str> = good.split('.').collect();
+    let forged = b64(br#"{"sub":"2","name":"admin","iat":0,"exp":4102444800}"#);
+    let tampered = format!("{}.{forged}.{}", parts[0], parts[2]);
+    let other_secret = folio::server::auth::token::TokenKeys::new(
+        format!("{TEST_SECRET}-but-another").as_bytes(),
+        std::time::Duration::from_secs(60),
+    )
+    .issue(&demo)
+    .unwrap();
+
+    let protected: Vec<_> = operations(&doc).into_iter().filter(|(_, _, protected)| *protected).collect();
+    assert!(protected.len() >= 9, "{protected:?}");
+    for (method, path, _) in protected {
+        let method: reqwest::Method = method.parse().unwrap();
+        let query = if path.ends_with("/search") { "?q=apple" } else { "" };
+        let url = app.url(&format!("{path}{query}"));
+        let none = app.client.request(method.clone(), &url).send().await.unwrap();
+        assert_eq!(error_code(none, 401).await, "unauthorized", "{method} {path} without a token");
+        for (what, token) in [("expired", &expired), ("tampered", &tampered), ("foreign", &other_secret)] {
+            let response = app.client.request(method.clone(), &url).bearer_auth(token).send().await.unwrap();
+            assert_eq!(error_code(response, 401).await, "unauthorized", "{method} {path} with an {what} token");
+        }
+        let ok = app.client.request(method.clone(), &url).bearer_auth(&good).send().await.unwrap();
+        assert!(ok.status().is_success(), "{method} {path} with a good token: {}", ok.status());
+        let body: Value = ok.json().await.unwrap();
+        assert_eq!(body["status"], "success", "{method} {path}");
+    }
+}
+
+#[tokio::test]
+async fn the_docs_page_is_served_by_the_app_without_sign_in() {
+    let app = spawn_app().await;
+    let response = app.client.get(app.url("/docs")).send().await.unwrap();
+    assert_eq!(response.status(), 200);
+    assert!(response.headers()["content-type"].to_str().unwrap().starts_with("text/html"));
+    assert!(response.headers().contains_key("content-security-policy"));
+    let html = response.text().await.unwrap();
+    for local in ["/docs/swagger-ui-bundle.js", "/docs/swagger-ui.css", "/docs/start.js", "/api/openapi.json"] {
+        assert!(html.contains(&format!("\"{local}\"")), "{local} is not referenced");
+    }
+    assert!(!html.contains("https://"), "the docs page must not load anything from another origin");
+}
+
+#[tokio::test]
+async fn a_repeated_or_badly_encoded_parameter_is_a_400_in_the_envelope() {
+    let app = spawn_app().await;
+    for path in ["/api/dashboard/trades?limit=5&limit=6", "/api/dashboard/overview?range=1M&range=ALL"] {
+        assert_eq!(error_code(app.get_as_demo(path).await, 400).await, "invalid_query_string", "{path}");
+    }
+    let bad_utf8 = app.get_as_demo("/api/dashboard/quote/%FF%FE").await;
+    assert_eq!(error_code(bad_utf8, 400).await, "invalid_path");
+}
