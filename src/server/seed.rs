@@ -25,7 +25,7 @@ pub async fn seed_demo(state: &AppState) -> Result<bool, AppError> {
         Ok(user) => {
             let today = Utc::now().date_naive();
             for activity in demo_ledger(today) {
-                repo::insert_activity(&state.db, user.id, &activity).await?;
+                repo::insert_activity(&state.db.pool, user.id, &activity).await?;
             }
             // History for the performance chart and risk figures from the first run.
             super::portfolio::snapshots::rebuild(state, user.id, today).await?;

@@ -12,7 +12,8 @@ fn operations(doc: &Value) -> Vec<(String, String, bool)> {
         for (method, operation) in item.as_object().unwrap() {
             // `security: []` opts out of the document's global bearer requirement.
             let protected = operation.get("security") != Some(&Value::Array(vec![]));
-            found.push((method.to_uppercase(), path.replace("{symbol}", "AAPL"), protected));
+            // Demo's first activity is id 1 (the seed's deposit).
+            found.push((method.to_uppercase(), path.replace("{symbol}", "AAPL").replace("{id}", "1"), protected));
         }
     }
     found
@@ -76,10 +77,14 @@ async fn every_protected_operation_refuses_missing_expired_and_tampered_tokens()
             let response = app.client.request(method.clone(), &url).bearer_auth(token).send().await.unwrap();
             assert_eq!(error_code(response, 401).await, "unauthorized", "{method} {path} with an {what} token");
         }
+        // A good token gets past the check: reads succeed; writes without a body are
+        // refused for the body, not for the token.
         let ok = app.client.request(method.clone(), &url).bearer_auth(&good).send().await.unwrap();
-        assert!(ok.status().is_success(), "{method} {path} with a good token: {}", ok.status());
-        let body: Value = ok.json().await.unwrap();
-        assert_eq!(body["status"], "success", "{method} {path}");
+        if method == reqwest::Method::GET {
+            assert!(ok.status().is_success(), "{method} {path} with a good token: {}", ok.status());
+        } else {
+            assert_ne!(ok.status(), 401, "{method} {path} with a good token");
+        }
     }
 }
 

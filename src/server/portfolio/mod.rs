@@ -8,7 +8,9 @@
 //! - [`valuation`]: lots + quotes → positions and headline figures.
 //! - [`repo`]: the `activities` and `portfolio_snapshots` tables.
 //! - [`service`]: a user's ledger, replayed and valued.
+//! - [`activities`]: changing the ledger (add, edit, delete, CSV import and export).
 
+pub mod activities;
 pub mod ledger;
 pub mod metrics;
 pub mod overview;

@@ -5,8 +5,9 @@ use crate::server::db::{Db, now_unix};
 use crate::server::error::AppError;
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
-use sqlx::Row;
 use sqlx::any::AnyRow;
+use sqlx::{Any, Executor, Row};
+use std::collections::BTreeSet;
 use std::str::FromStr;
 
 use crate::server::db::decimal_column as decimal;
@@ -27,17 +28,105 @@ fn activity_from(row: &AnyRow) -> Option<Activity> {
 
 /// A user's whole ledger, in (date, id) order.
 pub async fn activities(db: &Db, user_id: i64) -> Result<Vec<Activity>, AppError> {
+    fetch_activities(&db.pool, user_id).await
+}
+
+/// The same, on a given connection or transaction.
+pub async fn fetch_activities<'e, E: Executor<'e, Database = Any>>(
+    executor: E,
+    user_id: i64,
+) -> Result<Vec<Activity>, AppError> {
     let rows = sqlx::query("SELECT * FROM activities WHERE user_id = $1 ORDER BY day, id")
         .bind(user_id)
-        .fetch_all(&db.pool)
+        .fetch_all(executor)
         .await?;
     rows.iter()
         .map(|row| activity_from(row).ok_or_else(|| AppError::internal("ledger", "an activity row does not decode")))
         .collect()
 }
 
+/// One activity of a user's.
+pub async fn activity(db: &Db, user_id: i64, id: i64) -> Result<Option<Activity>, AppError> {
+    let row = sqlx::query("SELECT * FROM activities WHERE user_id = $1 AND id = $2")
+        .bind(user_id)
+        .bind(id)
+        .fetch_optional(&db.pool)
+        .await?;
+    row.map(|row| activity_from(&row).ok_or_else(|| AppError::internal("ledger", "an activity row does not decode")))
+        .transpose()
+}
+
+/// Every symbol the user's ledger names.
+pub async fn symbols(db: &Db, user_id: i64) -> Result<BTreeSet<Symbol>, AppError> {
+    let rows = sqlx::query("SELECT DISTINCT symbol FROM activities WHERE user_id = $1 AND symbol IS NOT NULL")
+        .bind(user_id)
+        .fetch_all(&db.pool)
+        .await?;
+    Ok(rows
+        .iter()
+        .filter_map(|r| r.try_get::<String, _>("symbol").ok())
+        .filter_map(|s| Symbol::parse(&s).ok())
+        .collect())
+}
+
+/// Replaces the fields of a stored activity (already validated by a replay).
+pub async fn update_activity<'e, E: Executor<'e, Database = Any>>(
+    executor: E,
+    user_id: i64,
+    a: &Activity,
+) -> Result<(), AppError> {
+    sqlx::query(
+        "UPDATE activities SET kind = $3, day = $4, symbol = $5, quantity = $6, price = $7, amount = $8, fee = $9, note = $10
+         WHERE user_id = $1 AND id = $2",
+    )
+    .bind(user_id)
+    .bind(a.id)
+    .bind(a.kind.as_str())
+    .bind(a.date.to_string())
+    .bind(a.symbol.as_ref().map(|s| s.to_string()))
+    .bind(a.quantity.map(|d| d.to_string()))
+    .bind(a.price.map(|d| d.to_string()))
+    .bind(a.amount.map(|d| d.to_string()))
+    .bind(a.fee.to_string())
+    .bind(a.note.clone())
+    .execute(executor)
+    .await?;
+    Ok(())
+}
+
+pub async fn delete_activity<'e, E: Executor<'e, Database = Any>>(
+    executor: E,
+    user_id: i64,
+    id: i64,
+) -> Result<(), AppError> {
+    sqlx::query("DELETE FROM activities WHERE user_id = $1 AND id = $2")
+        .bind(user_id)
+        .bind(id)
+        .execute(executor)
+        .await?;
+    Ok(())
+}
+
+/// Drops the snapshots from `from` on (they describe a ledger that changed).
+pub async fn delete_snapshots_from<'e, E: Executor<'e, Database = Any>>(
+    executor: E,
+    user_id: i64,
+    from: NaiveDate,
+) -> Result<(), AppError> {
+    sqlx::query("DELETE FROM portfolio_snapshots WHERE user_id = $1 AND day >= $2")
+        .bind(user_id)
+        .bind(from.to_string())
+        .execute(executor)
+        .await?;
+    Ok(())
+}
+
 /// Stores an activity (already validated by a replay) and returns its id.
-pub async fn insert_activity(db: &Db, user_id: i64, a: &Activity) -> Result<i64, AppError> {
+pub async fn insert_activity<'e, E: Executor<'e, Database = Any>>(
+    executor: E,
+    user_id: i64,
+    a: &Activity,
+) -> Result<i64, AppError> {
     let row = sqlx::query(
         "INSERT INTO activities (user_id, kind, day, symbol, quantity, price, amount, fee, note, created_at)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id",
@@ -52,7 +141,7 @@ pub async fn insert_activity(db: &Db, user_id: i64, a: &Activity) -> Result<i64,
     .bind(a.fee.to_string())
     .bind(a.note.clone())
     .bind(now_unix())
-    .fetch_one(&db.pool)
+    .fetch_one(executor)
     .await?;
     Ok(row.get("id"))
 }
@@ -127,4 +216,55 @@ pub async fn last_snapshot_date(db: &Db, user_id: i64) -> Result<Option<NaiveDat
 pub async fn users_with_activities(db: &Db) -> Result<Vec<i64>, AppError> {
     let rows = sqlx::query("SELECT DISTINCT user_id FROM activities").fetch_all(&db.pool).await?;
     Ok(rows.iter().filter_map(|r| r.try_get("user_id").ok()).collect())
+}
+
+/// Stores many activities (already validated by a replay) in batches.
+pub async fn insert_activities(
+    tx: &mut sqlx::Transaction<'static, Any>,
+    user_id: i64,
+    activities: &[Activity],
+) -> Result<(), AppError> {
+    // 100 rows × 10 values stays far below both engines' limit on bound values.
+    const BATCH: usize = 100;
+    let created = now_unix();
+    for chunk in activities.chunks(BATCH) {
+        let mut sql = String::from(
+            "INSERT INTO activities (user_id, kind, day, symbol, quantity, price, amount, fee, note, created_at) VALUES ",
+        );
+        for i in 0..chunk.len() {
+            let p = i * 10;
+            if i > 0 {
+                sql.push(',');
+            }
+            sql.push_str(&format!(
+                "(${},${},${},${},${},${},${},${},${},${})",
+                p + 1,
+                p + 2,
+                p + 3,
+                p + 4,
+                p + 5,
+                p + 6,
+                p + 7,
+                p + 8,
+                p + 9,
+                p + 10
+            ));
+        }
+        let mut query = sqlx::query(&sql);
+        for a in chunk {
+            query = query
+                .bind(user_id)
+                .bind(a.kind.as_str())
+                .bind(a.date.to_string())
+                .bind(a.symbol.as_ref().map(|s| s.to_string()))
+                .bind(a.quantity.map(|d| d.to_string()))
+                .bind(a.price.map(|d| d.to_string()))
+                .bind(a.amount.map(|d| d.to_string()))
+                .bind(a.fee.to_string())
+                .bind(a.note.clone())
+                .bind(created);
+        }
+        query.execute(&mut **tx).await?;
+    }
+    Ok(())
 }

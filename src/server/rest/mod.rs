@@ -1,6 +1,7 @@
 //! The JSON REST API for scripts and other tools, plus health checks. Routes are
 //! thin: they validate input, call a service, and wrap the answer.
 
+mod activities;
 mod auth;
 mod dashboard;
 mod errors;
@@ -22,6 +23,14 @@ pub fn router() -> Router<AppState> {
         .route("/api/auth/login", post(auth::login))
         .route("/api/auth/signup", post(auth::signup))
         .route("/api/auth/me", get(auth::me))
+        .route("/api/activities", get(activities::list).post(activities::create))
+        .route("/api/activities/export", get(activities::export))
+        .route(
+            "/api/activities/import",
+            post(activities::import)
+                .layer(axum::extract::DefaultBodyLimit::max(activities::MAX_IMPORT_BYTES + 1024 * 1024)),
+        )
+        .route("/api/activities/{id}", get(activities::get).put(activities::update).delete(activities::delete))
         .route("/api/dashboard/overview", get(dashboard::overview))
         .route("/api/dashboard/positions", get(dashboard::positions))
         .route("/api/dashboard/trades", get(dashboard::trades))

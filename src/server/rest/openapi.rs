@@ -3,7 +3,7 @@
 //! interactive docs page (`/docs`), which is Swagger UI served from this app's own
 //! static files (no CDN).
 
-use super::{auth, dashboard, health, market};
+use super::{activities, auth, dashboard, health, market};
 use axum::Json;
 use axum::response::Html;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
@@ -26,6 +26,8 @@ use utoipa::{Modify, OpenApi};
     paths(
         auth::login, auth::signup, auth::me,
         dashboard::overview, dashboard::positions, dashboard::trades, dashboard::performance,
+        activities::list, activities::get, activities::create, activities::update, activities::delete,
+        activities::export, activities::import,
         market::quote, market::profile, market::search, market::status,
         health::healthz, health::readyz,
     ),
@@ -35,6 +37,7 @@ use utoipa::{Modify, OpenApi};
     tags(
         (name = "auth", description = "Tokens and accounts"),
         (name = "dashboard", description = "The signed-in user's portfolio"),
+        (name = "activities", description = "The ledger: add, change, delete, import and export activities"),
         (name = "market", description = "Quotes, company profiles and symbol search"),
         (name = "health", description = "Liveness and readiness"),
     )

@@ -1,0 +1,383 @@
+//! `/api/activities`: the ledger itself — list, read, add, change and delete
+//! activities, import a CSV file (with a dry run) and export one. Decimals are
+//! exact here: sent back as strings, accepted as strings or JSON numbers.
+
+use super::errors::{BadBody, Unauthorized};
+use super::extract::{ApiJson, ApiPath, ApiQuery};
+use super::schema::Envelope;
+use super::success;
+use crate::model::Activity;
+use crate::server::auth::extractor::AuthUser;
+use crate::server::error::{AppError, ErrorDetail, ErrorEnvelope, ErrorStatus};
+use crate::server::portfolio::activities::{self, csv as ledger_csv, draft::Draft, import};
+use crate::server::state::AppState;
+use axum::Json;
+use axum::extract::State;
+use axum::extract::multipart::{Multipart, MultipartRejection};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use utoipa::openapi::RefOr;
+use utoipa::openapi::schema::{ObjectBuilder, Schema, SchemaType, Type};
+use utoipa::{IntoParams, ToSchema};
+
+/// Largest CSV file accepted.
+pub const MAX_IMPORT_BYTES: usize = 5 * 1024 * 1024;
+/// Items listed per section of an import report (the counts are always complete).
+const REPORT_ITEMS: usize = 1000;
+
+/// An activity as stored. Decimals are strings, exactly as entered.
+#[derive(Serialize, ToSchema)]
+pub struct ActivityData {
+    pub id: i64,
+    /// deposit, withdrawal, buy, sell, dividend or fee.
+    #[schema(example = "buy")]
+    pub kind: &'static str,
+    #[schema(format = Date)]
+    pub date: String,
+    pub symbol: Option<String>,
+    /// Buys and sells: shares.
+    #[schema(example = "10")]
+    pub quantity: Option<String>,
+    /// Buys and sells: price per share.
+    pub price: Option<String>,
+    /// Deposits, withdrawals, dividends and fees: the cash amount.
+    pub amount: Option<String>,
+    /// Commission or charge, 0 when none.
+    pub fee: String,
+    pub note: String,
+}
+
+impl From<&Activity> for ActivityData {
+    fn from(a: &Activity) -> Self {
+        let text = |d: Option<rust_decimal::Decimal>| d.map(|d| d.normalize().to_string());
+        Self {
+            id: a.id,
+            kind: a.kind.as_str(),
+            date: a.date.to_string(),
+            symbol: a.symbol.as_ref().map(|s| s.to_string()),
+            quantity: text(a.quantity),
+            price: text(a.price),
+            amount: text(a.amount),
+            fee: a.fee.normalize().to_string(),
+            note: a.note.clone(),
+        }
+    }
+}
+
+fn decimal_schema() -> impl Into<RefOr<Schema>> {
+    ObjectBuilder::new()
+        .schema_type(SchemaType::from_iter([Type::String, Type::Number, Type::Null]))
+        .description(Some("A decimal as a JSON number or a string (`\"1,234.50\"` and `\"$12\"` are read too)."))
+}
+
+/// A new or changed activity. Buys and sells need `symbol`, `quantity` and `price`;
+/// deposits, withdrawals and fees need `amount`; dividends `amount` and `symbol`.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ActivityInput {
+    #[schema(value_type = String, example = "buy")]
+    kind: Option<Value>,
+    /// YYYY-MM-DD, not in the future.
+    #[schema(value_type = String, example = "2026-03-02")]
+    date: Option<Value>,
+    #[schema(value_type = Option<String>, example = "AAPL")]
+    symbol: Option<Value>,
+    #[schema(schema_with = decimal_schema)]
+    quantity: Option<Value>,
+    #[schema(schema_with = decimal_schema)]
+    price: Option<Value>,
+    #[schema(schema_with = decimal_schema)]
+    amount: Option<Value>,
+    #[schema(schema_with = decimal_schema)]
+    fee: Option<Value>,
+    #[schema(value_type = Option<String>)]
+    note: Option<Value>,
+}
+
+fn text(field: &'static str, value: Option<Value>, numbers: bool) -> Result<Option<String>, AppError> {
+    match value {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(s)) => Ok(Some(s)),
+        Some(Value::Number(n)) if numbers => Ok(Some(n.to_string())),
+        Some(_) => Err(AppError::validation(
+            "invalid_field",
+            if numbers {
+                format!("`{field}` must be a number or a string.")
+            } else {
+                format!("`{field}` must be a string.")
+            },
+        )),
+    }
+}
+
+impl TryFrom<ActivityInput> for Draft {
+    type Error = AppError;
+
+    fn try_from(body: ActivityInput) -> Result<Self, AppError> {
+        Ok(Draft {
+            kind: text("kind", body.kind, false)?,
+            date: text("date", body.date, false)?,
+            symbol: text("symbol", body.symbol, false)?,
+            quantity: text("quantity", body.quantity, true)?,
+            price: text("price", body.price, true)?,
+            amount: text("amount", body.amount, true)?,
+            fee: text("fee", body.fee, true)?,
+            note: text("note", body.note, false)?,
+        })
+    }
+}
+
+/// Every activity, newest first.
+#[utoipa::path(get, path = "/api/activities", tag = "activities",
+    responses((status = 200, body = Envelope<Vec<ActivityData>>), Unauthorized))]
+pub async fn list(
+    State(state): State<AppState>,
+    AuthUser(user): AuthUser,
+) -> Result<Json<Envelope<Vec<ActivityData>>>, AppError> {
+    let all = activities::list(&state, user.id).await?;
+    Ok(success(all.iter().map(ActivityData::from).collect()))
+}
+
+/// One activity.
+#[utoipa::path(get, path = "/api/activities/{id}", tag = "activities", params(("id" = i64, Path)),
+    responses((status = 200, body = Envelope<ActivityData>), Unauthorized,
+        (status = 400, description = "Not an activity id.", body = ErrorEnvelope),
+        (status = 404, description = "No such activity of yours.", body = ErrorEnvelope)))]
+pub async fn get(
+    State(state): State<AppState>,
+    AuthUser(user): AuthUser,
+    ApiPath(id): ApiPath<i64>,
+) -> Result<Json<Envelope<ActivityData>>, AppError> {
+    Ok(success(ActivityData::from(&activities::get(&state, user.id, id).await?)))
+}
+
+/// Adds an activity. It is checked against the whole ledger: a sell of shares not
+/// held then, or a withdrawal or buy without the cash, is refused with the rule's
+/// code (`oversell`, `overdraw`, ...) and nothing changes.
+#[utoipa::path(post, path = "/api/activities", tag = "activities", request_body = ActivityInput,
+    responses((status = 201, body = Envelope<ActivityData>), Unauthorized, BadBody,
+        (status = 503, description = "A new symbol cannot be checked right now.", body = ErrorEnvelope)))]
+pub async fn create(
+    State(state): State<AppState>,
+    AuthUser(user): AuthUser,
+    ApiJson(body): ApiJson<ActivityInput>,
+) -> Result<(StatusCode, Json<Envelope<ActivityData>>), AppError> {
+    let activity = activities::create(&state, user.id, &Draft::try_from(body)?).await?;
+    Ok((StatusCode::CREATED, success(ActivityData::from(&activity))))
+}
+
+/// Replaces an activity, under the same checks as adding one.
+#[utoipa::path(put, path = "/api/activities/{id}", tag = "activities", params(("id" = i64, Path)),
+    request_body = ActivityInput,
+    responses((status = 200, body = Envelope<ActivityData>), Unauthorized, BadBody,
+        (status = 404, description = "No such activity of yours.", body = ErrorEnvelope),
+        (status = 503, description = "A new symbol cannot be checked right now.", body = ErrorEnvelope)))]
+pub async fn update(
+    State(state): State<AppState>,
+    AuthUser(user): AuthUser,
+    ApiPath(id): ApiPath<i64>,
+    ApiJson(body): ApiJson<ActivityInput>,
+) -> Result<Json<Envelope<ActivityData>>, AppError> {
+    let activity = activities::update(&state, user.id, id, &Draft::try_from(body)?).await?;
+    Ok(success(ActivityData::from(&activity)))
+}
+
+/// Deletes an activity, unless the ledger without it breaks a rule (deleting a
+/// deposit that later buys spent is refused with `overdraw`).
+#[utoipa::path(delete, path = "/api/activities/{id}", tag = "activities", params(("id" = i64, Path)),
+    responses((status = 200, description = "The deleted activity.", body = Envelope<ActivityData>), Unauthorized,
+        (status = 400, description = "Not an activity id.", body = ErrorEnvelope),
+        (status = 404, description = "No such activity of yours.", body = ErrorEnvelope),
+        (status = 422, description = "The ledger without it breaks a rule.", body = ErrorEnvelope)))]
+pub async fn delete(
+    State(state): State<AppState>,
+    AuthUser(user): AuthUser,
+    ApiPath(id): ApiPath<i64>,
+) -> Result<Json<Envelope<ActivityData>>, AppError> {
+    let removed = activities::delete(&state, user.id, id).await?;
+    Ok(success(ActivityData::from(&removed)))
+}
+
+/// The whole ledger as CSV, in the import format.
+#[utoipa::path(get, path = "/api/activities/export", tag = "activities",
+    responses((status = 200, description = "CSV: date,kind,symbol,quantity,price,amount,fee,note",
+        content_type = "text/csv", body = String), Unauthorized))]
+pub async fn export(State(state): State<AppState>, AuthUser(user): AuthUser) -> Result<Response, AppError> {
+    let mut all = activities::list(&state, user.id).await?;
+    all.reverse();
+    let bytes = ledger_csv::write(&all).map_err(|e| AppError::internal("csv export", e))?;
+    let filename = format!("folio-activities-{}.csv", chrono::Utc::now().date_naive());
+    Ok((
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
+            (header::CONTENT_DISPOSITION, format!("attachment; filename=\"{filename}\"")),
+        ],
+        bytes,
+    )
+        .into_response())
+}
+
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ImportQuery {
+    /// `true` (the default) only reports; `false` writes.
+    #[param(value_type = Option<bool>)]
+    dry_run: Option<String>,
+}
+
+/// A row of the file that would be (or was) added, or is a duplicate.
+#[derive(Serialize, ToSchema)]
+pub struct ImportRow {
+    pub line: usize,
+    pub activity: ActivityData,
+    /// Duplicates: the stored activity it matches.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub existing_id: Option<i64>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ImportProblem {
+    /// The file's line (the header is line 1); 0 for a problem with the ledger as a whole.
+    pub line: usize,
+    pub field: Option<&'static str>,
+    pub code: &'static str,
+    pub message: String,
+}
+
+/// What an import did, or would do.
+#[derive(Serialize, ToSchema)]
+pub struct ImportReport {
+    pub dry_run: bool,
+    /// True when the new rows were stored.
+    pub written: bool,
+    /// Data rows read (blank lines skipped).
+    pub rows: usize,
+    pub new_count: usize,
+    pub duplicate_count: usize,
+    pub error_count: usize,
+    /// The first 1000 of each list; the counts are complete.
+    pub new: Vec<ImportRow>,
+    pub duplicates: Vec<ImportRow>,
+    pub errors: Vec<ImportProblem>,
+}
+
+impl ImportReport {
+    fn new(outcome: import::Outcome, dry_run: bool) -> Self {
+        let plan = outcome.plan;
+        Self {
+            dry_run,
+            written: outcome.written,
+            rows: outcome.rows,
+            new_count: plan.new.len(),
+            duplicate_count: plan.duplicates.len(),
+            error_count: plan.errors.len(),
+            new: plan
+                .new
+                .iter()
+                .take(REPORT_ITEMS)
+                .map(|(line, a)| ImportRow { line: *line, activity: a.into(), existing_id: None })
+                .collect(),
+            duplicates: plan
+                .duplicates
+                .iter()
+                .take(REPORT_ITEMS)
+                .map(|(line, a, id)| ImportRow { line: *line, activity: a.into(), existing_id: Some(*id) })
+                .collect(),
+            errors: plan
+                .errors
+                .into_iter()
+                .take(REPORT_ITEMS)
+                .map(|e| ImportProblem { line: e.line, field: e.field, code: e.code, message: e.message })
+                .collect(),
+        }
+    }
+}
+
+/// The error envelope of an import; when rows are bad (`import_rejected`) it
+/// carries the report too.
+#[derive(Serialize, ToSchema)]
+pub struct ImportRejected {
+    pub status: ErrorStatus,
+    pub error: ErrorDetail,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub report: Option<ImportReport>,
+}
+
+/// The multipart body of an import.
+#[derive(ToSchema)]
+#[allow(dead_code, reason = "documents the multipart form; the handler reads it field by field")]
+pub struct ImportForm {
+    /// The CSV file: a header row (date, kind, symbol, quantity, price, amount,
+    /// fee, note, in any order and case) and at most 50,000 rows, 5 MB.
+    #[schema(value_type = String, format = Binary)]
+    file: Vec<u8>,
+}
+
+/// Imports activities from a CSV file (`multipart/form-data`, field `file`).
+///
+/// With `dry_run=true` (the default) nothing is written: the report lists what
+/// would be added, what duplicates a stored activity (same date, kind, symbol,
+/// quantity, price, and amount for cash kinds) and every bad row with its line and
+/// reason. With `dry_run=false` the new rows are written in one transaction; if any
+/// row is bad, nothing is written and the answer is 422 with the report.
+#[utoipa::path(post, path = "/api/activities/import", tag = "activities", params(ImportQuery),
+    request_body(content = ImportForm, content_type = "multipart/form-data"),
+    responses((status = 200, body = Envelope<ImportReport>), Unauthorized,
+        (status = 400, description = "Not a multipart body, or no `file` field.", body = ErrorEnvelope),
+        (status = 413, description = "Larger than 5 MB.", body = ErrorEnvelope),
+        (status = 422, description = "The file cannot be read (`invalid_encoding`, `unknown_column`, \
+            `too_many_rows`, ...), `dry_run` is not true or false, or (`import_rejected`) rows are bad; \
+            the last comes with the report.", body = ImportRejected)))]
+pub async fn import(
+    State(state): State<AppState>,
+    AuthUser(user): AuthUser,
+    ApiQuery(query): ApiQuery<ImportQuery>,
+    multipart: Result<Multipart, MultipartRejection>,
+) -> Result<Response, AppError> {
+    let dry_run = match query.dry_run.as_deref() {
+        None | Some("true") => true,
+        Some("false") => false,
+        Some(_) => return Err(AppError::validation("invalid_parameter", "`dry_run` must be true or false.")),
+    };
+    let bytes = read_file(multipart).await?;
+    match import::run(&state, user.id, &bytes, dry_run).await {
+        Ok(outcome) => Ok(success(ImportReport::new(outcome, dry_run)).into_response()),
+        Err((err, None)) => Err(err),
+        Err((err, Some(outcome))) => {
+            let body = ImportRejected {
+                status: ErrorStatus::Error,
+                error: ErrorDetail { code: err.code.to_string(), message: err.message },
+                report: Some(ImportReport::new(outcome, dry_run)),
+            };
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, Json(body)).into_response())
+        }
+    }
+}
+
+async fn read_file(multipart: Result<Multipart, MultipartRejection>) -> Result<Vec<u8>, AppError> {
+    let not_multipart =
+        || AppError::bad_request("invalid_body", "Send the file as multipart/form-data in a field named `file`.");
+    let too_large = || AppError::new(StatusCode::PAYLOAD_TOO_LARGE, "file_too_large", "The file is larger than 5 MB.");
+    let mut multipart = multipart.map_err(|_| not_multipart())?;
+    loop {
+        let field = match multipart.next_field().await {
+            Ok(Some(field)) => field,
+            Ok(None) => return Err(AppError::bad_request("missing_file", "The form has no field named `file`.")),
+            Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => return Err(too_large()),
+            Err(_) => return Err(not_multipart()),
+        };
+        if field.name() != Some("file") {
+            continue;
+        }
+        let bytes = field
+            .bytes()
+            .await
+            .map_err(|e| if e.status() == StatusCode::PAYLOAD_TOO_LARGE { too_large() } else { not_multipart() })?;
+        if bytes.len() > MAX_IMPORT_BYTES {
+            return Err(too_large());
+        }
+        return Ok(bytes.to_vec());
+    }
+}
