@@ -1,6 +1,9 @@
 //! The HTML shell and the route table.
 
-use crate::pages::{DashboardPage, LoginPage, NotFoundPage, SignupPage};
+use crate::pages::{
+    DashboardPage, DeleteActivityPage, EditActivityPage, LoginPage, NewActivityPage, NotFoundPage, SignupPage,
+    TradesPage,
+};
 use leptos::prelude::*;
 use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
 use leptos_router::components::{Route, Router, Routes};
@@ -40,6 +43,10 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/") view=DashboardPage ssr=SsrMode::Async />
                 <Route path=path!("/login") view=LoginPage ssr=SsrMode::Async />
                 <Route path=path!("/signup") view=SignupPage ssr=SsrMode::Async />
+                <Route path=path!("/trades") view=TradesPage ssr=SsrMode::Async />
+                <Route path=path!("/activities/new") view=NewActivityPage ssr=SsrMode::Async />
+                <Route path=path!("/activities/:id/edit") view=EditActivityPage ssr=SsrMode::Async />
+                <Route path=path!("/activities/:id/delete") view=DeleteActivityPage ssr=SsrMode::Async />
             </Routes>
         </Router>
     }

@@ -4,6 +4,10 @@
 //! serves the REST API and runs background jobs; with `hydrate` it is the WASM that
 //! makes those pages interactive in the browser.
 
+// Leptos views are deeply nested types; the optimised WASM build of the positions
+// table needs more than the default 128 levels to lay them out.
+#![recursion_limit = "256"]
+
 pub mod api;
 pub mod app;
 pub mod components;

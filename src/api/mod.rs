@@ -1,9 +1,14 @@
 //! Server functions: the browser's calls into the server. Each one authenticates,
 //! calls a service in `server/`, and maps the error; no business logic lives here.
 
+mod ledger;
 mod portfolio;
 mod session;
 
+pub use ledger::{
+    GetActivity, GetActivityPage, GetQuoteHint, GetToday, PAGE_SIZE, get_activity, get_activity_page, get_quote_hint,
+    get_today,
+};
 pub use portfolio::{GetOverview, GetPositions, get_overview, get_positions};
 pub use session::{GetAuthSettings, GetCurrentUser, get_auth_settings, get_current_user};
 

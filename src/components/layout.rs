@@ -43,10 +43,16 @@ fn Header(username: String) -> impl IntoView {
     view! {
         <header class="border-b border-slate-200 bg-white dark:border-slate-800 dark:bg-slate-900">
             <div class="mx-auto flex max-w-7xl items-center justify-between gap-4 px-4 py-3 sm:px-6">
-                <a href="/" class="text-lg font-semibold tracking-tight">
-                    <span class="text-emerald-600 dark:text-emerald-400">"◆"</span>
-                    " Folio"
-                </a>
+                <div class="flex items-center gap-5">
+                    <a href="/" class="text-lg font-semibold tracking-tight">
+                        <span class="text-emerald-600 dark:text-emerald-400">"◆"</span>
+                        " Folio"
+                    </a>
+                    <nav aria-label="Main" class="flex gap-4 text-sm font-medium text-slate-600 dark:text-slate-300">
+                        <a href="/" class="hover:text-slate-900 hover:underline dark:hover:text-white">"Dashboard"</a>
+                        <a href="/trades" class="hover:text-slate-900 hover:underline dark:hover:text-white">"Activities"</a>
+                    </nav>
+                </div>
                 <div class="flex items-center gap-3 text-sm">
                     <span class="text-slate-600 dark:text-slate-300" title="Signed in">
                         {username}

@@ -82,3 +82,43 @@ impl Activity {
         }
     }
 }
+
+/// What a refused ledger write means, by its code. Form posts send the code back
+/// to the page (never free text in a link), and the page shows this.
+pub fn activity_error_message(code: &str) -> &'static str {
+    match code {
+        "oversell" => "That sells more shares than you held on that date.",
+        "overdraw" => "There is not enough cash for that on that date (or a later activity would run out).",
+        "invalid_quantity" => "The quantity must be greater than zero.",
+        "invalid_price" => "The price must be greater than zero.",
+        "invalid_amount" => "The amount must be greater than zero.",
+        "invalid_fee" => "A fee cannot be negative.",
+        "future_date" => "The date is in the future.",
+        "invalid_date" => "Enter the date as YYYY-MM-DD.",
+        "unknown_symbol" => "The market data does not know that symbol.",
+        "invalid_symbol" => "That is not a valid ticker symbol.",
+        "missing_field" | "missing_symbol" => "Fill in every field this kind of activity needs.",
+        "unexpected_field" => "Leave the fields this kind of activity does not use empty.",
+        "invalid_number" => "Numbers take a decimal point; thousands separators and a currency sign are fine.",
+        "too_many_decimals" => "Numbers can have at most 8 decimal places.",
+        "out_of_range" => "That number is larger than Folio accepts.",
+        "invalid_kind" => "Choose what kind of activity this is.",
+        "note_too_long" => "A note has at most 500 characters.",
+        "invalid_note" => "A note cannot contain control characters.",
+        "not_found" => "That activity does not exist (any more).",
+        "market_data_unavailable" | "market_data_rate_limited" | "market_data_key_rejected" => {
+            "The symbol cannot be checked right now because market data is unavailable. Try again later."
+        }
+        _ => "Something went wrong. Please try again.",
+    }
+}
+
+/// One page of the ledger, newest first.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ActivityPage {
+    pub rows: Vec<Activity>,
+    /// All activities of the user.
+    pub total: usize,
+    /// Pass as `before` for the next (older) page.
+    pub next: Option<String>,
+}

@@ -1,11 +1,15 @@
 //! One module per route.
 
+mod activity_pages;
 mod dashboard;
 mod login;
 mod not_found;
 mod signup;
+mod trades;
 
+pub use activity_pages::{DeleteActivityPage, EditActivityPage, NewActivityPage};
 pub use dashboard::DashboardPage;
 pub use login::LoginPage;
 pub use not_found::NotFoundPage;
 pub use signup::SignupPage;
+pub use trades::TradesPage;

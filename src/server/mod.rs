@@ -5,6 +5,7 @@ pub mod auth;
 pub mod config;
 pub mod db;
 pub mod error;
+pub mod ledger_forms;
 pub mod market;
 pub mod portfolio;
 pub mod rest;
@@ -149,6 +150,7 @@ pub fn router(state: AppState) -> Router {
         .leptos_routes(&state, routes, move || shell(options.clone()))
         .merge(rest::router())
         .merge(auth::forms::router())
+        .merge(ledger_forms::router())
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
         .layer(axum::middleware::from_fn_with_state(state.clone(), auth::guard::require_sign_in))
         // Extractors enforce it, so an oversized API body still gets the JSON envelope.

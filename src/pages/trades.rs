@@ -1,0 +1,128 @@
+//! `/trades`: the whole ledger, newest first, 50 a page, with edit and delete for
+//! each activity, and the way to add one, import a file or export everything.
+
+use super::activity_pages::describe;
+use crate::api::{PAGE_SIZE, get_activity_page};
+use crate::components::SignedInLayout;
+use crate::model::{Activity, format_money};
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::use_query_map;
+
+const TH: &str = "px-3 py-2 text-left text-xs font-medium uppercase tracking-wide text-slate-500 dark:text-slate-400";
+const TD: &str = "whitespace-nowrap px-3 py-2";
+const NUM: &str = "whitespace-nowrap px-3 py-2 text-right tabular-nums";
+const BUTTON: &str = "rounded-lg border border-slate-300 px-3 py-1.5 text-sm font-medium hover:bg-slate-100 \
+     focus:outline-none focus-visible:ring-2 focus-visible:ring-emerald-500 dark:border-slate-700 dark:hover:bg-slate-800";
+
+fn notice(kind: &str) -> Option<&'static str> {
+    match kind {
+        "added" => Some("Activity added. Your positions and history are up to date."),
+        "updated" => Some("Activity saved. Your positions and history are up to date."),
+        "deleted" => Some("Activity deleted. Your positions and history are up to date."),
+        _ => None,
+    }
+}
+
+fn decimal(d: Option<rust_decimal::Decimal>) -> String {
+    d.map(|d| d.normalize().to_string()).unwrap_or_default()
+}
+
+#[component]
+fn Row(a: Activity) -> impl IntoView {
+    let amount = if a.kind.is_trade() {
+        a.quantity.zip(a.price).map(|(q, p)| format_money(q * p)).unwrap_or_default()
+    } else {
+        a.amount.map(format_money).unwrap_or_default()
+    };
+    let label = describe(&a);
+    view! {
+        <tr class="border-b border-slate-100 last:border-0 dark:border-slate-800">
+            <td class=TD>{a.date.to_string()}</td>
+            <th scope="row" class=format!("{TD} text-left font-medium capitalize")>{a.kind.as_str()}</th>
+            <td class=TD>{a.symbol.as_ref().map(|s| s.to_string()).unwrap_or_default()}</td>
+            <td class=NUM>{decimal(a.quantity)}</td>
+            <td class=NUM>{a.price.map(format_money).unwrap_or_default()}</td>
+            <td class=NUM>{amount}</td>
+            <td class=NUM>{if a.fee.is_zero() { String::new() } else { format_money(a.fee) }}</td>
+            <td class="max-w-[16rem] truncate px-3 py-2 text-slate-600 dark:text-slate-400" title=a.note.clone()>{a.note.clone()}</td>
+            <td class="whitespace-nowrap px-3 py-2 text-right">
+                <a href=format!("/activities/{}/edit", a.id) class="font-medium text-emerald-700 hover:underline dark:text-emerald-400" aria-label=format!("Edit: {label}")>"Edit"</a>
+                " · "
+                <a href=format!("/activities/{}/delete", a.id) class="font-medium text-rose-700 hover:underline dark:text-rose-400" aria-label=format!("Delete: {label}")>"Delete"</a>
+            </td>
+        </tr>
+    }
+}
+
+#[component]
+pub fn TradesPage() -> impl IntoView {
+    view! {
+        <Title text="Activities · Folio" />
+        <SignedInLayout content=|_| {
+            let query = use_query_map();
+            let before = move || query.read().get("before");
+            let page = Resource::new(before, get_activity_page);
+            let message = query.get_untracked().get("notice").and_then(|n| notice(&n));
+            view! {
+                <div class="flex flex-wrap items-center justify-between gap-3">
+                    <h1 class="text-2xl font-semibold tracking-tight">"Activities"</h1>
+                    <div class="flex flex-wrap gap-2">
+                        <a href="/activities/new" class="rounded-lg bg-emerald-600 px-3 py-1.5 text-sm font-semibold text-white shadow-sm hover:bg-emerald-700 focus:outline-none focus-visible:ring-2 focus-visible:ring-emerald-500">"Add activity"</a>
+                        <a href="/api/activities/export" class=BUTTON download="">"Export CSV"</a>
+                    </div>
+                </div>
+                {message.map(|m| view! {
+                    <p role="status" class="mt-4 rounded-lg border border-emerald-200 bg-emerald-50 px-3 py-2 text-sm text-emerald-900 dark:border-emerald-900 dark:bg-emerald-950 dark:text-emerald-200">{m}</p>
+                })}
+                <Suspense fallback=|| view! { <p class="mt-6 text-sm text-slate-500">"Loading your activities…"</p> }>
+                    {move || Suspend::new(async move {
+                        match page.await {
+                            Ok(page) if page.rows.is_empty() => view! {
+                                <p class="mt-6 rounded-xl border border-dashed border-slate-300 p-6 text-center text-sm text-slate-500 dark:border-slate-700">
+                                    "No activities yet. " <a href="/activities/new" class="font-medium text-emerald-700 underline dark:text-emerald-400">"Add your first one"</a> "."
+                                </p>
+                            }.into_any(),
+                            Ok(page) => {
+                                let shown = page.rows.len();
+                                view! {
+                                    <p class="mt-4 text-sm text-slate-600 dark:text-slate-400">
+                                        {format!("{} activities in all; {shown} on this page, newest first ({PAGE_SIZE} a page).", page.total)}
+                                    </p>
+                                    <div class="mt-3 overflow-x-auto rounded-xl border border-slate-200 bg-white shadow-sm dark:border-slate-800 dark:bg-slate-900">
+                                        <table class="min-w-full text-sm">
+                                            <caption class="sr-only">"Activities"</caption>
+                                            <thead class="border-b border-slate-200 dark:border-slate-800">
+                                                <tr>
+                                                    <th scope="col" class=TH>"Date"</th>
+                                                    <th scope="col" class=TH>"Kind"</th>
+                                                    <th scope="col" class=TH>"Symbol"</th>
+                                                    <th scope="col" class=format!("{TH} text-right")>"Quantity"</th>
+                                                    <th scope="col" class=format!("{TH} text-right")>"Price"</th>
+                                                    <th scope="col" class=format!("{TH} text-right")>"Amount"</th>
+                                                    <th scope="col" class=format!("{TH} text-right")>"Fee"</th>
+                                                    <th scope="col" class=TH>"Note"</th>
+                                                    <th scope="col" class=TH><span class="sr-only">"Actions"</span></th>
+                                                </tr>
+                                            </thead>
+                                            <tbody>
+                                                {page.rows.into_iter().map(|a| view! { <Row a /> }).collect_view()}
+                                            </tbody>
+                                        </table>
+                                    </div>
+                                    <nav aria-label="Pages" class="mt-4 flex gap-3 text-sm">
+                                        {before().map(|_| view! { <a href="/trades" class=BUTTON>"← Newest"</a> })}
+                                        {page.next.map(|next| view! { <a href=format!("/trades?before={next}") class=BUTTON>"Older →"</a> })}
+                                    </nav>
+                                }.into_any()
+                            }
+                            Err(err) => view! {
+                                <p role="alert" class="mt-6 text-sm text-rose-700">"Your activities could not be loaded: " {err.to_string()}</p>
+                            }.into_any(),
+                        }
+                    })}
+                </Suspense>
+            }
+        } />
+    }
+}
