@@ -8,6 +8,8 @@
 #   api.txt         throughput and p50/p99 latency of GET /api/dashboard/overview (demo
 #                   user, warm cache) at 1, 16 and 128 connections, beside /healthz as the
 #                   ceiling of the same server (wrk, 10 s each).
+#   import.txt      a 50,000-row CSV import (dry run, then the real one) into a new
+#                   account, and the dashboard overview of that account afterwards.
 #   portfolio.txt   replay + valuation + all metrics, 10,000 activities, 10 years (criterion).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -81,6 +83,32 @@ for _ in $(seq 1 20); do curl -fs -o /dev/null -H "Authorization: Bearer $token"
     python3 -c "print('%-28s %5s %12.3f' % ('overview / ceiling', $connections, $o_rps / $h_rps))"
   done
 } | tee bench-results/api.txt
+
+# 50,000 rows: a deposit every third row, buys of KO otherwise, 15 a day over ~9 years.
+python3 - "$work/ledger.csv" <<'PY'
+import datetime, sys
+start = datetime.date(2016, 1, 4)
+with open(sys.argv[1], "w") as f:
+    f.write("date,kind,symbol,quantity,price,amount\n")
+    for i in range(50_000):
+        day = start + datetime.timedelta(days=i // 15)
+        f.write(f"{day},deposit,,,,1000\n" if i % 3 == 0 else f"{day},buy,KO,1,{40 + i % 20}.{i % 100:02d},\n")
+PY
+bulk_token=$(curl -fs "$base/api/auth/signup" -H 'content-type: application/json' \
+  -d '{"username":"bench_import","password":"bench import pw"}' | python3 -c 'import json, sys; print(json.load(sys.stdin)["access_token"])')
+timed() { curl -s -o "$work/out.json" -w '%{http_code} %{time_total}' "$@"; }
+{
+  echo "# Folio CSV import — $(date -u +%Y-%m-%dT%H:%M:%SZ), $(nproc) cores, release build, SQLite, $(stat -c %s "$work/ledger.csv") bytes, 50,000 rows"
+  read -r code seconds <<<"$(timed -H "Authorization: Bearer $bulk_token" -F "file=@$work/ledger.csv" "$base/api/activities/import?dry_run=true")"
+  echo "dry run             HTTP $code  ${seconds} s"
+  read -r code seconds <<<"$(timed -H "Authorization: Bearer $bulk_token" -F "file=@$work/ledger.csv" "$base/api/activities/import?dry_run=false")"
+  written=$(python3 -c 'import json, sys; d = json.load(open(sys.argv[1]))["data"]; print("new", d["new_count"], "written", d["written"])' "$work/out.json" 2>/dev/null || echo "no report")
+  echo "import (written)    HTTP $code  ${seconds} s  $written"
+  read -r code seconds <<<"$(timed -H "Authorization: Bearer $bulk_token" "$base/api/dashboard/overview")"
+  echo "overview afterwards HTTP $code  ${seconds} s (first load: snapshots of ~9 years)"
+  read -r code seconds <<<"$(timed -H "Authorization: Bearer $bulk_token" "$base/api/dashboard/overview")"
+  echo "overview again      HTTP $code  ${seconds} s"
+} | tee bench-results/import.txt
 
 cleanup
 trap - EXIT

@@ -1,8 +1,8 @@
 //! The HTML shell and the route table.
 
 use crate::pages::{
-    DashboardPage, DeleteActivityPage, EditActivityPage, LoginPage, NewActivityPage, NotFoundPage, SignupPage,
-    TradesPage,
+    DashboardPage, DeleteActivityPage, EditActivityPage, ImportPage, LoginPage, NewActivityPage, NotFoundPage,
+    SignupPage, TradesPage,
 };
 use leptos::prelude::*;
 use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
@@ -44,6 +44,7 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/login") view=LoginPage ssr=SsrMode::Async />
                 <Route path=path!("/signup") view=SignupPage ssr=SsrMode::Async />
                 <Route path=path!("/trades") view=TradesPage ssr=SsrMode::Async />
+                <Route path=path!("/import") view=ImportPage ssr=SsrMode::Async />
                 <Route path=path!("/activities/new") view=NewActivityPage ssr=SsrMode::Async />
                 <Route path=path!("/activities/:id/edit") view=EditActivityPage ssr=SsrMode::Async />
                 <Route path=path!("/activities/:id/delete") view=DeleteActivityPage ssr=SsrMode::Async />

@@ -95,3 +95,26 @@ test.describe('without JavaScript', () => {
     await expect(page.getByRole('row', { name: /deposit/i })).toContainText('$2,500.00');
   });
 });
+
+test('import a CSV through the page: check it, then import it', async ({ page }) => {
+  await signUp(page, 'csv');
+  await page.goto('/import');
+  const bad = 'date,kind,symbol,quantity,price,amount\n2026-01-05,deposit,,,,5000\n2026-01-06,sell,AAPL,5,60,\n';
+  await page.getByLabel('CSV file').setInputFiles({ name: 'bad.csv', mimeType: 'text/csv', buffer: Buffer.from(bad) });
+  await page.getByRole('button', { name: 'Check file' }).click();
+  const check = page.getByRole('region', { name: 'Import check' });
+  await expect(check).toContainText('2 rows: 1 new, 0 already in your ledger, 1 with problems.');
+  await expect(check).toContainText('line 3');
+  await expect(check).toContainText('Cannot sell 5 AAPL');
+  await expect(check.getByRole('button', { name: /^Import/ })).toHaveCount(0);
+
+  await page.goto('/import');
+  const good = 'Date,Kind,Symbol,Quantity,Price,Amount,Fee,Note\n2026-01-05,deposit,,,,"$5,000.00",,\n2026-01-06,buy,AAPL,5,60,,1,first buy\n';
+  await page.getByLabel('CSV file').setInputFiles({ name: 'good.csv', mimeType: 'text/csv', buffer: Buffer.from(good) });
+  await page.getByRole('button', { name: 'Check file' }).click();
+  await expect(check).toContainText('2 rows: 2 new, 0 already in your ledger, 0 with problems.');
+  await page.screenshot({ path: 'end2end/test-results/screens/import-check.png', fullPage: true });
+  await check.getByRole('button', { name: 'Import 2 activities' }).click();
+  await expect(page.getByRole('status')).toContainText('Import done');
+  await expect(page.getByRole('link', { name: /^Edit: Buy 5 AAPL at 60/ })).toBeVisible();
+});

@@ -49,3 +49,63 @@ pub async fn get_quote_hint(symbol: String) -> Result<(String, String), ServerFn
 pub async fn get_today() -> Result<String, ServerFnError> {
     Ok(chrono::Utc::now().date_naive().to_string())
 }
+
+/// The dry-run report of a file uploaded on `/import` (by its token).
+#[server]
+pub async fn get_import_review(token: String) -> Result<crate::model::ImportReview, ServerFnError> {
+    use crate::model::{ImportReview, ReviewLine};
+    use crate::server::portfolio::activities::import;
+    const LISTED: usize = 100;
+    let state = super::app_state()?;
+    let user = super::signed_in_user(&state).await?;
+    let (file_name, bytes) = state
+        .uploads
+        .get(user.id, &token)
+        .ok_or_else(|| ServerFnError::new("That upload has expired. Choose the file again."))?;
+    let mut review = ImportReview {
+        file_name,
+        file_error: None,
+        rows: 0,
+        new_count: 0,
+        duplicate_count: 0,
+        error_count: 0,
+        new: vec![],
+        duplicates: vec![],
+        errors: vec![],
+    };
+    match import::run(&state, user.id, &bytes, true).await {
+        Ok(outcome) => {
+            let plan = outcome.plan;
+            review.rows = outcome.rows;
+            review.new_count = plan.new.len();
+            review.duplicate_count = plan.duplicates.len();
+            review.error_count = plan.errors.len();
+            review.new =
+                plan.new.iter().take(LISTED).map(|(line, a)| ReviewLine { line: *line, text: a.describe() }).collect();
+            review.duplicates = plan
+                .duplicates
+                .iter()
+                .take(LISTED)
+                .map(|(line, a, _)| ReviewLine { line: *line, text: a.describe() })
+                .collect();
+            review.errors =
+                plan.errors.into_iter().take(LISTED).map(|e| ReviewLine { line: e.line, text: e.message }).collect();
+        }
+        Err((err, _)) => review.file_error = Some(err.message),
+    }
+    Ok(review)
+}
+
+/// Symbols matching what was typed in the activity form: (symbol, description),
+/// at most 10.
+#[server]
+pub async fn search_symbols(q: String) -> Result<Vec<(String, String)>, ServerFnError> {
+    let state = super::app_state()?;
+    super::signed_in_user(&state).await?;
+    let q = q.trim();
+    if q.is_empty() || q.chars().count() > 50 || q.chars().any(char::is_control) {
+        return Ok(vec![]);
+    }
+    let hits = state.market.search(q).await.map_err(|e| ServerFnError::new(e.to_string()))?;
+    Ok(hits.into_iter().take(10).map(|h| (h.symbol, h.description)).collect())
+}

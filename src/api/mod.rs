@@ -6,8 +6,8 @@ mod portfolio;
 mod session;
 
 pub use ledger::{
-    GetActivity, GetActivityPage, GetQuoteHint, GetToday, PAGE_SIZE, get_activity, get_activity_page, get_quote_hint,
-    get_today,
+    GetActivity, GetActivityPage, GetImportReview, GetQuoteHint, GetToday, PAGE_SIZE, SearchSymbols, get_activity,
+    get_activity_page, get_import_review, get_quote_hint, get_today, search_symbols,
 };
 pub use portfolio::{GetOverview, GetPositions, get_overview, get_positions};
 pub use session::{GetAuthSettings, GetCurrentUser, get_auth_settings, get_current_user};

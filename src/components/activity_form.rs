@@ -57,6 +57,18 @@ pub fn ActivityForm(
     let price = RwSignal::new(values.price.clone());
     let symbol = RwSignal::new(values.symbol.clone());
     let quote_hint = RwSignal::new(String::new());
+    // Suggestions from the market-data search, a moment after typing stops.
+    let suggestions = RwSignal::new(Vec::<(String, String)>::new());
+    let typed = RwSignal::new(0u32);
+    let search = Action::new(move |q: &String| {
+        let q = q.clone();
+        async move { crate::api::search_symbols(q).await }
+    });
+    Effect::new(move |_| {
+        if let Some(Ok(hits)) = search.value().get() {
+            suggestions.set(hits);
+        }
+    });
     let lookup = Action::new(move |symbol: &String| {
         let symbol = symbol.clone();
         async move { crate::api::get_quote_hint(symbol).await }
@@ -117,7 +129,23 @@ pub fn ActivityForm(
                     placeholder="AAPL"
                     class=INPUT
                     value=values.symbol.clone()
-                    on:input=move |ev| symbol.set(event_target_value(&ev))
+                    list="symbol-suggestions"
+                    on:input=move |ev| {
+                        let text = event_target_value(&ev);
+                        symbol.set(text.clone());
+                        typed.update(|n| *n += 1);
+                        let generation = typed.get_untracked();
+                        if !text.trim().is_empty() {
+                            set_timeout(
+                                move || {
+                                    if typed.get_untracked() == generation {
+                                        search.dispatch(text.trim().to_string());
+                                    }
+                                },
+                                std::time::Duration::from_millis(300),
+                            );
+                        }
+                    }
                     on:change=move |_| {
                         let s = symbol.get_untracked().trim().to_string();
                         if !s.is_empty() {
@@ -125,6 +153,9 @@ pub fn ActivityForm(
                         }
                     }
                 />
+                <datalist id="symbol-suggestions">
+                    {move || suggestions.get().into_iter().map(|(symbol, name)| view! { <option value=symbol>{name}</option> }).collect_view()}
+                </datalist>
                 <p class="mt-1 text-xs text-slate-500 dark:text-slate-400" aria-live="polite">{move || quote_hint.get()}</p>
             </div>
             <div class=shows(true, false)>

@@ -67,6 +67,21 @@ pub struct Activity {
 }
 
 impl Activity {
+    /// One line for people: "Buy 10 AAPL at 189.5 on 2026-03-02".
+    pub fn describe(&self) -> String {
+        let symbol = self.symbol.as_ref().map(|s| s.to_string()).unwrap_or_default();
+        let n = |d: Option<Decimal>| d.map(|d| d.normalize().to_string()).unwrap_or_default();
+        let text = match self.kind {
+            ActivityKind::Buy => format!("Buy {} {symbol} at {}", n(self.quantity), n(self.price)),
+            ActivityKind::Sell => format!("Sell {} {symbol} at {}", n(self.quantity), n(self.price)),
+            ActivityKind::Deposit => format!("Deposit of {}", n(self.amount)),
+            ActivityKind::Withdrawal => format!("Withdrawal of {}", n(self.amount)),
+            ActivityKind::Dividend => format!("Dividend of {} from {symbol}", n(self.amount)),
+            ActivityKind::Fee => format!("Fee of {}", n(self.amount)),
+        };
+        format!("{text} on {}", self.date)
+    }
+
     /// An entry of `kind` on `date` with no symbol, quantity, price, amount or fee yet.
     pub fn new(id: i64, kind: ActivityKind, date: NaiveDate) -> Self {
         Self {
@@ -121,4 +136,28 @@ pub struct ActivityPage {
     pub total: usize,
     /// Pass as `before` for the next (older) page.
     pub next: Option<String>,
+}
+
+/// A line of an import file, as the review page lists it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ReviewLine {
+    /// The file's line (the header is line 1); 0 for the ledger as a whole.
+    pub line: usize,
+    pub text: String,
+}
+
+/// What importing an uploaded file would do (the `/import` page's dry run).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ImportReview {
+    pub file_name: String,
+    /// The file cannot be read at all (no header, unknown column, ...).
+    pub file_error: Option<String>,
+    pub rows: usize,
+    pub new_count: usize,
+    pub duplicate_count: usize,
+    pub error_count: usize,
+    /// The first 100 of each.
+    pub new: Vec<ReviewLine>,
+    pub duplicates: Vec<ReviewLine>,
+    pub errors: Vec<ReviewLine>,
 }

@@ -7,7 +7,7 @@ mod position;
 mod range;
 mod user;
 
-pub use activity::{Activity, ActivityKind, ActivityPage, activity_error_message};
+pub use activity::{Activity, ActivityKind, ActivityPage, ImportReview, ReviewLine, activity_error_message};
 pub use market::{
     CompanyProfile, MAX_SYMBOL_LEN, MarketProblem, MarketStatus, PriceSource, Quote, SearchHit, Symbol, safe_url,
 };

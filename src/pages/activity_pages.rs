@@ -114,22 +114,6 @@ fn NoSuchActivity() -> impl IntoView {
     }
 }
 
-/// One line describing an activity: "Buy 10 AAPL at 189.5 on 2026-03-02".
-pub fn describe(a: &Activity) -> String {
-    let symbol = a.symbol.as_ref().map(|s| s.to_string()).unwrap_or_default();
-    let n = |d: Option<rust_decimal::Decimal>| d.map(|d| d.normalize().to_string()).unwrap_or_default();
-    let kind = a.kind.as_str();
-    let mut text = if a.kind.is_trade() {
-        format!("{kind} {} {symbol} at {}", n(a.quantity), n(a.price))
-    } else if symbol.is_empty() {
-        format!("{kind} of {}", n(a.amount))
-    } else {
-        format!("{kind} of {} from {symbol}", n(a.amount))
-    };
-    text.replace_range(..1, &text[..1].to_uppercase());
-    format!("{text} on {}", a.date)
-}
-
 #[component]
 pub fn DeleteActivityPage() -> impl IntoView {
     view! {
@@ -151,7 +135,7 @@ pub fn DeleteActivityPage() -> impl IntoView {
                                         </p>
                                     })}
                                     <p class="text-sm">"Delete this activity? Your positions, cash and history are recomputed without it."</p>
-                                    <p class="mt-3 rounded-lg bg-slate-100 px-3 py-2 font-medium dark:bg-slate-800">{describe(&a)}</p>
+                                    <p class="mt-3 rounded-lg bg-slate-100 px-3 py-2 font-medium dark:bg-slate-800">{a.describe()}</p>
                                     <form method="post" action=format!("/activities/{}/delete", a.id) class="mt-5 flex items-center gap-3">
                                         <button type="submit" class="rounded-lg bg-rose-600 px-4 py-2 text-sm font-semibold text-white shadow-sm hover:bg-rose-700 focus:outline-none focus-visible:ring-2 focus-visible:ring-rose-500 focus-visible:ring-offset-2">
                                             "Delete"

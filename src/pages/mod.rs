@@ -2,6 +2,7 @@
 
 mod activity_pages;
 mod dashboard;
+mod import;
 mod login;
 mod not_found;
 mod signup;
@@ -9,6 +10,7 @@ mod trades;
 
 pub use activity_pages::{DeleteActivityPage, EditActivityPage, NewActivityPage};
 pub use dashboard::DashboardPage;
+pub use import::ImportPage;
 pub use login::LoginPage;
 pub use not_found::NotFoundPage;
 pub use signup::SignupPage;

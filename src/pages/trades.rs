@@ -1,7 +1,6 @@
 //! `/trades`: the whole ledger, newest first, 50 a page, with edit and delete for
 //! each activity, and the way to add one, import a file or export everything.
 
-use super::activity_pages::describe;
 use crate::api::{PAGE_SIZE, get_activity_page};
 use crate::components::SignedInLayout;
 use crate::model::{Activity, format_money};
@@ -20,6 +19,7 @@ fn notice(kind: &str) -> Option<&'static str> {
         "added" => Some("Activity added. Your positions and history are up to date."),
         "updated" => Some("Activity saved. Your positions and history are up to date."),
         "deleted" => Some("Activity deleted. Your positions and history are up to date."),
+        "imported" => Some("Import done. Your positions and history are up to date."),
         _ => None,
     }
 }
@@ -35,7 +35,7 @@ fn Row(a: Activity) -> impl IntoView {
     } else {
         a.amount.map(format_money).unwrap_or_default()
     };
-    let label = describe(&a);
+    let label = a.describe();
     view! {
         <tr class="border-b border-slate-100 last:border-0 dark:border-slate-800">
             <td class=TD>{a.date.to_string()}</td>
@@ -69,6 +69,7 @@ pub fn TradesPage() -> impl IntoView {
                     <h1 class="text-2xl font-semibold tracking-tight">"Activities"</h1>
                     <div class="flex flex-wrap gap-2">
                         <a href="/activities/new" class="rounded-lg bg-emerald-600 px-3 py-1.5 text-sm font-semibold text-white shadow-sm hover:bg-emerald-700 focus:outline-none focus-visible:ring-2 focus-visible:ring-emerald-500">"Add activity"</a>
+                        <a href="/import" class=BUTTON>"Import CSV"</a>
                         <a href="/api/activities/export" class=BUTTON download="">"Export CSV"</a>
                     </div>
                 </div>

@@ -7,6 +7,7 @@ use crate::server::auth::extractor::user_from_headers;
 use crate::server::portfolio::activities::{self, draft::Draft};
 use crate::server::state::AppState;
 use axum::Router;
+use axum::extract::multipart::{Multipart, MultipartRejection};
 use axum::extract::rejection::FormRejection;
 use axum::extract::{Form, Path, State};
 use axum::http::HeaderMap;
@@ -19,6 +20,11 @@ pub fn router() -> Router<AppState> {
         .route("/activities", post(create))
         .route("/activities/{id}", post(update))
         .route("/activities/{id}/delete", post(delete))
+        .route(
+            "/import",
+            post(upload).layer(axum::extract::DefaultBodyLimit::max(activities::import::MAX_FILE_BYTES + 1024 * 1024)),
+        )
+        .route("/import/{token}", post(confirm_import))
 }
 
 #[derive(Deserialize, Default)]
@@ -112,5 +118,53 @@ async fn delete(State(state): State<AppState>, headers: HeaderMap, Path(id): Pat
     match activities::delete(&state, user.id, id).await {
         Ok(_) => Redirect::to("/trades?notice=deleted").into_response(),
         Err(err) => Redirect::to(&format!("/activities/{id}/delete?error={}", err.code)).into_response(),
+    }
+}
+
+/// `/import`'s upload: keeps the file and shows its dry-run report.
+async fn upload(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    multipart: Result<Multipart, MultipartRejection>,
+) -> Response {
+    let Ok(user) = user_from_headers(&state, &headers).await else { return sign_in_first() };
+    let back = |code: &str| Redirect::to(&format!("/import?error={code}")).into_response();
+    let Ok(mut multipart) = multipart else { return back("missing_file") };
+    loop {
+        let field = match multipart.next_field().await {
+            Ok(Some(field)) => field,
+            Ok(None) => return back("missing_file"),
+            Err(_) => return back("file_too_large"),
+        };
+        if field.name() != Some("file") {
+            continue;
+        }
+        let file_name = field.file_name().unwrap_or("upload.csv").chars().take(100).collect::<String>();
+        let Ok(bytes) = field.bytes().await else { return back("file_too_large") };
+        if bytes.is_empty() {
+            return back("missing_file");
+        }
+        if bytes.len() > activities::import::MAX_FILE_BYTES {
+            return back("file_too_large");
+        }
+        return match state.uploads.put(user.id, file_name, bytes.to_vec()) {
+            Some(token) => Redirect::to(&format!("/import?review={token}")).into_response(),
+            None => back("internal_error"),
+        };
+    }
+}
+
+/// `/import`'s confirmation: imports the kept file, all or nothing.
+async fn confirm_import(State(state): State<AppState>, headers: HeaderMap, Path(token): Path<String>) -> Response {
+    let Ok(user) = user_from_headers(&state, &headers).await else { return sign_in_first() };
+    let Some((_, bytes)) = state.uploads.get(user.id, &token) else {
+        return Redirect::to("/import?error=upload_expired").into_response();
+    };
+    match activities::import::run(&state, user.id, &bytes, false).await {
+        Ok(outcome) => {
+            state.uploads.remove(&token);
+            Redirect::to(&format!("/trades?notice=imported&count={}", outcome.plan.new.len())).into_response()
+        }
+        Err((err, _)) => Redirect::to(&format!("/import?review={token}&error={}", err.code)).into_response(),
     }
 }

@@ -5,6 +5,7 @@ pub mod auth;
 pub mod config;
 pub mod db;
 pub mod error;
+pub mod import_uploads;
 pub mod ledger_forms;
 pub mod market;
 pub mod portfolio;
@@ -109,6 +110,7 @@ pub async fn build_state(config: Config) -> Result<AppState, StartError> {
         market,
         leptos_options,
         dummy_hash: dummy_hash.into(),
+        uploads: Arc::new(import_uploads::ImportUploads::default()),
     })
 }
 

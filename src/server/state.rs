@@ -4,6 +4,7 @@ use super::auth::throttle::LoginThrottle;
 use super::auth::token::TokenKeys;
 use super::config::Config;
 use super::db::Db;
+use super::import_uploads::ImportUploads;
 use super::market::service::MarketService;
 use axum::extract::FromRef;
 use leptos::config::LeptosOptions;
@@ -20,6 +21,8 @@ pub struct AppState {
     /// A real bcrypt hash that matches no password: sign-in attempts for unknown
     /// users verify against it, so they cost as much as attempts for real users.
     pub dummy_hash: Arc<str>,
+    /// CSV files waiting on the `/import` page for the person to confirm.
+    pub uploads: Arc<ImportUploads>,
 }
 
 impl FromRef<AppState> for LeptosOptions {

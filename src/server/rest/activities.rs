@@ -23,7 +23,7 @@ use utoipa::openapi::schema::{ObjectBuilder, Schema, SchemaType, Type};
 use utoipa::{IntoParams, ToSchema};
 
 /// Largest CSV file accepted.
-pub const MAX_IMPORT_BYTES: usize = 5 * 1024 * 1024;
+pub const MAX_IMPORT_BYTES: usize = import::MAX_FILE_BYTES;
 /// Items listed per section of an import report (the counts are always complete).
 const REPORT_ITEMS: usize = 1000;
 

@@ -14,6 +14,9 @@ use crate::server::state::AppState;
 use rust_decimal::Decimal;
 use std::collections::{BTreeSet, HashMap};
 
+/// Largest file accepted (the API and the page alike).
+pub const MAX_FILE_BYTES: usize = 5 * 1024 * 1024;
+
 /// A problem with one row (`line` 0: with the existing ledger as a whole).
 #[derive(Clone, Debug, PartialEq)]
 pub struct RowError {

@@ -1,0 +1,128 @@
+//! `/import`: bring in a CSV file. Upload it, read the dry-run report (what is new,
+//! what is already in the ledger, which lines are wrong and why), then import it
+//! all at once or fix the file and upload again. Plain form posts throughout.
+
+use crate::api::get_import_review;
+use crate::components::SignedInLayout;
+use crate::model::{ReviewLine, activity_error_message};
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::use_query_map;
+
+fn import_error_message(code: &str) -> &'static str {
+    match code {
+        "missing_file" => "Choose a CSV file first.",
+        "file_too_large" => "The file is larger than 5 MB. Split it and import the parts one after another.",
+        "upload_expired" => "That upload has expired (files are kept 15 minutes). Choose the file again.",
+        "import_rejected" => "Nothing was imported: some rows cannot be used. Fix them and upload the file again.",
+        other => activity_error_message(other),
+    }
+}
+
+const CARD: &str =
+    "mt-6 rounded-2xl border border-slate-200 bg-white p-6 shadow-sm dark:border-slate-800 dark:bg-slate-900";
+const PRIMARY: &str = "rounded-lg bg-emerald-600 px-4 py-2 text-sm font-semibold text-white shadow-sm hover:bg-emerald-700 \
+     focus:outline-none focus-visible:ring-2 focus-visible:ring-emerald-500 focus-visible:ring-offset-2 dark:focus-visible:ring-offset-slate-900";
+
+#[component]
+fn Lines(title: String, lines: Vec<ReviewLine>, total: usize, tone: &'static str) -> impl IntoView {
+    (total > 0).then(|| {
+        let more = total.saturating_sub(lines.len());
+        view! {
+            <section class="mt-5">
+                <h2 class=format!("text-sm font-semibold {tone}")>{title}</h2>
+                <ul class="mt-2 max-h-72 space-y-1 overflow-y-auto rounded-lg bg-slate-50 p-3 text-sm dark:bg-slate-950">
+                    {lines.into_iter().map(|l| view! {
+                        <li>
+                            <span class="mr-2 inline-block min-w-16 text-xs font-medium text-slate-500">
+                                {if l.line == 0 { "ledger".to_string() } else { format!("line {}", l.line) }}
+                            </span>
+                            {l.text}
+                        </li>
+                    }).collect_view()}
+                    {(more > 0).then(|| view! { <li class="text-slate-500">{format!("… and {more} more")}</li> })}
+                </ul>
+            </section>
+        }
+    })
+}
+
+#[component]
+pub fn ImportPage() -> impl IntoView {
+    view! {
+        <Title text="Import activities · Folio" />
+        <SignedInLayout content=|_| {
+            let query = use_query_map().get_untracked();
+            let error = query.get("error").map(|code| import_error_message(&code));
+            let review = query.get("review");
+            let report = Resource::new(move || review.clone(), |token| async move {
+                match token {
+                    Some(token) => get_import_review(token).await.map(Some),
+                    None => Ok(None),
+                }
+            });
+            view! {
+                <h1 class="text-2xl font-semibold tracking-tight">"Import activities"</h1>
+                <p class="mt-1 max-w-3xl text-sm text-slate-600 dark:text-slate-400">
+                    "A CSV file with a header row naming its columns — " <code>"date, kind, symbol, quantity, price, amount, fee, note"</code>
+                    " in any order (date and kind are required). Dates as YYYY-MM-DD; currency signs and thousands separators are fine. "
+                    "Up to 50,000 rows and 5 MB. You see what would change before anything is written. "
+                    <a href="/api/activities/export" class="font-medium text-emerald-700 underline dark:text-emerald-400">"Export your ledger"</a>
+                    " for an example."
+                </p>
+                {error.map(|message| view! {
+                    <p role="alert" class="mt-4 rounded-lg border border-rose-200 bg-rose-50 px-3 py-2 text-sm text-rose-800 dark:border-rose-900 dark:bg-rose-950 dark:text-rose-200">{message}</p>
+                })}
+                <Suspense fallback=|| view! { <p class="mt-6 text-sm text-slate-500">"Checking the file…"</p> }>
+                    {move || Suspend::new(async move {
+                        match report.await {
+                            Ok(Some(r)) => {
+                                let token = use_query_map().get_untracked().get("review").unwrap_or_default();
+                                let importable = r.file_error.is_none() && r.error_count == 0 && r.new_count > 0;
+                                view! {
+                                    <section class=CARD aria-label="Import check">
+                                        <h2 class="text-lg font-semibold">{format!("Checked {}", r.file_name)}</h2>
+                                        {r.file_error.clone().map(|message| view! {
+                                            <p role="alert" class="mt-3 text-sm text-rose-700 dark:text-rose-400">{"The file cannot be read: "}{message}</p>
+                                        })}
+                                        {r.file_error.is_none().then(|| view! {
+                                            <p class="mt-2 text-sm">
+                                                {format!("{} rows: {} new, {} already in your ledger, {} with problems.", r.rows, r.new_count, r.duplicate_count, r.error_count)}
+                                            </p>
+                                        })}
+                                        <Lines title="Problems — nothing is imported until these are fixed".into() lines=r.errors total=r.error_count tone="text-rose-700 dark:text-rose-400" />
+                                        <Lines title="New".into() lines=r.new total=r.new_count tone="text-emerald-700 dark:text-emerald-400" />
+                                        <Lines title="Already in your ledger (skipped)".into() lines=r.duplicates total=r.duplicate_count tone="text-slate-600 dark:text-slate-300" />
+                                        <div class="mt-6 flex flex-wrap items-center gap-3">
+                                            {importable.then(|| view! {
+                                                <form method="post" action=format!("/import/{token}")>
+                                                    <button type="submit" class=PRIMARY>{format!("Import {} activities", r.new_count)}</button>
+                                                </form>
+                                            })}
+                                            <a href="/import" class="text-sm font-medium text-slate-600 hover:underline dark:text-slate-300">"Choose another file"</a>
+                                        </div>
+                                    </section>
+                                }.into_any()
+                            }
+                            Ok(None) => view! {
+                                <section class=CARD>
+                                    <form method="post" action="/import" enctype="multipart/form-data" class="flex flex-wrap items-end gap-4">
+                                        <div>
+                                            <label for="file" class="text-sm font-medium">"CSV file"</label>
+                                            <input id="file" name="file" type="file" accept=".csv,text/csv" required class="mt-1 block text-sm" />
+                                        </div>
+                                        <button type="submit" class=PRIMARY>"Check file"</button>
+                                    </form>
+                                </section>
+                            }.into_any(),
+                            Err(err) => view! {
+                                <p role="alert" class="mt-6 text-sm text-rose-700">{err.to_string().replace("error running server function: ", "")}
+                                    " " <a href="/import" class="font-medium underline">"Choose the file again"</a></p>
+                            }.into_any(),
+                        }
+                    })}
+                </Suspense>
+            }
+        } />
+    }
+}
