@@ -114,3 +114,46 @@ async fn an_unknown_page_is_a_404_page() {
     assert_eq!(page.status(), 404);
     assert!(page.text().await.unwrap().contains("This page does not exist"));
 }
+
+#[tokio::test]
+async fn ledger_forms_add_refuse_with_the_values_and_need_a_session() {
+    let app = spawn_app().await;
+    let signed_in = post_form(&app, "/auth/login", &[("username", "demo"), ("password", "demo123")]).await;
+    let cookie = session_cookie(&signed_in);
+    let post = |path: &'static str, fields: Vec<(&'static str, String)>| {
+        app.client.post(app.url(path)).header("cookie", cookie.clone()).form(&fields).send()
+    };
+    let today = chrono::Utc::now().date_naive().to_string();
+
+    let added =
+        post("/activities", vec![("kind", "deposit".into()), ("date", today.clone()), ("amount", "1,500".into())]);
+    let added = added.await.unwrap();
+    assert_eq!(added.status(), 303);
+    assert!(location(&added).starts_with("/trades?notice=added&id="), "{}", location(&added));
+
+    // Demo holds no KO: the sell comes back to the form with the rule and what was typed.
+    let fields = vec![
+        ("kind", "sell".to_string()),
+        ("date", today.clone()),
+        ("symbol", "KO".into()),
+        ("quantity", "3".into()),
+        ("price", "61".into()),
+        ("note", "<b>x</b>".into()),
+    ];
+    let refused = post("/activities", fields).await.unwrap();
+    let back = location(&refused);
+    assert!(back.starts_with("/activities/new?error=oversell"), "{back}");
+    for kept in ["symbol=KO", "quantity=3", "price=61", "note=%3Cb%3Ex%3C%2Fb%3E"] {
+        assert!(back.contains(kept), "{kept} missing from {back}");
+    }
+    let page = app.client.get(app.url(back)).header("cookie", &cookie).send().await.unwrap();
+    let html = page.text().await.unwrap();
+    assert!(html.contains("sells more shares than you held"), "the page explains the rule");
+    assert!(html.contains("&lt;b&gt;x&lt;/b&gt;") && !html.contains("<b>x</b>"), "typed text comes back as text");
+
+    let bad_id = post("/activities/not-a-number/delete", vec![]).await.unwrap();
+    assert_eq!((bad_id.status().as_u16(), location(&bad_id)), (303, "/trades"));
+
+    let anonymous = post_form(&app, "/activities", &[("kind", "deposit"), ("date", &today), ("amount", "5")]).await;
+    assert_eq!(location(&anonymous), "/login");
+}
