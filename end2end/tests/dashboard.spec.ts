@@ -63,3 +63,71 @@ test('the positions table has one row per position, each with a logo or monogram
   await page.screenshot({ path: 'end2end/test-results/screens/dashboard-positions-375.png', fullPage: true });
   expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(375);
 });
+
+test('positions sort by any column, both ways, with aria-sort', async ({ page, request }) => {
+  await signInAsDemo(page);
+  const table = page.getByRole('table', { name: 'Open positions' });
+  const api = await apiAsDemo(request, '/api/dashboard/positions');
+  const byValue = [...api.data].sort((a: any, b: any) => b.market_value - a.market_value).map((p: any) => p.symbol);
+  const header = table.getByRole('columnheader', { name: /Market value/ });
+  await header.getByRole('link').click();
+  await expect(header).toHaveAttribute('aria-sort', 'descending');
+  const symbols = () => table.locator('tbody tr th .font-semibold').allTextContents();
+  await expect.poll(symbols).toEqual(byValue);
+  await header.getByRole('link').click();
+  await expect(header).toHaveAttribute('aria-sort', 'ascending');
+  await expect.poll(symbols).toEqual([...byValue].reverse());
+});
+
+test.describe('without JavaScript', () => {
+  test.use({ javaScriptEnabled: false });
+  test('sorting is a link the server renders', async ({ page }) => {
+    await signInAsDemo(page);
+    await page.goto('/?sort=symbol&dir=desc');
+    const names = await page.getByRole('table', { name: 'Open positions' }).locator('tbody tr th .font-semibold').allTextContents();
+    expect(names).toEqual([...names].sort().reverse());
+    expect(names.length).toBeGreaterThan(1);
+  });
+});
+
+test('hostile upstream text stays inert and a broken logo falls back to the monogram', async ({ page, request }) => {
+  const fake = process.env.FAKE_FINNHUB_URL!;
+  const symbol = `EV${Date.now() % 100_000}`;
+  await request.post(`${fake}/_fake/quotes`, { data: { symbol, c: 12.5, pc: 12 } });
+  await request.post(`${fake}/_fake/profiles`, {
+    data: {
+      ticker: symbol,
+      name: '<img src=x onerror="window.__pwned=1">',
+      finnhubIndustry: '<script>window.__pwned=2</script>',
+      logo: 'https://127.0.0.1:9/broken-logo.png',
+      weburl: 'javascript:window.__pwned=3',
+      exchange: 'NASDAQ',
+      country: 'US',
+      currency: 'USD',
+      ipo: '2020-01-01',
+      marketCapitalization: 1,
+      shareOutstanding: 1,
+    },
+  });
+  const name = `hostile_${Date.now() % 1_000_000_000}`;
+  await page.goto('/signup');
+  await page.getByLabel('Username').fill(name);
+  await page.getByLabel('Password').fill('a long enough password');
+  await page.getByRole('button', { name: 'Create account' }).click();
+  await expect(page.getByRole('region', { name: 'Overview' })).toBeVisible();
+  const token = (await (await request.post('/api/auth/login', { data: { username: name, password: 'a long enough password' } })).json()).access_token;
+  const headers = { Authorization: `Bearer ${token}` };
+  const day = new Date(Date.now() - 3 * 86_400_000).toISOString().slice(0, 10);
+  expect((await request.post('/api/activities', { headers, data: { kind: 'deposit', date: day, amount: 1000 } })).status()).toBe(201);
+  expect((await request.post('/api/activities', { headers, data: { kind: 'buy', date: day, symbol, quantity: 2, price: 12 } })).status()).toBe(201);
+
+  await page.goto('/');
+  const row = page.getByRole('table', { name: 'Open positions' }).locator('tbody tr', { hasText: symbol });
+  await expect(row).toContainText('<img src=x onerror="window.__pwned=1">');
+  await expect(row).toContainText('<script>window.__pwned=2</script>');
+  // The logo cannot load: the monogram takes its place.
+  await expect(row.locator('span[aria-hidden="true"]')).toHaveText(symbol.slice(0, 2));
+  await expect(row.locator('img')).toHaveCount(0);
+  expect(await page.evaluate(() => (window as any).__pwned)).toBeUndefined();
+  await page.screenshot({ path: 'end2end/test-results/screens/dashboard-hostile.png', fullPage: true });
+});

@@ -1,10 +1,59 @@
 //! The positions table: a real `<table>`, scrolling sideways on narrow screens.
 //! Company names and logos come from upstream and are only ever rendered as text
-//! or as an `<img src>` that is http(s) or a local path.
+//! or as an `<img src>` that is http(s) or a local path; a logo that fails to load
+//! gives way to the monogram.
+//!
+//! Columns sort by links (`?sort=market_value&dir=desc`): the server renders the
+//! sorted table, so sorting works without JavaScript, and once hydrated the router
+//! re-sorts in place without a reload.
 
 use crate::model::{PositionRow, format_money, format_signed_money};
 use leptos::prelude::*;
+use leptos_router::hooks::use_query_map;
 use rust_decimal::Decimal;
+use std::cmp::Ordering;
+
+/// The sortable columns: (query key, header label, right-aligned).
+const COLUMNS: [(&str, &str); 8] = [
+    ("symbol", "Symbol"),
+    ("quantity", "Quantity"),
+    ("average_cost", "Avg cost"),
+    ("price", "Price"),
+    ("day_change", "Day change"),
+    ("market_value", "Market value"),
+    ("unrealized_pnl", "Unrealized P&L"),
+    ("weight", "Weight"),
+];
+
+/// Orders rows by `key`; rows without the figure go last either way.
+pub fn sort_rows(rows: &mut [PositionRow], key: &str, descending: bool) {
+    let figure = |p: &PositionRow| -> Option<Decimal> {
+        match key {
+            "quantity" => Some(p.quantity),
+            "average_cost" => Some(p.average_cost),
+            "price" => p.current_price,
+            "day_change" => p.day_change_pct,
+            "market_value" => p.market_value,
+            "unrealized_pnl" => p.unrealized_pnl,
+            "weight" => p.weight,
+            _ => None,
+        }
+    };
+    rows.sort_by(|a, b| {
+        let order = if key == "symbol" {
+            a.symbol.cmp(&b.symbol)
+        } else {
+            match (figure(a), figure(b)) {
+                (Some(x), Some(y)) => x.cmp(&y),
+                (Some(_), None) => return Ordering::Less,
+                (None, Some(_)) => return Ordering::Greater,
+                (None, None) => Ordering::Equal,
+            }
+        };
+        let order = if descending { order.reverse() } else { order };
+        order.then_with(|| a.symbol.cmp(&b.symbol))
+    });
+}
 
 fn tone(value: Option<Decimal>) -> &'static str {
     match value {
@@ -30,17 +79,42 @@ fn or_dash(value: Option<String>) -> String {
 #[component]
 fn Logo(symbol: String, logo: Option<String>) -> impl IntoView {
     let initials: String = symbol.chars().take(2).collect();
-    match logo {
-        Some(src) => view! { <img src=src alt="" class="h-7 w-7 rounded-md bg-white object-contain" loading="lazy" /> }.into_any(),
-        None => view! {
-            <span aria-hidden="true" class="flex h-7 w-7 items-center justify-center rounded-md bg-slate-200 text-[10px] font-bold text-slate-700 dark:bg-slate-700 dark:text-slate-200">
-                {initials}
-            </span>
-        }.into_any(),
+    let failed = RwSignal::new(logo.is_none());
+    let image = NodeRef::<leptos::html::Img>::new();
+    // A logo that failed before hydration fired its error event too early for us.
+    Effect::new(move |_| {
+        if let Some(img) = image.get()
+            && img.complete()
+            && img.natural_width() == 0
+        {
+            failed.set(true);
+        }
+    });
+    move || {
+        if failed.get() {
+            view! {
+                <span aria-hidden="true" class="flex h-7 w-7 items-center justify-center rounded-md bg-slate-200 text-[10px] font-bold text-slate-700 dark:bg-slate-700 dark:text-slate-200">
+                    {initials.clone()}
+                </span>
+            }
+            .into_any()
+        } else {
+            view! {
+                <img
+                    node_ref=image
+                    src=logo.clone().unwrap_or_default()
+                    alt=""
+                    class="h-7 w-7 rounded-md bg-white object-contain"
+                    loading="lazy"
+                    on:error=move |_| failed.set(true)
+                />
+            }
+            .into_any()
+        }
     }
 }
 
-const TH: &str = "px-3 py-2 text-right text-xs font-medium uppercase tracking-wide text-slate-500 dark:text-slate-400";
+const TH_BASE: &str = "px-3 py-2 text-xs font-medium uppercase tracking-wide text-slate-500 dark:text-slate-400";
 const TD: &str = "whitespace-nowrap px-3 py-2 text-right tabular-nums";
 
 #[component]
@@ -53,24 +127,68 @@ pub fn PositionsTable(rows: Vec<PositionRow>) -> impl IntoView {
         }
         .into_any();
     }
+    let query = use_query_map();
     view! {
         <div class="overflow-x-auto rounded-xl border border-slate-200 bg-white shadow-sm dark:border-slate-800 dark:bg-slate-900">
             <table class="min-w-full text-sm">
                 <caption class="sr-only">"Open positions"</caption>
                 <thead class="border-b border-slate-200 dark:border-slate-800">
                     <tr>
-                        <th scope="col" class="px-3 py-2 text-left text-xs font-medium uppercase tracking-wide text-slate-500 dark:text-slate-400">"Symbol"</th>
-                        <th scope="col" class=TH>"Quantity"</th>
-                        <th scope="col" class=TH>"Avg cost"</th>
-                        <th scope="col" class=TH>"Price"</th>
-                        <th scope="col" class=TH>"Day change"</th>
-                        <th scope="col" class=TH>"Market value"</th>
-                        <th scope="col" class=TH>"Unrealized P&L"</th>
-                        <th scope="col" class=TH>"Weight"</th>
+                        {COLUMNS.iter().map(|(key, label)| {
+                            let key = *key;
+                            let align = if key == "symbol" { "text-left" } else { "text-right" };
+                            let state = move || {
+                                let q = query.read();
+                                let active = q.get("sort").as_deref() == Some(key);
+                                let descending = q.get("dir").as_deref() != Some("asc");
+                                (active, descending)
+                            };
+                            view! {
+                                <th
+                                    scope="col"
+                                    class=format!("{TH_BASE} {align}")
+                                    aria-sort=move || match state() {
+                                        (true, true) => "descending",
+                                        (true, false) => "ascending",
+                                        _ => "none",
+                                    }
+                                >
+                                    <a
+                                        class="inline-flex items-center gap-1 hover:text-slate-900 focus:outline-none focus-visible:ring-2 focus-visible:ring-emerald-500 dark:hover:text-white"
+                                        href=move || {
+                                            let (active, descending) = state();
+                                            // A second click flips the order; a new column starts
+                                            // high to low (symbols A to Z).
+                                            let dir = match (active, descending) {
+                                                (true, true) => "asc",
+                                                (true, false) => "desc",
+                                                _ if key == "symbol" => "asc",
+                                                _ => "desc",
+                                            };
+                                            format!("?sort={key}&dir={dir}")
+                                        }
+                                    >
+                                        {*label}
+                                        <span aria-hidden="true">{move || match state() {
+                                            (true, true) => "▼",
+                                            (true, false) => "▲",
+                                            _ => "",
+                                        }}</span>
+                                    </a>
+                                </th>
+                            }
+                        }).collect_view()}
                     </tr>
                 </thead>
                 <tbody class="divide-y divide-slate-100 dark:divide-slate-800">
-                    {rows.into_iter().map(|p| {
+                    {move || {
+                        let q = query.read();
+                        let mut rows = rows.clone();
+                        // Unsorted, rows keep the service's order.
+                        if let Some(key) = q.get("sort") {
+                            sort_rows(&mut rows, &key, q.get("dir").as_deref() != Some("asc"));
+                        }
+                        rows.into_iter().map(|p| {
                         let stale = p.stale.unwrap_or(false);
                         view! {
                             <tr>
@@ -86,7 +204,7 @@ pub fn PositionsTable(rows: Vec<PositionRow>) -> impl IntoView {
                                         </div>
                                     </div>
                                 </th>
-                                <td class=TD>{p.quantity.to_string()}</td>
+                                <td class=TD>{p.quantity.normalize().to_string()}</td>
                                 <td class=TD>{format_money(p.average_cost)}</td>
                                 <td class=TD>
                                     {or_dash(p.current_price.map(format_money))}
@@ -104,10 +222,55 @@ pub fn PositionsTable(rows: Vec<PositionRow>) -> impl IntoView {
                                 <td class=TD>{or_dash(p.weight.map(|w| format!("{:.1} %", w.round_dp(1))))}</td>
                             </tr>
                         }
-                    }).collect_view()}
+                    }).collect_view()
+                    }}
                 </tbody>
             </table>
         </div>
     }
     .into_any()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(symbol: &str, market_value: Option<i64>) -> PositionRow {
+        PositionRow {
+            id: 0,
+            symbol: symbol.into(),
+            company_name: None,
+            quantity: Decimal::ONE,
+            average_cost: Decimal::ONE,
+            cost_basis: Decimal::ONE,
+            current_price: None,
+            market_value: market_value.map(Decimal::from),
+            unrealized_pnl: None,
+            unrealized_pnl_pct: None,
+            day_change: None,
+            day_change_pct: None,
+            industry: None,
+            logo: None,
+            opened_at: chrono::NaiveDate::MIN,
+            weight: None,
+            price_as_of: None,
+            price_source: None,
+            stale: None,
+        }
+    }
+
+    fn symbols(rows: &[PositionRow]) -> Vec<&str> {
+        rows.iter().map(|r| r.symbol.as_str()).collect()
+    }
+
+    #[test]
+    fn rows_sort_either_way_with_missing_figures_last() {
+        let mut rows = vec![row("B", Some(5)), row("A", None), row("C", Some(9))];
+        sort_rows(&mut rows, "market_value", true);
+        assert_eq!(symbols(&rows), ["C", "B", "A"]);
+        sort_rows(&mut rows, "market_value", false);
+        assert_eq!(symbols(&rows), ["B", "C", "A"]);
+        sort_rows(&mut rows, "symbol", false);
+        assert_eq!(symbols(&rows), ["A", "B", "C"]);
+    }
 }
