@@ -99,8 +99,8 @@ async fn create(
 }
 
 /// An activity id from the path; anything else goes back to the list.
-fn activity_id(raw: &str) -> Result<i64, Response> {
-    raw.parse().map_err(|_| Redirect::to("/trades").into_response())
+fn activity_id(raw: &str) -> Option<i64> {
+    raw.parse().ok()
 }
 
 async fn update(
@@ -110,10 +110,7 @@ async fn update(
     form: Result<Form<ActivityForm>, FormRejection>,
 ) -> Response {
     let Ok(user) = user_from_headers(&state, &headers).await else { return sign_in_first() };
-    let id = match activity_id(&raw) {
-        Ok(id) => id,
-        Err(response) => return response,
-    };
+    let Some(id) = activity_id(&raw) else { return Redirect::to("/trades").into_response() };
     let page = format!("/activities/{id}/edit");
     let Ok(Form(form)) = form else { return ActivityForm::default().back_to(&page, "bad_request") };
     match activities::update(&state, user.id, id, &form.draft()).await {
@@ -124,10 +121,7 @@ async fn update(
 
 async fn delete(State(state): State<AppState>, headers: HeaderMap, Path(raw): Path<String>) -> Response {
     let Ok(user) = user_from_headers(&state, &headers).await else { return sign_in_first() };
-    let id = match activity_id(&raw) {
-        Ok(id) => id,
-        Err(response) => return response,
-    };
+    let Some(id) = activity_id(&raw) else { return Redirect::to("/trades").into_response() };
     match activities::delete(&state, user.id, id).await {
         Ok(_) => Redirect::to("/trades?notice=deleted").into_response(),
         Err(err) => Redirect::to(&format!("/activities/{id}/delete?error={}", err.code)).into_response(),
