@@ -11,9 +11,10 @@ use leptos_router::{SsrMode, path};
 
 /// The document around the app, rendered only on the server.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
+    let theme = current_theme();
     view! {
         <!DOCTYPE html>
-        <html lang="en">
+        <html lang="en" class=theme>
             <head>
                 <meta charset="utf-8" />
                 <meta name="viewport" content="width=device-width, initial-scale=1" />
@@ -50,5 +51,25 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/activities/:id/delete") view=DeleteActivityPage ssr=SsrMode::Async />
             </Routes>
         </Router>
+    }
+}
+
+/// The theme the person chose ("dark", "light"), or "" to follow the system: from
+/// the request's cookie on the server, from `<html>`'s class in the browser.
+pub fn current_theme() -> &'static str {
+    #[cfg(feature = "ssr")]
+    {
+        use_context::<axum::http::request::Parts>()
+            .map(|parts| crate::server::preferences::theme_class(&parts.headers))
+            .unwrap_or("")
+    }
+    #[cfg(not(feature = "ssr"))]
+    {
+        let class = document().document_element().map(|html| html.class_name()).unwrap_or_default();
+        match class.as_str() {
+            "dark" => "dark",
+            "light" => "light",
+            _ => "",
+        }
     }
 }

@@ -131,3 +131,22 @@ test('hostile upstream text stays inert and a broken logo falls back to the mono
   expect(await page.evaluate(() => (window as any).__pwned)).toBeUndefined();
   await page.screenshot({ path: 'end2end/test-results/screens/dashboard-hostile.png', fullPage: true });
 });
+
+test('the theme toggle switches to dark and is remembered', async ({ page }) => {
+  await signInAsDemo(page);
+  const theme = page.getByRole('form', { name: 'Theme' });
+  await theme.getByRole('button', { name: 'Dark' }).click();
+  await expect(page.locator('html')).toHaveClass('dark');
+  await expect(theme.getByRole('button', { name: 'Dark' })).toHaveAttribute('aria-pressed', 'true');
+  const background = () => page.evaluate(() => getComputedStyle(document.body).backgroundColor);
+  const dark = await background();
+  await page.reload();
+  await expect(page.locator('html')).toHaveClass('dark');
+  expect(await background()).toBe(dark);
+  await page.screenshot({ path: 'end2end/test-results/screens/dashboard-dark.png', fullPage: true });
+  await page.getByRole('form', { name: 'Theme' }).getByRole('button', { name: 'Light' }).click();
+  await expect(page.locator('html')).toHaveClass('light');
+  expect(await background()).not.toBe(dark);
+  await page.getByRole('form', { name: 'Theme' }).getByRole('button', { name: 'Auto' }).click();
+  await expect(page.locator('html')).not.toHaveClass(/dark|light/);
+});

@@ -42,7 +42,7 @@ where
 fn Header(username: String) -> impl IntoView {
     view! {
         <header class="border-b border-slate-200 bg-white dark:border-slate-800 dark:bg-slate-900">
-            <div class="mx-auto flex max-w-7xl items-center justify-between gap-4 px-4 py-3 sm:px-6">
+            <div class="mx-auto flex max-w-7xl flex-wrap items-center justify-between gap-x-4 gap-y-2 px-4 py-3 sm:px-6">
                 <div class="flex items-center gap-5">
                     <a href="/" class="text-lg font-semibold tracking-tight">
                         <span class="text-emerald-600 dark:text-emerald-400">"◆"</span>
@@ -53,14 +53,15 @@ fn Header(username: String) -> impl IntoView {
                         <a href="/trades" class="hover:text-slate-900 hover:underline dark:hover:text-white">"Activities"</a>
                     </nav>
                 </div>
-                <div class="flex items-center gap-3 text-sm">
-                    <span class="text-slate-600 dark:text-slate-300" title="Signed in">
+                <div class="flex items-center gap-2 text-sm sm:gap-3">
+                    <ThemeToggle />
+                    <span class="hidden text-slate-600 sm:inline dark:text-slate-300" title="Signed in">
                         {username}
                     </span>
                     <form method="post" action="/auth/logout">
                         <button
                             type="submit"
-                            class="rounded-lg border border-slate-300 px-3 py-1.5 font-medium hover:bg-slate-100 focus:outline-none focus-visible:ring-2 focus-visible:ring-emerald-500 dark:border-slate-700 dark:hover:bg-slate-800"
+                            class="whitespace-nowrap rounded-lg border border-slate-300 px-3 py-1.5 font-medium hover:bg-slate-100 focus:outline-none focus-visible:ring-2 focus-visible:ring-emerald-500 dark:border-slate-700 dark:hover:bg-slate-800"
                         >
                             "Sign out"
                         </button>
@@ -68,5 +69,40 @@ fn Header(username: String) -> impl IntoView {
                 </div>
             </div>
         </header>
+    }
+}
+
+/// System, light or dark: a form post that sets a cookie, so the choice is
+/// remembered and rendered by the server (works without JavaScript).
+#[component]
+fn ThemeToggle() -> impl IntoView {
+    let location = leptos_router::hooks::use_location();
+    let next = move || format!("{}{}", location.pathname.get(), location.search.get());
+    let current = crate::app::current_theme();
+    let button = move |value: &'static str, label: &'static str| {
+        let pressed = current == value;
+        view! {
+            <button
+                type="submit"
+                name="theme"
+                value=if value.is_empty() { "system" } else { value }
+                aria-pressed=if pressed { "true" } else { "false" }
+                class=if pressed {
+                    "rounded-md bg-slate-200 px-2 py-1 font-medium dark:bg-slate-700"
+                } else {
+                    "rounded-md px-2 py-1 text-slate-600 hover:bg-slate-100 dark:text-slate-300 dark:hover:bg-slate-800"
+                }
+            >
+                {label}
+            </button>
+        }
+    };
+    view! {
+        <form method="post" action="/theme" aria-label="Theme" class="flex items-center gap-0.5 rounded-lg border border-slate-300 p-0.5 text-xs dark:border-slate-700">
+            <input type="hidden" name="next" value=next />
+            {button("", "Auto")}
+            {button("light", "Light")}
+            {button("dark", "Dark")}
+        </form>
     }
 }

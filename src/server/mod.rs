@@ -9,6 +9,7 @@ pub mod import_uploads;
 pub mod ledger_forms;
 pub mod market;
 pub mod portfolio;
+pub mod preferences;
 pub mod rest;
 pub mod seed;
 pub mod state;
@@ -153,6 +154,7 @@ pub fn router(state: AppState) -> Router {
         .merge(rest::router())
         .merge(auth::forms::router())
         .merge(ledger_forms::router())
+        .merge(preferences::router())
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
         .layer(axum::middleware::from_fn_with_state(state.clone(), auth::guard::require_sign_in))
         // Extractors enforce it, so an oversized API body still gets the JSON envelope.
