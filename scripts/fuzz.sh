@@ -26,33 +26,9 @@ fi
 [ -x target/debug/folio ] || cargo leptos build
 [ -x target/debug/fake_finnhub ] || cargo build --features ssr --bin fake_finnhub
 
-work=$(mktemp -d)
-free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
-port=$(free_port)
-fake_port=$(free_port)
-cleanup() {
-  for pid in "${server_pid:-}" "${fake_pid:-}"; do
-    if [ -n "$pid" ]; then kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; fi
-  done
-  rm -rf "$work"
-}
-trap cleanup EXIT
-
-./target/debug/fake_finnhub "127.0.0.1:$fake_port" fuzz-key >"$work/fake.log" 2>&1 &
-fake_pid=$!
-env -u DATABASE_URL -u FOLIO_JWT_SECRET \
-  FINNHUB_API_KEY=fuzz-key FINNHUB_BASE_URL="http://127.0.0.1:$fake_port/api/v1" \
-  FOLIO_DATA_DIR="$work" LEPTOS_SITE_ADDR="127.0.0.1:$port" LEPTOS_SITE_ROOT=target/site \
-  FOLIO_SEED_DEMO=true FOLIO_ALLOW_SIGNUP=true FOLIO_BCRYPT_COST=4 RUST_LOG=warn \
-  FINNHUB_CALLS_PER_MINUTE=100000 \
-  ./target/debug/folio >"$work/server.log" 2>&1 &
-server_pid=$!
-base="http://127.0.0.1:$port"
-for _ in $(seq 1 100); do
-  curl -fs "$base/readyz" >/dev/null 2>&1 && break
-  kill -0 "$server_pid" 2>/dev/null || { echo "fuzz: the server did not start:"; cat "$work/server.log"; exit 1; }
-  sleep 0.2
-done
+# shellcheck source=scripts/lib/serve.sh
+. scripts/lib/serve.sh
+serve_with_fake fuzz-key FOLIO_BCRYPT_COST=4 FINNHUB_CALLS_PER_MINUTE=100000
 
 token=$(curl -fs "$base/api/auth/login" -H 'content-type: application/json' \
   -d '{"username":"demo","password":"demo123"}' | python3 -c 'import json, sys; print(json.load(sys.stdin)["access_token"])')
@@ -67,6 +43,6 @@ status=0
   --suppress-health-check too_slow \
   ${FUZZ_SEED:+--seed "$FUZZ_SEED"} || status=$?
 if [ "$status" -ne 0 ]; then
-  echo "fuzz: server log (last 40 lines):"; tail -n 40 "$work/server.log"
+  echo "fuzz: server log (last 40 lines):"; tail -n 40 "$server_log"
 fi
 exit "$status"

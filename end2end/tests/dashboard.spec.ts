@@ -29,7 +29,11 @@ test('the overview cards show the same numbers as the API', async ({ page, reque
   await expect(card('Realized P&L')).toHaveText('+' + money(api.data.realized_pnl));
   await expect(card('Win rate')).toHaveText(`${api.data.win_rate.toFixed(2)} %`);
   // End-to-end runs use the fake Finnhub, so prices are labelled live.
-  await expect(page.getByText('Live · Finnhub')).toBeVisible();
+  await expect(page.getByText(/^Live · Finnhub · updated \d\d:\d\d UTC$/)).toBeVisible();
+  // Recent trades: the newest first, with a way to all of them.
+  const recent = page.getByRole('region', { name: 'Recent trades' });
+  await expect(recent.getByRole('listitem').first()).toContainText('Sell 10 AMZN at 165');
+  await expect(recent.getByRole('link', { name: /All activities/ })).toHaveAttribute('href', '/trades');
   await page.screenshot({ path: 'end2end/test-results/screens/dashboard-cards.png', fullPage: true });
 });
 

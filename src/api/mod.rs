@@ -9,7 +9,7 @@ pub use ledger::{
     GetActivity, GetActivityPage, GetImportReview, GetQuoteHint, GetToday, PAGE_SIZE, SearchSymbols, get_activity,
     get_activity_page, get_import_review, get_quote_hint, get_today, search_symbols,
 };
-pub use portfolio::{GetOverview, GetPositions, get_overview, get_positions};
+pub use portfolio::{GetMarketStatus, GetOverview, GetPositions, get_market_status, get_overview, get_positions};
 pub use session::{GetAuthSettings, GetCurrentUser, get_auth_settings, get_current_user};
 
 /// The shared server state, provided to every server function by `leptos_routes`.

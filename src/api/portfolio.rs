@@ -20,3 +20,11 @@ pub async fn get_positions() -> Result<Vec<crate::model::PositionRow>, ServerFnE
     let user = super::signed_in_user(&state).await?;
     crate::server::portfolio::service::positions(&state, user.id).await.map_err(|e| ServerFnError::new(e.message))
 }
+
+/// Where prices come from and whether the provider is healthy (the price badge).
+#[server]
+pub async fn get_market_status() -> Result<crate::model::MarketStatus, ServerFnError> {
+    let state = super::app_state()?;
+    super::signed_in_user(&state).await?;
+    Ok(state.market.status())
+}

@@ -1,9 +1,9 @@
 //! `/`: the dashboard: who is signed in, where prices come from, and every
 //! overview card (server-rendered: the numbers are in the first HTML).
 
-use crate::api::{get_overview, get_positions};
-use crate::components::{OverviewCards, PositionsTable, SignedInLayout};
-use crate::model::{PriceSource, Range};
+use crate::api::{get_activity_page, get_market_status, get_overview, get_positions};
+use crate::components::{OverviewCards, PositionsTable, PriceBadge, SignedInLayout};
+use crate::model::{Range, format_money};
 use leptos::prelude::*;
 use leptos_meta::Title;
 
@@ -14,6 +14,8 @@ pub fn DashboardPage() -> impl IntoView {
         <SignedInLayout content=|user| {
             let overview = Resource::new(|| (), |_| get_overview(Range::All));
             let positions = Resource::new(|| (), |_| get_positions());
+            let market = Resource::new(|| (), |_| get_market_status());
+            let recent = Resource::new(|| (), |_| get_activity_page(None));
             view! {
                 <div class="flex flex-wrap items-baseline justify-between gap-2">
                     <h1 class="text-2xl font-semibold tracking-tight">"Welcome back, " {user.username}</h1>
@@ -26,23 +28,9 @@ pub fn DashboardPage() -> impl IntoView {
                     {move || Suspend::new(async move {
                         match overview.await {
                             Ok(o) => {
-                                const BADGE: &str = "mt-2 inline-flex items-center rounded-full px-3 py-1 text-xs font-medium";
-                                let (badge, colors) = match o.price_source {
-                                    PriceSource::Demo => (
-                                        "Demo prices — simulated, not market data".to_string(),
-                                        "bg-amber-100 text-amber-900 dark:bg-amber-900/40 dark:text-amber-200",
-                                    ),
-                                    PriceSource::Finnhub if o.stale_symbols.is_empty() => (
-                                        "Live · Finnhub".to_string(),
-                                        "bg-emerald-100 text-emerald-900 dark:bg-emerald-900/40 dark:text-emerald-200",
-                                    ),
-                                    PriceSource::Finnhub => (
-                                        format!("Stale prices for {} — Finnhub unavailable", o.stale_symbols.join(", ")),
-                                        "bg-rose-100 text-rose-900 dark:bg-rose-900/40 dark:text-rose-200",
-                                    ),
-                                };
+                                let status = market.await.ok();
                                 view! {
-                                    <p class=format!("{BADGE} {colors}")>{badge}</p>
+                                    <PriceBadge overview=o.clone() status />
                                     <section aria-label="Overview" class="mt-6">
                                         <OverviewCards overview=o />
                                     </section>
@@ -66,6 +54,38 @@ pub fn DashboardPage() -> impl IntoView {
                                     <p role="alert" class="text-sm text-rose-700">"Positions could not be loaded: " {err.to_string()}</p>
                                 }.into_any(),
                             }
+                        })}
+                    </Suspense>
+                </section>
+                <section aria-labelledby="recent-heading" class="mt-8">
+                    <div class="mb-3 flex items-baseline justify-between">
+                        <h2 id="recent-heading" class="text-lg font-semibold">"Recent trades"</h2>
+                        <a href="/trades" class="text-sm font-medium text-emerald-700 hover:underline dark:text-emerald-400">"All activities →"</a>
+                    </div>
+                    <Suspense fallback=|| view! { <p class="text-sm text-slate-500">"Loading trades…"</p> }>
+                        {move || Suspend::new(async move {
+                            let trades: Vec<_> = match recent.await {
+                                Ok(page) => page.rows.into_iter().filter(|a| a.kind.is_trade()).take(5).collect(),
+                                Err(err) => return view! {
+                                    <p role="alert" class="text-sm text-rose-700">"Trades could not be loaded: " {err.to_string()}</p>
+                                }.into_any(),
+                            };
+                            if trades.is_empty() {
+                                return view! { <p class="text-sm text-slate-500">"No trades yet."</p> }.into_any();
+                            }
+                            view! {
+                                <ul class="divide-y divide-slate-100 rounded-xl border border-slate-200 bg-white text-sm shadow-sm dark:divide-slate-800 dark:border-slate-800 dark:bg-slate-900">
+                                    {trades.into_iter().map(|a| {
+                                        let total = a.quantity.zip(a.price).map(|(q, p)| format_money(q * p)).unwrap_or_default();
+                                        view! {
+                                            <li class="flex items-center justify-between gap-3 px-4 py-2">
+                                                <span>{a.describe()}</span>
+                                                <span class="tabular-nums text-slate-600 dark:text-slate-300">{total}</span>
+                                            </li>
+                                        }
+                                    }).collect_view()}
+                                </ul>
+                            }.into_any()
                         })}
                     </Suspense>
                 </section>

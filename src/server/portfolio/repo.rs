@@ -26,6 +26,22 @@ fn activity_from(row: &AnyRow) -> Option<Activity> {
     })
 }
 
+type AnyQuery<'q> = sqlx::query::Query<'q, Any, sqlx::any::AnyArguments<'q>>;
+
+/// Binds an activity's own columns in table order: kind, day, symbol, quantity,
+/// price, amount, fee, note (decimals as exact text).
+fn bind_fields<'q>(query: AnyQuery<'q>, a: &Activity) -> AnyQuery<'q> {
+    query
+        .bind(a.kind.as_str())
+        .bind(a.date.to_string())
+        .bind(a.symbol.as_ref().map(|s| s.to_string()))
+        .bind(a.quantity.map(|d| d.to_string()))
+        .bind(a.price.map(|d| d.to_string()))
+        .bind(a.amount.map(|d| d.to_string()))
+        .bind(a.fee.to_string())
+        .bind(a.note.clone())
+}
+
 /// A user's whole ledger, in (date, id) order.
 pub async fn activities(db: &Db, user_id: i64) -> Result<Vec<Activity>, AppError> {
     fetch_activities(&db.pool, user_id).await
@@ -75,22 +91,13 @@ pub async fn update_activity<'e, E: Executor<'e, Database = Any>>(
     user_id: i64,
     a: &Activity,
 ) -> Result<(), AppError> {
-    sqlx::query(
+    let query = sqlx::query(
         "UPDATE activities SET kind = $3, day = $4, symbol = $5, quantity = $6, price = $7, amount = $8, fee = $9, note = $10
          WHERE user_id = $1 AND id = $2",
     )
     .bind(user_id)
-    .bind(a.id)
-    .bind(a.kind.as_str())
-    .bind(a.date.to_string())
-    .bind(a.symbol.as_ref().map(|s| s.to_string()))
-    .bind(a.quantity.map(|d| d.to_string()))
-    .bind(a.price.map(|d| d.to_string()))
-    .bind(a.amount.map(|d| d.to_string()))
-    .bind(a.fee.to_string())
-    .bind(a.note.clone())
-    .execute(executor)
-    .await?;
+    .bind(a.id);
+    bind_fields(query, a).execute(executor).await?;
     Ok(())
 }
 
@@ -127,22 +134,12 @@ pub async fn insert_activity<'e, E: Executor<'e, Database = Any>>(
     user_id: i64,
     a: &Activity,
 ) -> Result<i64, AppError> {
-    let row = sqlx::query(
+    let query = sqlx::query(
         "INSERT INTO activities (user_id, kind, day, symbol, quantity, price, amount, fee, note, created_at)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id",
     )
-    .bind(user_id)
-    .bind(a.kind.as_str())
-    .bind(a.date.to_string())
-    .bind(a.symbol.as_ref().map(|s| s.to_string()))
-    .bind(a.quantity.map(|d| d.to_string()))
-    .bind(a.price.map(|d| d.to_string()))
-    .bind(a.amount.map(|d| d.to_string()))
-    .bind(a.fee.to_string())
-    .bind(a.note.clone())
-    .bind(now_unix())
-    .fetch_one(executor)
-    .await?;
+    .bind(user_id);
+    let row = bind_fields(query, a).bind(now_unix()).fetch_one(executor).await?;
     Ok(row.get("id"))
 }
 
@@ -252,17 +249,7 @@ pub async fn insert_activities(
         }
         let mut query = sqlx::query(&sql);
         for a in chunk {
-            query = query
-                .bind(user_id)
-                .bind(a.kind.as_str())
-                .bind(a.date.to_string())
-                .bind(a.symbol.as_ref().map(|s| s.to_string()))
-                .bind(a.quantity.map(|d| d.to_string()))
-                .bind(a.price.map(|d| d.to_string()))
-                .bind(a.amount.map(|d| d.to_string()))
-                .bind(a.fee.to_string())
-                .bind(a.note.clone())
-                .bind(created);
+            query = bind_fields(query.bind(user_id), a).bind(created);
         }
         query.execute(&mut **tx).await?;
     }

@@ -1,0 +1,41 @@
+# Sourced by scripts that test against a running Folio (e2e.sh, fuzz.sh).
+#   serve_with_fake KEY [VAR=VALUE ...]
+# starts the fake Finnhub (accepting KEY) and the debug build of the app pointed at
+# it, on free ports, with their own data directory (a fresh SQLite database seeded
+# with the demo user), waits until the app is ready, and stops both on exit.
+# Afterwards: $base (the app's URL), $fake_base, $work, $server_log.
+
+free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+
+_serve_cleanup() {
+  for pid in "${_server_pid:-}" "${_fake_pid:-}"; do
+    if [ -n "$pid" ]; then kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; fi
+  done
+  rm -rf "${work:-}"
+}
+
+serve_with_fake() {
+  local key=$1 port fake_port
+  shift
+  work=$(mktemp -d)
+  port=$(free_port)
+  fake_port=$(free_port)
+  server_log="$work/server.log"
+  trap _serve_cleanup EXIT
+  ./target/debug/fake_finnhub "127.0.0.1:$fake_port" "$key" >"$work/fake.log" 2>&1 &
+  _fake_pid=$!
+  env -u DATABASE_URL -u FOLIO_JWT_SECRET \
+    FINNHUB_API_KEY="$key" FINNHUB_BASE_URL="http://127.0.0.1:$fake_port/api/v1" \
+    FOLIO_DATA_DIR="$work" LEPTOS_SITE_ADDR="127.0.0.1:$port" LEPTOS_SITE_ROOT=target/site \
+    FOLIO_SEED_DEMO=true FOLIO_ALLOW_SIGNUP=true RUST_LOG=warn "$@" \
+    ./target/debug/folio >"$server_log" 2>&1 &
+  _server_pid=$!
+  base="http://127.0.0.1:$port"
+  fake_base="http://127.0.0.1:$fake_port"
+  for _ in $(seq 1 100); do
+    curl -fs "$base/readyz" >/dev/null 2>&1 && return 0
+    kill -0 "$_server_pid" 2>/dev/null || { echo "the server did not start:"; cat "$server_log"; exit 1; }
+    sleep 0.2
+  done
+  echo "the server did not become ready:"; cat "$server_log"; exit 1
+}

@@ -1,0 +1,113 @@
+//! The price-source badge: it always says where the prices on the page come from
+//! and how fresh they are — demo prices, live Finnhub prices with the time of the
+//! oldest one, or since when they are stale and why.
+
+use crate::model::{MarketStatus, Overview, PriceSource};
+use leptos::prelude::*;
+
+/// `14:32 UTC` for a Unix time.
+pub fn clock(unix: i64) -> String {
+    chrono::DateTime::from_timestamp(unix, 0).map(|t| t.format("%H:%M UTC").to_string()).unwrap_or_default()
+}
+
+/// The badge's text and colour classes.
+pub fn badge(overview: &Overview, status: Option<&MarketStatus>) -> (String, &'static str) {
+    const AMBER: &str = "bg-amber-100 text-amber-900 dark:bg-amber-900/40 dark:text-amber-200";
+    const GREEN: &str = "bg-emerald-100 text-emerald-900 dark:bg-emerald-900/40 dark:text-emerald-200";
+    const RED: &str = "bg-rose-100 text-rose-900 dark:bg-rose-900/40 dark:text-rose-200";
+    if overview.price_source == PriceSource::Demo {
+        return ("Demo prices — simulated, not market data".into(), AMBER);
+    }
+    let problem = status.and_then(|s| s.problem.as_ref());
+    if let Some(p) = problem.filter(|p| p.code == "market_data_key_rejected") {
+        return (format!("Finnhub rejected the API key (since {})", clock(p.since)), RED);
+    }
+    if !overview.stale_symbols.is_empty() {
+        let since = problem.map(|p| p.since).or(overview.as_of);
+        let when = since.map(|t| format!(" since {}", clock(t))).unwrap_or_default();
+        let why = problem
+            .map(|p| p.message.trim_end_matches('.').to_string())
+            .unwrap_or_else(|| "Finnhub unavailable".into());
+        return (format!("Stale{when} — {why}"), RED);
+    }
+    let updated = overview.as_of.map(|t| format!(" · updated {}", clock(t))).unwrap_or_default();
+    (format!("Live · Finnhub{updated}"), GREEN)
+}
+
+#[component]
+pub fn PriceBadge(overview: Overview, status: Option<MarketStatus>) -> impl IntoView {
+    let (text, colours) = badge(&overview, status.as_ref());
+    view! {
+        <p class=format!("mt-2 inline-flex items-center rounded-full px-3 py-1 text-xs font-medium {colours}")>{text}</p>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{MarketProblem, Range};
+    use rust_decimal::Decimal;
+
+    fn overview(source: PriceSource, stale: &[&str]) -> Overview {
+        Overview {
+            range: Range::All,
+            total_value: None,
+            cash: Decimal::ZERO,
+            invested: Decimal::ZERO,
+            market_value: None,
+            unrealized_pnl: None,
+            realized_pnl: Decimal::ZERO,
+            dividends: Decimal::ZERO,
+            fees: Decimal::ZERO,
+            net_contributions: Decimal::ZERO,
+            total_return: None,
+            total_return_percent: None,
+            time_weighted_return: None,
+            money_weighted_return: None,
+            annual_return: None,
+            volatility: None,
+            sharpe_ratio: None,
+            sortino_ratio: None,
+            beta: None,
+            alpha: None,
+            max_drawdown: None,
+            max_drawdown_peak: None,
+            max_drawdown_trough: None,
+            max_drawdown_recovery: None,
+            win_rate: None,
+            total_trades: 0,
+            winning_trades: 0,
+            losing_trades: 0,
+            as_of: Some(1_764_081_120), // 2025-11-25 14:32 UTC
+            price_source: source,
+            stale_symbols: stale.iter().map(|s| s.to_string()).collect(),
+            notes: Default::default(),
+        }
+    }
+
+    fn status(code: &str) -> MarketStatus {
+        MarketStatus {
+            source: PriceSource::Finnhub,
+            last_success_at: None,
+            problem: Some(MarketProblem {
+                code: code.into(),
+                message: "Finnhub answered 500.".into(),
+                since: 1_764_079_500,
+            }),
+        }
+    }
+
+    #[test]
+    fn the_badge_tells_where_prices_come_from_and_how_fresh_they_are() {
+        assert!(badge(&overview(PriceSource::Demo, &[]), None).0.starts_with("Demo prices"));
+        assert_eq!(badge(&overview(PriceSource::Finnhub, &[]), None).0, "Live · Finnhub · updated 14:32 UTC");
+        assert_eq!(
+            badge(&overview(PriceSource::Finnhub, &["AAPL"]), Some(&status("market_data_unavailable"))).0,
+            "Stale since 14:05 UTC — Finnhub answered 500"
+        );
+        assert_eq!(
+            badge(&overview(PriceSource::Finnhub, &[]), Some(&status("market_data_key_rejected"))).0,
+            "Finnhub rejected the API key (since 14:05 UTC)"
+        );
+    }
+}
