@@ -2,7 +2,7 @@
 
 use crate::pages::{
     DashboardPage, DeleteActivityPage, EditActivityPage, ImportPage, LoginPage, NewActivityPage, NotFoundPage,
-    SignupPage, TradesPage,
+    SignupPage, SymbolPage, TradesPage,
 };
 use leptos::prelude::*;
 use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
@@ -46,6 +46,7 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/signup") view=SignupPage ssr=SsrMode::Async />
                 <Route path=path!("/trades") view=TradesPage ssr=SsrMode::Async />
                 <Route path=path!("/import") view=ImportPage ssr=SsrMode::Async />
+                <Route path=path!("/symbol/:symbol") view=SymbolPage ssr=SsrMode::Async />
                 <Route path=path!("/activities/new") view=NewActivityPage ssr=SsrMode::Async />
                 <Route path=path!("/activities/:id/edit") view=EditActivityPage ssr=SsrMode::Async />
                 <Route path=path!("/activities/:id/delete") view=DeleteActivityPage ssr=SsrMode::Async />

@@ -154,3 +154,20 @@ test('the theme toggle switches to dark and is remembered', async ({ page }) => 
   await page.getByRole('form', { name: 'Theme' }).getByRole('button', { name: 'Auto' }).click();
   await expect(page.locator('html')).not.toHaveClass(/dark|light/);
 });
+
+test('a position opens its symbol page; an unknown symbol is a 404 page', async ({ page, request }) => {
+  await signInAsDemo(page);
+  await page.getByRole('table', { name: 'Open positions' }).getByRole('link', { name: 'MSFT' }).click();
+  await expect(page).toHaveURL(/\/symbol\/MSFT$/);
+  await expect(page.getByRole('heading', { level: 1 })).toHaveText('MSFT Inc');
+  const quote = await apiAsDemo(request, '/api/dashboard/quote/MSFT');
+  const money = (n: number) => '$' + n.toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 });
+  await expect(page.getByRole('region', { name: 'Quote' })).toContainText(money(quote.data.current_price));
+  await expect(page.getByRole('region', { name: 'Your position' })).toContainText('30');
+  await expect(page.getByText('Buy 30 MSFT at 380.25')).toBeVisible();
+  await page.screenshot({ path: 'end2end/test-results/screens/symbol.png', fullPage: true });
+
+  const response = await page.goto('/symbol/ZZZZ');
+  expect(response?.status()).toBe(404);
+  await expect(page.getByRole('heading', { name: 'Symbol not found' })).toBeVisible();
+});

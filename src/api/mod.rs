@@ -4,6 +4,7 @@
 mod ledger;
 mod portfolio;
 mod session;
+mod symbol;
 
 pub use ledger::{
     GetActivity, GetActivityPage, GetImportReview, GetQuoteHint, GetToday, PAGE_SIZE, SearchSymbols, get_activity,
@@ -11,6 +12,7 @@ pub use ledger::{
 };
 pub use portfolio::{GetMarketStatus, GetOverview, GetPositions, get_market_status, get_overview, get_positions};
 pub use session::{GetAuthSettings, GetCurrentUser, get_auth_settings, get_current_user};
+pub use symbol::{GetSymbolView, get_symbol_view};
 
 /// The shared server state, provided to every server function by `leptos_routes`.
 #[cfg(feature = "ssr")]

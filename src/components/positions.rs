@@ -196,7 +196,7 @@ pub fn PositionsTable(rows: Vec<PositionRow>) -> impl IntoView {
                                     <div class="flex items-center gap-3">
                                         <Logo symbol=p.symbol.clone() logo=p.logo.clone() />
                                         <div>
-                                            <div class="font-semibold">{p.symbol.clone()}</div>
+                                            <a href=format!("/symbol/{}", p.symbol) class="font-semibold hover:underline focus:outline-none focus-visible:ring-2 focus-visible:ring-emerald-500">{p.symbol.clone()}</a>
                                             <div class="max-w-[14rem] truncate text-xs text-slate-500 dark:text-slate-400">
                                                 {p.company_name.clone().unwrap_or_default()}
                                                 {p.industry.clone().map(|i| format!(" · {i}"))}

@@ -207,3 +207,17 @@ mod tests {
         }
     }
 }
+
+/// Everything the `/symbol/:symbol` page shows: the market's view of a symbol and
+/// the signed-in user's own.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SymbolView {
+    pub symbol: String,
+    pub profile: CompanyProfile,
+    /// None when the market data has no price right now (with the reason).
+    pub quote: Option<Quote>,
+    pub quote_problem: Option<String>,
+    pub position: Option<super::PositionRow>,
+    /// The user's activities in this symbol, newest first.
+    pub activities: Vec<super::Activity>,
+}

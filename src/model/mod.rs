@@ -9,7 +9,8 @@ mod user;
 
 pub use activity::{Activity, ActivityKind, ActivityPage, ImportReview, ReviewLine, activity_error_message};
 pub use market::{
-    CompanyProfile, MAX_SYMBOL_LEN, MarketProblem, MarketStatus, PriceSource, Quote, SearchHit, Symbol, safe_url,
+    CompanyProfile, MAX_SYMBOL_LEN, MarketProblem, MarketStatus, PriceSource, Quote, SearchHit, Symbol, SymbolView,
+    safe_url,
 };
 pub use overview::{Overview, format_money, format_signed_money, format_signed_percent, round_cents};
 pub use position::PositionRow;

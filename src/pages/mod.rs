@@ -6,6 +6,7 @@ mod import;
 mod login;
 mod not_found;
 mod signup;
+mod symbol;
 mod trades;
 
 pub use activity_pages::{DeleteActivityPage, EditActivityPage, NewActivityPage};
@@ -14,4 +15,5 @@ pub use import::ImportPage;
 pub use login::LoginPage;
 pub use not_found::NotFoundPage;
 pub use signup::SignupPage;
+pub use symbol::SymbolPage;
 pub use trades::TradesPage;

@@ -1,0 +1,41 @@
+//! The symbol page's data.
+
+use crate::model::SymbolView;
+use leptos::prelude::*;
+
+/// The market's and the user's view of `symbol`. An unknown or invalid symbol is
+/// an error, and the page's HTTP status becomes 404.
+#[server]
+pub async fn get_symbol_view(symbol: String) -> Result<SymbolView, ServerFnError> {
+    use crate::model::Symbol;
+    use crate::server::market::MarketError;
+    let state = super::app_state()?;
+    let user = super::signed_in_user(&state).await?;
+    let not_found = |message: String| {
+        if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
+            response.set_status(axum::http::StatusCode::NOT_FOUND);
+        }
+        ServerFnError::new(message)
+    };
+    let symbol = Symbol::parse(&symbol).map_err(not_found)?;
+    let profile = match state.market.profile(&symbol).await {
+        Ok(profile) => profile,
+        Err(MarketError::NotFound(_)) => return Err(not_found(format!("No market data knows the symbol {symbol}."))),
+        Err(err) => return Err(ServerFnError::new(err.to_string())),
+    };
+    let (quote, quote_problem) = match state.market.quote(&symbol).await {
+        Ok(quote) => (Some(quote), None),
+        Err(err) => (None, Some(err.to_string())),
+    };
+    let positions = crate::server::portfolio::service::positions(&state, user.id)
+        .await
+        .map_err(|e| ServerFnError::new(e.message))?;
+    let position = positions.into_iter().find(|p| p.symbol == symbol.as_str());
+    let activities = crate::server::portfolio::activities::list(&state, user.id)
+        .await
+        .map_err(|e| ServerFnError::new(e.message))?
+        .into_iter()
+        .filter(|a| a.symbol.as_ref() == Some(&symbol))
+        .collect();
+    Ok(SymbolView { symbol: symbol.to_string(), profile, quote, quote_problem, position, activities })
+}

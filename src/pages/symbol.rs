@@ -1,0 +1,158 @@
+//! `/symbol/:symbol`: one company — its quote and profile (logo, name, exchange,
+//! industry, market capitalisation, web site) and the signed-in user's position and
+//! activities in it. A symbol no market data knows is a proper not-found page
+//! (HTTP 404).
+
+use crate::api::get_symbol_view;
+use crate::components::SignedInLayout;
+use crate::model::{SymbolView, format_money, format_signed_money, safe_url};
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::use_params_map;
+
+const CARD: &str = "rounded-2xl border border-slate-200 bg-white p-5 shadow-sm dark:border-slate-800 dark:bg-slate-900";
+
+fn fact(label: &'static str, value: String) -> impl IntoView {
+    view! {
+        <div>
+            <dt class="text-xs uppercase tracking-wide text-slate-500 dark:text-slate-400">{label}</dt>
+            <dd class="mt-0.5 font-medium">{if value.is_empty() { "—".to_string() } else { value }}</dd>
+        </div>
+    }
+}
+
+/// Market capitalisation from Finnhub's millions: `$2.85 T`, `$263.0 B`.
+fn market_cap(millions: Option<f64>) -> String {
+    match millions {
+        Some(m) if m >= 1_000_000.0 => format!("${:.2} T", m / 1_000_000.0),
+        Some(m) if m >= 1_000.0 => format!("${:.1} B", m / 1_000.0),
+        Some(m) if m > 0.0 => format!("${m:.0} M"),
+        _ => String::new(),
+    }
+}
+
+#[component]
+fn Details(view_: SymbolView) -> impl IntoView {
+    let p = view_.profile.clone();
+    let logo = safe_url(&p.logo);
+    let web = safe_url(&p.weburl);
+    let initials: String = view_.symbol.chars().take(2).collect();
+    let name = if p.name.is_empty() { view_.symbol.clone() } else { p.name.clone() };
+    view! {
+        <div class="flex items-center gap-4">
+            {if logo.is_empty() {
+                view! { <span aria-hidden="true" class="flex h-12 w-12 items-center justify-center rounded-xl bg-slate-200 font-bold text-slate-700 dark:bg-slate-700 dark:text-slate-200">{initials}</span> }.into_any()
+            } else {
+                view! { <img src=logo alt="" class="h-12 w-12 rounded-xl bg-white object-contain" /> }.into_any()
+            }}
+            <div>
+                <h1 class="text-2xl font-semibold tracking-tight">{name}</h1>
+                <p class="text-sm text-slate-600 dark:text-slate-400">{format!("{} · {}", view_.symbol, p.exchange)}</p>
+            </div>
+        </div>
+        <div class="mt-6 grid gap-4 lg:grid-cols-3">
+            <section aria-label="Quote" class=CARD>
+                <h2 class="text-sm font-semibold text-slate-500 dark:text-slate-400">"Quote"</h2>
+                {match (&view_.quote, &view_.quote_problem) {
+                    (Some(q), _) => {
+                        let tone = match q.change {
+                            Some(c) if c.is_sign_negative() && !c.is_zero() => "text-rose-700 dark:text-rose-400",
+                            Some(c) if !c.is_zero() => "text-emerald-700 dark:text-emerald-400",
+                            _ => "",
+                        };
+                        view! {
+                            <p class="mt-2 text-3xl font-semibold tabular-nums">{format_money(q.price)}</p>
+                            <p class=format!("text-sm tabular-nums {tone}")>
+                                {q.change.map(format_signed_money).unwrap_or_else(|| "—".into())}
+                                {q.change_percent.map(|p| format!(" ({:+.2} %)", p.round_dp(2))).unwrap_or_default()}
+                            </p>
+                            <dl class="mt-4 grid grid-cols-2 gap-3 text-sm">
+                                {fact("Open", format_money(q.open))}
+                                {fact("Previous close", format_money(q.previous_close))}
+                                {fact("Day low", format_money(q.low))}
+                                {fact("Day high", format_money(q.high))}
+                            </dl>
+                            {q.stale.then(|| view! { <p class="mt-3 text-xs text-amber-700">"Stale: the market data is unavailable; this is the last price seen."</p> })}
+                        }.into_any()
+                    }
+                    (None, problem) => view! {
+                        <p class="mt-2 text-3xl font-semibold">"—"</p>
+                        <p class="text-sm text-slate-600 dark:text-slate-400">{problem.clone().unwrap_or_default()}</p>
+                    }.into_any(),
+                }}
+            </section>
+            <section aria-label="Company" class=CARD>
+                <h2 class="text-sm font-semibold text-slate-500 dark:text-slate-400">"Company"</h2>
+                <dl class="mt-3 grid grid-cols-2 gap-3 text-sm">
+                    {fact("Industry", p.industry.clone())}
+                    {fact("Country", p.country.clone())}
+                    {fact("Market cap", market_cap(p.market_capitalization))}
+                    {fact("Listed since", p.ipo.clone())}
+                </dl>
+                {(!web.is_empty()).then(|| view! {
+                    <a href=web.clone() rel="noopener noreferrer" target="_blank" class="mt-4 inline-block text-sm font-medium text-emerald-700 underline dark:text-emerald-400">{web.clone()}</a>
+                })}
+            </section>
+            <section aria-label="Your position" class=CARD>
+                <h2 class="text-sm font-semibold text-slate-500 dark:text-slate-400">"Your position"</h2>
+                {match view_.position.clone() {
+                    Some(pos) => view! {
+                        <dl class="mt-3 grid grid-cols-2 gap-3 text-sm">
+                            {fact("Quantity", pos.quantity.normalize().to_string())}
+                            {fact("Average cost", format_money(pos.average_cost))}
+                            {fact("Market value", pos.market_value.map(format_money).unwrap_or_default())}
+                            {fact("Unrealized P&L", pos.unrealized_pnl.map(format_signed_money).unwrap_or_default())}
+                        </dl>
+                    }.into_any(),
+                    None => view! { <p class="mt-3 text-sm text-slate-600 dark:text-slate-400">"You hold none."</p> }.into_any(),
+                }}
+                <a href="/activities/new" class="mt-4 inline-block text-sm font-medium text-emerald-700 underline dark:text-emerald-400">"Record a trade"</a>
+            </section>
+        </div>
+        <section aria-labelledby="symbol-activities" class="mt-8">
+            <h2 id="symbol-activities" class="mb-3 text-lg font-semibold">{format!("Your activities in {}", view_.symbol)}</h2>
+            {if view_.activities.is_empty() {
+                view! { <p class="text-sm text-slate-500">"None yet."</p> }.into_any()
+            } else {
+                view! {
+                    <ul class="divide-y divide-slate-100 rounded-xl border border-slate-200 bg-white text-sm shadow-sm dark:divide-slate-800 dark:border-slate-800 dark:bg-slate-900">
+                        {view_.activities.iter().map(|a| view! {
+                            <li class="flex justify-between gap-3 px-4 py-2">
+                                <span>{a.describe()}</span>
+                                <a href=format!("/activities/{}/edit", a.id) class="font-medium text-emerald-700 hover:underline dark:text-emerald-400">"Edit"</a>
+                            </li>
+                        }).collect_view()}
+                    </ul>
+                }.into_any()
+            }}
+        </section>
+    }
+}
+
+#[component]
+pub fn SymbolPage() -> impl IntoView {
+    let symbol = use_params_map().get_untracked().get("symbol").unwrap_or_default();
+    view! {
+        <Title text=format!("{symbol} · Folio") />
+        <SignedInLayout content=move |_| {
+            let symbol = symbol.clone();
+            let data = Resource::new(move || symbol.clone(), get_symbol_view);
+            view! {
+                <Suspense fallback=|| view! { <p class="text-sm text-slate-500">"Loading…"</p> }>
+                    {move || Suspend::new(async move {
+                        match data.await {
+                            Ok(view_) => view! { <Details view_ /> }.into_any(),
+                            Err(err) => view! {
+                                <h1 class="text-2xl font-semibold tracking-tight">"Symbol not found"</h1>
+                                <p role="alert" class="mt-2 text-sm text-slate-600 dark:text-slate-400">
+                                    {err.to_string().replace("error running server function: ", "")}
+                                    " " <a href="/" class="font-medium text-emerald-700 underline dark:text-emerald-400">"Back to the dashboard"</a>
+                                </p>
+                            }.into_any(),
+                        }
+                    })}
+                </Suspense>
+            }
+        } />
+    }
+}
