@@ -118,3 +118,14 @@ test('import a CSV through the page: check it, then import it', async ({ page })
   await expect(page.getByRole('status')).toContainText('Import done');
   await expect(page.getByRole('link', { name: /^Edit: Buy 5 AAPL at 60/ })).toBeVisible();
 });
+
+test('the ledger pages fit a 375 px phone', async ({ page }) => {
+  await signUp(page, 'phone');
+  await addActivity(page, { kind: 'deposit', date: daysAgo(4), amount: '3000' });
+  await page.setViewportSize({ width: 375, height: 740 });
+  for (const [path, name] of [['/trades', 'trades-375'], ['/activities/new', 'activity-form-375'], ['/import', 'import-375']]) {
+    await page.goto(path);
+    await page.screenshot({ path: `end2end/test-results/screens/${name}.png`, fullPage: true });
+    expect(await page.evaluate(() => document.documentElement.scrollWidth), path).toBeLessThanOrEqual(375);
+  }
+});

@@ -129,7 +129,7 @@ pub fn PositionsTable(rows: Vec<PositionRow>) -> impl IntoView {
     }
     let query = use_query_map();
     view! {
-        <div class="overflow-x-auto rounded-xl border border-slate-200 bg-white shadow-sm dark:border-slate-800 dark:bg-slate-900">
+        <div class="relative overflow-x-auto rounded-xl border border-slate-200 bg-white shadow-sm dark:border-slate-800 dark:bg-slate-900">
             <table class="min-w-full text-sm">
                 <caption class="sr-only">"Open positions"</caption>
                 <thead class="border-b border-slate-200 dark:border-slate-800">

@@ -90,7 +90,7 @@ pub fn TradesPage() -> impl IntoView {
                                     <p class="mt-4 text-sm text-slate-600 dark:text-slate-400">
                                         {format!("{} activities in all; {shown} on this page, newest first ({PAGE_SIZE} a page).", page.total)}
                                     </p>
-                                    <div class="mt-3 overflow-x-auto rounded-xl border border-slate-200 bg-white shadow-sm dark:border-slate-800 dark:bg-slate-900">
+                                    <div class="relative mt-3 overflow-x-auto rounded-xl border border-slate-200 bg-white shadow-sm dark:border-slate-800 dark:bg-slate-900">
                                         <table class="min-w-full text-sm">
                                             <caption class="sr-only">"Activities"</caption>
                                             <thead class="border-b border-slate-200 dark:border-slate-800">
