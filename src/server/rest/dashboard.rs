@@ -16,33 +16,15 @@ use crate::server::portfolio::service::{self, Portfolio};
 use crate::server::state::AppState;
 use axum::Json;
 use axum::extract::State;
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use std::collections::BTreeMap;
-use utoipa::{IntoParams, ToSchema};
-
-/// The ranges a chart or a risk figure can cover (documentation of `range`).
-#[derive(Serialize, ToSchema)]
-#[allow(dead_code, reason = "the query arrives as text; this type documents its values")]
-pub enum RangeName {
-    #[serde(rename = "1M")]
-    OneMonth,
-    #[serde(rename = "3M")]
-    ThreeMonths,
-    #[serde(rename = "6M")]
-    SixMonths,
-    #[serde(rename = "YTD")]
-    YearToDate,
-    #[serde(rename = "1Y")]
-    OneYear,
-    #[serde(rename = "ALL")]
-    All,
-}
+use utoipa::IntoParams;
 
 #[derive(Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct RangeQuery {
     /// The period covered (default ALL).
-    #[param(value_type = Option<RangeName>)]
+    #[param(value_type = Option<Range>)]
     range: Option<String>,
 }
 

@@ -31,7 +31,7 @@ use utoipa::{Modify, OpenApi};
         market::quote, market::profile, market::search, market::status,
         health::healthz, health::readyz,
     ),
-    components(schemas(dashboard::RangeName)),
+    components(schemas(crate::model::Range)),
     modifiers(&BearerScheme),
     security(("bearer" = [])),
     tags(
