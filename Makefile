@@ -10,12 +10,12 @@ help: ## List the commands
 
 run: ## Install missing tools, build (release), create the database, seed demo, serve on 127.0.0.1:3000
 	scripts/bootstrap.sh run
-	cargo leptos build --release
+	cargo leptos build --release --precompress
 	./target/release/folio
 
 build: ## Release build only
 	scripts/bootstrap.sh run
-	cargo leptos build --release
+	cargo leptos build --release --precompress
 
 test: ## Everything: format, lints (both targets), unit + integration (SQLite, PostgreSQL), end-to-end, 60 s API fuzz
 	scripts/bootstrap.sh test

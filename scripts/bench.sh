@@ -5,6 +5,9 @@
 #                   cost of a sign-in (bcrypt at the default cost), p50/p99 over N runs.
 #   market.txt      warm-cache quote latency; upstream calls for 1,000 dashboard loads
 #                   in a minute (takes a minute).
+#   dashboard.txt   first load of the dashboard in headless Chromium, empty cache: bytes
+#                   transferred (compressed), TTFB of the HTML, time until the chart is
+#                   painted (scripts/bench-dashboard.mjs).
 #   api.txt         throughput and p50/p99 latency of GET /api/dashboard/overview (demo
 #                   user, warm cache) at 1, 16 and 128 connections, beside /healthz as the
 #                   ceiling of the same server (wrk, 10 s each).
@@ -16,7 +19,7 @@ cd "$(dirname "$0")/.."
 export PATH="$HOME/.cargo/bin:$PWD/node_modules/.bin:$PATH"
 runs=${BENCH_RUNS:-200}
 
-cargo leptos build --release
+cargo leptos build --release --precompress
 mkdir -p bench-results
 work=$(mktemp -d)
 port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
@@ -52,6 +55,11 @@ print(f"p50 {s.median(v):.2f} ms  p99 {v[int(len(v) * 0.99) - 1]:.2f} ms  (n={le
   echo "WASM                         $(stat -c %s target/site/pkg/folio.wasm) bytes raw, $(gzip -9c target/site/pkg/folio.wasm | wc -c) gzip"
   echo "JS + CSS                     $(cat target/site/pkg/folio.js target/site/pkg/folio.css | wc -c) bytes raw, $(cat target/site/pkg/folio.js target/site/pkg/folio.css | gzip -9c | wc -c) gzip"
 } | tee bench-results/foundation.txt
+
+{
+  echo "# Folio dashboard first load — $(date -u +%Y-%m-%dT%H:%M:%SZ), $(nproc) cores, release build, headless Chromium, demo prices"
+  node scripts/bench-dashboard.mjs "$base" "${BENCH_PAGE_RUNS:-10}"
+} | tee bench-results/dashboard.txt
 
 token=$(curl -fs "$base/api/auth/login" -H 'content-type: application/json' \
   -d '{"username":"demo","password":"demo123"}' | python3 -c 'import json, sys; print(json.load(sys.stdin)["access_token"])')

@@ -44,11 +44,11 @@ fi
 
 # npm records what it installed in node_modules/.package-lock.json.
 if [ -x node_modules/.bin/tailwindcss ] && [ -x node_modules/.bin/wasm-opt ] && [ -x node_modules/.bin/playwright ] \
-   && [ -f node_modules/swagger-ui-dist/swagger-ui-bundle.js ] \
+   && [ -x node_modules/.bin/esbuild ] && [ -f node_modules/swagger-ui-dist/swagger-ui-bundle.js ] \
    && [ node_modules/.package-lock.json -nt package-lock.json ]; then
   say "npm packages: present"
 else
-  say "installing npm packages (Tailwind CSS, binaryen, Playwright) from package-lock.json"
+  say "installing npm packages (Tailwind CSS, binaryen, Playwright, ECharts, esbuild) from package-lock.json"
   npm ci --no-audit --no-fund
 fi
 
@@ -59,6 +59,17 @@ for asset in swagger-ui-bundle.js swagger-ui.css; do
     cp "node_modules/swagger-ui-dist/$asset" "public/docs/$asset"
   fi
 done
+
+# The dashboard's charts: ECharts with only the parts Folio draws with, bundled into
+# one script served from public/echarts/ (rebuilt when the entry or the packages change).
+charts=public/echarts/echarts.folio.js
+if [ -f "$charts" ] && [ "$charts" -nt scripts/echarts-entry.mjs ] && [ "$charts" -nt node_modules/.package-lock.json ]; then
+  say "ECharts bundle: present"
+else
+  say "bundling ECharts into $charts"
+  esbuild scripts/echarts-entry.mjs --bundle --minify --format=iife --target=es2020 \
+    --legal-comments=eof --log-level=warning --outfile="$charts"
+fi
 
 # Debian packages: Chromium for the end-to-end tests, wrk for the API benchmark.
 apt_install() {

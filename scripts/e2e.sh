@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # End-to-end tests: build the app (debug), start the fake Finnhub and the app on
-# free ports (the app with its own SQLite database, pointed at the fake), run
-# Playwright in headless Chromium against it, stop both.
+# free ports (the app with its own SQLite database, pointed at the fake), and a
+# second app on demo prices (its back-filled history feeds the chart tests), run
+# Playwright in headless Chromium against them, stop all three.
 # Screenshots and reports land in end2end/test-results and end2end/playwright-report.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -13,11 +14,13 @@ cargo build --features ssr --bin fake_finnhub
 # shellcheck source=scripts/lib/serve.sh
 . scripts/lib/serve.sh
 serve_with_fake e2e-key
+serve_demo
 
 rm -rf end2end/test-results
 status=0
-FOLIO_E2E_URL="$base" FAKE_FINNHUB_URL="$fake_base" npx playwright test --config end2end/playwright.config.ts "$@" || status=$?
+FOLIO_E2E_URL="$base" FOLIO_DEMO_URL="$demo_base" FAKE_FINNHUB_URL="$fake_base" npx playwright test --config end2end/playwright.config.ts "$@" || status=$?
 if [ "$status" -ne 0 ]; then
   echo "e2e: server log:"; tail -n 50 "$server_log"
+  echo "e2e: demo server log:"; tail -n 30 "$demo_log"
 fi
 exit "$status"

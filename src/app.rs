@@ -20,6 +20,9 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta name="viewport" content="width=device-width, initial-scale=1" />
                 <meta name="color-scheme" content="light dark" />
                 <link rel="icon" type="image/svg+xml" href="/favicon.svg" />
+                // The dashboard's charts (a small ECharts build); deferred, so it
+                // runs before the hydration module without blocking the first paint.
+                <script src="/echarts/echarts.folio.js" defer></script>
                 <HydrationScripts options />
                 <MetaTags />
             </head>

@@ -4,11 +4,15 @@
 # it, on free ports, with their own data directory (a fresh SQLite database seeded
 # with the demo user), waits until the app is ready, and stops both on exit.
 # Afterwards: $base (the app's URL), $fake_base, $work, $server_log.
+#   serve_demo
+# starts a second app on demo prices (no API key: the configuration `make run`
+# gives a new user, with a year of back-filled history for the charts) in a data
+# directory of its own. Afterwards: $demo_base, $demo_log.
 
 free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 
 _serve_cleanup() {
-  for pid in "${_server_pid:-}" "${_fake_pid:-}"; do
+  for pid in "${_server_pid:-}" "${_fake_pid:-}" "${_demo_pid:-}"; do
     if [ -n "$pid" ]; then kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; fi
   done
   rm -rf "${work:-}"
@@ -32,10 +36,29 @@ serve_with_fake() {
   _server_pid=$!
   base="http://127.0.0.1:$port"
   fake_base="http://127.0.0.1:$fake_port"
-  for _ in $(seq 1 100); do
-    curl -fs "$base/readyz" >/dev/null 2>&1 && return 0
-    kill -0 "$_server_pid" 2>/dev/null || { echo "the server did not start:"; cat "$server_log"; exit 1; }
+  _wait_ready "$base" "$_server_pid" "$server_log"
+}
+
+# _wait_ready URL PID LOG: waits up to 30 s for URL/readyz, or shows LOG and exits.
+_wait_ready() {
+  for _ in $(seq 1 150); do
+    curl -fs "$1/readyz" >/dev/null 2>&1 && return 0
+    kill -0 "$2" 2>/dev/null || { echo "the server did not start:"; cat "$3"; exit 1; }
     sleep 0.2
   done
-  echo "the server did not become ready:"; cat "$server_log"; exit 1
+  echo "the server did not become ready:"; cat "$3"; exit 1
+}
+
+serve_demo() {
+  local port
+  port=$(free_port)
+  mkdir -p "$work/demo"
+  demo_log="$work/demo.log"
+  env -u DATABASE_URL -u FOLIO_JWT_SECRET -u FINNHUB_API_KEY \
+    FOLIO_DATA_DIR="$work/demo" LEPTOS_SITE_ADDR="127.0.0.1:$port" LEPTOS_SITE_ROOT=target/site \
+    FOLIO_SEED_DEMO=true FOLIO_ALLOW_SIGNUP=true RUST_LOG=warn \
+    ./target/debug/folio >"$demo_log" 2>&1 &
+  _demo_pid=$!
+  demo_base="http://127.0.0.1:$port"
+  _wait_ready "$demo_base" "$_demo_pid" "$demo_log"
 }

@@ -10,7 +10,9 @@ pub use ledger::{
     GetActivity, GetActivityPage, GetImportReview, GetQuoteHint, GetToday, PAGE_SIZE, SearchSymbols, get_activity,
     get_activity_page, get_import_review, get_quote_hint, get_today, search_symbols,
 };
-pub use portfolio::{GetMarketStatus, GetOverview, GetPositions, get_market_status, get_overview, get_positions};
+pub use portfolio::{
+    GetCharts, GetMarketStatus, GetOverview, GetPositions, get_charts, get_market_status, get_overview, get_positions,
+};
 pub use session::{GetAuthSettings, GetCurrentUser, get_auth_settings, get_current_user};
 pub use symbol::{GetSymbolView, get_symbol_view};
 

@@ -28,3 +28,12 @@ pub async fn get_market_status() -> Result<crate::model::MarketStatus, ServerFnE
     super::signed_in_user(&state).await?;
     Ok(state.market.status())
 }
+
+/// The dashboard's charts for `range`: ECharts options built on the server, and the
+/// figures of their text summaries.
+#[server]
+pub async fn get_charts(range: Range) -> Result<crate::model::DashboardCharts, ServerFnError> {
+    let state = super::app_state()?;
+    let user = super::signed_in_user(&state).await?;
+    crate::server::charts::dashboard_charts(&state, user.id, range).await.map_err(|e| ServerFnError::new(e.message))
+}

@@ -15,8 +15,9 @@ pub fn badge(overview: &Overview, status: Option<&MarketStatus>) -> (String, &'s
     const AMBER: &str = "bg-amber-100 text-amber-900 dark:bg-amber-900/40 dark:text-amber-200";
     const GREEN: &str = "bg-emerald-100 text-emerald-900 dark:bg-emerald-900/40 dark:text-emerald-200";
     const RED: &str = "bg-rose-100 text-rose-900 dark:bg-rose-900/40 dark:text-rose-200";
+    let updated = overview.as_of.map(|t| format!(" · updated {}", clock(t))).unwrap_or_default();
     if overview.price_source == PriceSource::Demo {
-        return ("Demo prices — simulated, not market data".into(), AMBER);
+        return (format!("Demo prices — simulated, not market data{updated}"), AMBER);
     }
     let problem = status.and_then(|s| s.problem.as_ref());
     if let Some(p) = problem.filter(|p| p.code == "market_data_key_rejected") {
@@ -30,7 +31,6 @@ pub fn badge(overview: &Overview, status: Option<&MarketStatus>) -> (String, &'s
             .unwrap_or_else(|| "Finnhub unavailable".into());
         return (format!("Stale{when} — {why}"), RED);
     }
-    let updated = overview.as_of.map(|t| format!(" · updated {}", clock(t))).unwrap_or_default();
     (format!("Live · Finnhub{updated}"), GREEN)
 }
 
@@ -99,7 +99,10 @@ mod tests {
 
     #[test]
     fn the_badge_tells_where_prices_come_from_and_how_fresh_they_are() {
-        assert!(badge(&overview(PriceSource::Demo, &[]), None).0.starts_with("Demo prices"));
+        assert_eq!(
+            badge(&overview(PriceSource::Demo, &[]), None).0,
+            "Demo prices — simulated, not market data · updated 14:32 UTC"
+        );
         assert_eq!(badge(&overview(PriceSource::Finnhub, &[]), None).0, "Live · Finnhub · updated 14:32 UTC");
         assert_eq!(
             badge(&overview(PriceSource::Finnhub, &["AAPL"]), Some(&status("market_data_unavailable"))).0,

@@ -165,7 +165,7 @@ pub fn PositionsTable(rows: Vec<PositionRow>) -> impl IntoView {
                                                 _ if key == "symbol" => "asc",
                                                 _ => "desc",
                                             };
-                                            format!("?sort={key}&dir={dir}")
+                                            super::query::href_with(&query.read(), &[("sort", key), ("dir", dir)])
                                         }
                                     >
                                         {*label}

@@ -1,18 +1,24 @@
 //! Types shared by the server and the browser (they cross the wire as JSON).
 
 mod activity;
+mod allocation;
+mod charts;
 mod market;
 mod overview;
+mod performance;
 mod position;
 mod range;
 mod user;
 
 pub use activity::{Activity, ActivityKind, ActivityPage, ImportReview, ReviewLine, activity_error_message};
+pub use allocation::{Allocation, Slice, UNKNOWN_INDUSTRY, allocation_by_industry};
+pub use charts::{AllocationChart, DashboardCharts, PerformanceChart};
 pub use market::{
     CompanyProfile, MAX_SYMBOL_LEN, MarketProblem, MarketStatus, PriceSource, Quote, SearchHit, Symbol, SymbolView,
     safe_url,
 };
 pub use overview::{Overview, format_money, format_signed_money, format_signed_percent, round_cents};
+pub use performance::{Performance, PerformancePoint, PerformanceSummary, format_percent_points};
 pub use position::PositionRow;
 pub use range::Range;
 pub use user::{AuthSettings, CurrentUser, auth_error_message};

@@ -1,21 +1,50 @@
-//! `/`: the dashboard: who is signed in, where prices come from, and every
-//! overview card (server-rendered: the numbers are in the first HTML).
+//! `/`: the dashboard: where prices come from, every overview card, the
+//! performance and allocation charts, the positions and the latest trades.
+//! Server-rendered: the numbers are in the first HTML. The range (`?range=`) and
+//! chart view (`?chart=`) live in the URL; once hydrated, prices and figures
+//! refresh every minute without a reload.
 
-use crate::api::{get_activity_page, get_market_status, get_overview, get_positions};
-use crate::components::{OverviewCards, PositionsTable, PriceBadge, SignedInLayout};
+use crate::api::{get_activity_page, get_charts, get_market_status, get_overview, get_positions};
+use crate::components::{
+    AllocationPanel, ChartView, OverviewCards, PerformancePanel, PositionsTable, PriceBadge, SignedInLayout,
+};
 use crate::model::{Range, format_money};
 use leptos::prelude::*;
 use leptos_meta::Title;
+use leptos_router::hooks::use_query_map;
+
+/// How often the hydrated dashboard asks for fresh prices.
+#[cfg(feature = "hydrate")]
+const REFRESH_SECONDS: u64 = 60;
 
 #[component]
 pub fn DashboardPage() -> impl IntoView {
     view! {
         <Title text="Dashboard · Folio" />
         <SignedInLayout content=|user| {
-            let overview = Resource::new(|| (), |_| get_overview(Range::All));
+            let query = use_query_map();
+            let range = Memo::new(move |_| query.with(|q| q.get("range").and_then(|r| Range::parse(&r))).unwrap_or_default());
+            let chart_view = Memo::new(move |_| query.with(|q| ChartView::from_query(q.get("chart").as_deref())));
+            let overview = Resource::new(move || range.get(), get_overview);
+            let charts = Resource::new(move || range.get(), get_charts);
             let positions = Resource::new(|| (), |_| get_positions());
             let market = Resource::new(|| (), |_| get_market_status());
             let recent = Resource::new(|| (), |_| get_activity_page(None));
+            #[cfg(feature = "hydrate")]
+            {
+                let every = std::time::Duration::from_secs(REFRESH_SECONDS);
+                if let Ok(timer) = set_interval_with_handle(
+                    move || {
+                        overview.refetch();
+                        charts.refetch();
+                        positions.refetch();
+                        market.refetch();
+                    },
+                    every,
+                ) {
+                    on_cleanup(move || timer.clear());
+                }
+            }
             view! {
                 <div class="flex flex-wrap items-baseline justify-between gap-2">
                     <h1 class="text-2xl font-semibold tracking-tight">"Welcome back, " {user.username}</h1>
@@ -24,14 +53,18 @@ pub fn DashboardPage() -> impl IntoView {
                         <a href="/import" class="rounded-lg border border-slate-300 px-3 py-1.5 font-medium hover:bg-slate-100 focus:outline-none focus-visible:ring-2 focus-visible:ring-emerald-500 dark:border-slate-700 dark:hover:bg-slate-800">"Import CSV"</a>
                     </div>
                 </div>
-                <Suspense fallback=|| view! { <p class="mt-6 text-sm text-slate-500">"Loading your portfolio…"</p> }>
+                <Transition fallback=|| view! { <p class="mt-6 text-sm text-slate-500">"Loading your portfolio…"</p> }>
                     {move || Suspend::new(async move {
                         match overview.await {
                             Ok(o) => {
                                 let status = market.await.ok();
                                 view! {
                                     <PriceBadge overview=o.clone() status />
-                                    <section aria-label="Overview" class="mt-6">
+                                    <section aria-labelledby="overview-heading" class="mt-6">
+                                        <h2 id="overview-heading" class="sr-only">"Overview"</h2>
+                                        <p class="mb-2 text-xs text-slate-500 dark:text-slate-400">
+                                            {format!("Returns and risk over {}", range_words(o.range))}
+                                        </p>
                                         <OverviewCards overview=o />
                                     </section>
                                 }.into_any()
@@ -43,10 +76,31 @@ pub fn DashboardPage() -> impl IntoView {
                             }.into_any(),
                         }
                     })}
-                </Suspense>
+                </Transition>
+                <section aria-labelledby="performance-heading" class="mt-8">
+                    <h2 id="performance-heading" class="mb-3 text-lg font-semibold">"Performance"</h2>
+                    <div class="grid gap-4 lg:grid-cols-3">
+                        <div class="lg:col-span-2">
+                            <PerformancePanel range=range.into() view=chart_view.into() charts />
+                        </div>
+                        <div>
+                            <h3 class="sr-only">"Allocation"</h3>
+                            <Transition fallback=|| view! { <p class="text-sm text-slate-500">"Loading allocation…"</p> }>
+                                {move || Suspend::new(async move {
+                                    match charts.await {
+                                        Ok(c) => view! { <AllocationPanel chart=c.allocation /> }.into_any(),
+                                        Err(err) => view! {
+                                            <p role="alert" class="text-sm text-rose-700">"The allocation could not be loaded: " {err.to_string()}</p>
+                                        }.into_any(),
+                                    }
+                                })}
+                            </Transition>
+                        </div>
+                    </div>
+                </section>
                 <section aria-labelledby="positions-heading" class="mt-8">
                     <h2 id="positions-heading" class="mb-3 text-lg font-semibold">"Positions"</h2>
-                    <Suspense fallback=|| view! { <p class="text-sm text-slate-500">"Loading positions…"</p> }>
+                    <Transition fallback=|| view! { <p class="text-sm text-slate-500">"Loading positions…"</p> }>
                         {move || Suspend::new(async move {
                             match positions.await {
                                 Ok(rows) => view! { <PositionsTable rows /> }.into_any(),
@@ -55,7 +109,7 @@ pub fn DashboardPage() -> impl IntoView {
                                 }.into_any(),
                             }
                         })}
-                    </Suspense>
+                    </Transition>
                 </section>
                 <section aria-labelledby="recent-heading" class="mt-8">
                     <div class="mb-3 flex items-baseline justify-between">
@@ -91,5 +145,17 @@ pub fn DashboardPage() -> impl IntoView {
                 </section>
             }
         } />
+    }
+}
+
+/// "the last year", "all of your history", for the cards' range line.
+fn range_words(range: Range) -> &'static str {
+    match range {
+        Range::OneMonth => "the last month",
+        Range::ThreeMonths => "the last 3 months",
+        Range::SixMonths => "the last 6 months",
+        Range::YearToDate => "this year to date",
+        Range::OneYear => "the last year",
+        Range::All => "all of your history",
     }
 }

@@ -2,6 +2,7 @@
 //! REST API, and the axum application that also renders the Leptos pages.
 
 pub mod auth;
+pub mod charts;
 pub mod config;
 pub mod db;
 pub mod error;

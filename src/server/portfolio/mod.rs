@@ -7,6 +7,7 @@
 //!   beta, alpha, CAGR (floats, empyrical's conventions).
 //! - [`valuation`]: lots + quotes → positions and headline figures.
 //! - [`repo`]: the `activities` and `portfolio_snapshots` tables.
+//! - [`performance`]: snapshots → the chart's cumulative return and drawdown series.
 //! - [`service`]: a user's ledger, replayed and valued.
 //! - [`activities`]: changing the ledger (add, edit, delete, CSV import and export).
 
@@ -14,6 +15,7 @@ pub mod activities;
 pub mod ledger;
 pub mod metrics;
 pub mod overview;
+pub mod performance;
 pub mod repo;
 pub mod risk;
 pub mod service;

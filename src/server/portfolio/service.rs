@@ -6,7 +6,7 @@ use super::repo;
 use super::risk::{RiskFigures, risk_figures};
 use super::snapshots;
 use super::valuation::Valuation;
-use crate::model::{PositionRow, Quote, Range, Symbol, safe_url};
+use crate::model::{Performance, PositionRow, Quote, Range, Symbol, safe_url};
 use crate::server::error::AppError;
 use crate::server::state::AppState;
 use chrono::NaiveDate;
@@ -50,12 +50,29 @@ pub async fn risk(state: &AppState, user_id: i64, range: Range) -> Result<RiskFi
     Ok(risk_figures(&history, range, today, state.config.risk_free_rate))
 }
 
+/// The performance chart's series for `range`.
+pub async fn performance(state: &AppState, user_id: i64, range: Range) -> Result<Performance, AppError> {
+    let risk = risk(state, user_id, range).await?;
+    let from = risk.days.first().map_or(NaiveDate::MIN, |d| d.date);
+    let history = repo::snapshots(&state.db, user_id, from).await?;
+    Ok(Performance {
+        range,
+        benchmark: state.market.settings.benchmark.as_str().to_string(),
+        points: super::performance::series(&history, &risk),
+    })
+}
+
 /// The positions table: every holding with its price and company profile.
 pub async fn positions(state: &AppState, user_id: i64) -> Result<Vec<PositionRow>, AppError> {
     let Portfolio { valuation, .. } = portfolio(state, user_id).await?;
+    Ok(position_rows(state, valuation).await)
+}
+
+/// The rows of an already valued portfolio, with company profiles.
+pub async fn position_rows(state: &AppState, valuation: Valuation) -> Vec<PositionRow> {
     // Profiles concurrently: on a cold cache each is an upstream call.
     let profiles = futures::future::join_all(valuation.positions.iter().map(|p| state.market.profile(&p.symbol))).await;
-    Ok(valuation
+    valuation
         .positions
         .into_iter()
         .zip(profiles)
@@ -84,5 +101,5 @@ pub async fn positions(state: &AppState, user_id: i64) -> Result<Vec<PositionRow
                 stale: quote.map(|q| q.stale),
             }
         })
-        .collect())
+        .collect()
 }

@@ -146,40 +146,20 @@ pub async fn performance(
     ApiQuery(query): ApiQuery<RangeQuery>,
 ) -> Result<Json<Envelope<PerformanceData>>, AppError> {
     let range = parse_range(query.range.as_deref())?;
-    let risk = service::risk(&state, user.id, range).await?;
-    let history =
-        repo::snapshots(&state.db, user.id, risk.days.first().map_or(chrono::NaiveDate::MIN, |d| d.date)).await?;
-    let returns: BTreeMap<_, _> = risk.returns.iter().copied().collect();
-    let benchmarks: BTreeMap<_, _> = risk.days.iter().map(|d| (d.date, d.benchmark)).collect();
-    let base_benchmark = risk.days.first().and_then(|d| d.benchmark);
-    let (mut wealth, mut peak) = (1.0f64, 1.0f64);
-    let points = history
-        .iter()
-        .filter_map(|s| benchmarks.get(&s.date).map(|benchmark| (s, *benchmark)))
-        .map(|(s, benchmark)| {
-            let daily = returns.get(&s.date).copied();
-            if let Some(r) = daily {
-                wealth *= 1.0 + r;
-            }
-            peak = peak.max(wealth);
-            PerformancePoint {
-                date: s.date.to_string(),
-                total_value: money(s.total_value),
-                cash: money(s.cash),
-                invested: money(s.invested),
-                daily_return: daily.map(|r| round(r * 100.0, 4)),
-                cumulative_twr: round((wealth - 1.0) * 100.0, 4),
-                benchmark_cumulative: match (base_benchmark, benchmark) {
-                    (Some(base), Some(b)) if base > 0.0 => Some(round((b / base - 1.0) * 100.0, 4)),
-                    _ => None,
-                },
-                drawdown: round((wealth / peak - 1.0) * 100.0, 4),
-            }
+    let perf = service::performance(&state, user.id, range).await?;
+    let points = perf
+        .points
+        .into_iter()
+        .map(|p| PerformancePoint {
+            date: p.date.to_string(),
+            total_value: money(p.total_value),
+            cash: money(p.cash),
+            invested: money(p.invested),
+            daily_return: p.daily_return.map(|r| round(r, 4)),
+            cumulative_twr: round(p.cumulative_twr, 4),
+            benchmark_cumulative: p.benchmark_cumulative.map(|b| round(b, 4)),
+            drawdown: round(p.drawdown, 4),
         })
         .collect();
-    Ok(success(PerformanceData {
-        range: range.as_str(),
-        benchmark: state.market.settings.benchmark.as_str().to_string(),
-        points,
-    }))
+    Ok(success(PerformanceData { range: range.as_str(), benchmark: perf.benchmark, points }))
 }

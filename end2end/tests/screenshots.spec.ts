@@ -1,0 +1,38 @@
+// A screenshot of every page at desktop (1280 px) and phone (375 px) width, kept in
+// end2end/test-results/screens/pages/ for people to look at; each page must also
+// fit a phone's width without sideways scrolling of the whole page.
+import { expect, test, type Page } from '@playwright/test';
+
+const WIDTHS = [1280, 375];
+
+async function capture(page: Page, name: string, path: string) {
+  for (const width of WIDTHS) {
+    await page.setViewportSize({ width, height: 900 });
+    await page.goto(path);
+    await expect(page.locator('h1').first()).toBeVisible();
+    if (path === '/') {
+      await expect(page.locator('[data-chart-drawn="true"]')).toHaveCount(2);
+    }
+    await page.screenshot({ path: `end2end/test-results/screens/pages/${name}-${width}.png`, fullPage: true });
+    expect(await page.evaluate(() => document.documentElement.scrollWidth), `${name} at ${width} px`).toBeLessThanOrEqual(width);
+  }
+}
+
+test('signed-out pages', async ({ page }) => {
+  await capture(page, 'login', '/login');
+  await capture(page, 'signup', '/signup');
+});
+
+test('signed-in pages', async ({ page }) => {
+  await page.goto('/login');
+  await page.getByLabel('Username').fill('demo');
+  await page.getByLabel('Password').fill('demo123');
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await expect(page.getByRole('region', { name: 'Overview' })).toBeVisible();
+  await capture(page, 'dashboard', '/');
+  await capture(page, 'trades', '/trades');
+  await capture(page, 'symbol', '/symbol/AAPL');
+  await capture(page, 'activity-new', '/activities/new');
+  await capture(page, 'import', '/import');
+  await capture(page, 'not-found', '/no/such/page');
+});

@@ -1,0 +1,111 @@
+//! The one place that talks to ECharts. The server builds each chart's option with
+//! `charming` (`server::charts`) and sends it as JSON; this component draws it,
+//! in the browser only, into a sized box that the server renders too.
+//!
+//! The server puts a text summary of the chart in the box, so a page without
+//! JavaScript (or before hydration, or if ECharts failed to load) shows figures
+//! instead of an empty frame; once the chart is drawn the summary stays for
+//! screen readers only. The chart follows its option signal (`setOption` with
+//! `notMerge`, so switching views drops the old series), resizes with the window
+//! and is disposed with its component.
+//!
+//! ECharts itself is `public/echarts/echarts.folio.js`, a build with only the parts
+//! used (see `scripts/echarts-entry.mjs`), loaded by the shell before hydration.
+//! charming's own WASM renderer is not used: it cannot dispose a chart or replace
+//! an option, and charming's types would more than double the WASM.
+
+use leptos::prelude::*;
+
+/// A chart box: `option` (ECharts option JSON) is drawn when it is `Some`; the
+/// children are the text shown without JavaScript.
+#[component]
+pub fn EChart(
+    /// Accessible name of the drawing ("Cumulative return, 1Y").
+    #[prop(into)]
+    label: Signal<String>,
+    #[prop(into)] option: Signal<Option<String>>,
+    /// Height classes of the box (the chart fills it).
+    height: &'static str,
+    children: Children,
+) -> impl IntoView {
+    let host = NodeRef::<leptos::html::Div>::new();
+    let drawn = RwSignal::new(false);
+    #[cfg(feature = "hydrate")]
+    browser::attach(host, option, drawn);
+    #[cfg(not(feature = "hydrate"))]
+    let _ = (option, &host);
+    view! {
+        <div class=format!("relative {height}") data-chart-drawn=move || if drawn.get() { "true" } else { "false" }>
+            <div class=move || {
+                if drawn.get() {
+                    "sr-only"
+                } else {
+                    "absolute inset-0 flex flex-col justify-center gap-1 overflow-auto rounded-lg border border-dashed border-slate-300 p-4 text-sm text-slate-600 dark:border-slate-700 dark:text-slate-300"
+                }
+            }>{children()}</div>
+            <div node_ref=host role="img" aria-label=move || label.get() class="absolute inset-0"></div>
+        </div>
+    }
+}
+
+#[cfg(feature = "hydrate")]
+mod browser {
+    use super::*;
+    use send_wrapper::SendWrapper;
+    use std::cell::RefCell;
+    use std::rc::Rc;
+    use wasm_bindgen::prelude::*;
+
+    #[wasm_bindgen]
+    extern "C" {
+        /// One ECharts instance.
+        type Instance;
+
+        #[wasm_bindgen(catch, js_namespace = echarts, js_name = init)]
+        fn init(element: &JsValue) -> Result<Instance, JsValue>;
+        #[wasm_bindgen(catch, method, js_name = setOption)]
+        fn set_option(this: &Instance, option: &JsValue, not_merge: bool) -> Result<(), JsValue>;
+        #[wasm_bindgen(method)]
+        fn resize(this: &Instance);
+        #[wasm_bindgen(method)]
+        fn dispose(this: &Instance);
+    }
+
+    fn echarts_loaded() -> bool {
+        js_sys::Reflect::has(&js_sys::global(), &JsValue::from_str("echarts")).unwrap_or(false)
+    }
+
+    pub fn attach(host: NodeRef<leptos::html::Div>, option: Signal<Option<String>>, drawn: RwSignal<bool>) {
+        // The instance lives outside the reactive arena so the cleanup can still
+        // reach it while the component is being torn down.
+        let slot = SendWrapper::new(Rc::new(RefCell::new(None::<Instance>)));
+        let for_effect = slot.clone();
+        Effect::new(move |_| {
+            let (Some(element), Some(json)) = (host.get(), option.get()) else { return };
+            if !echarts_loaded() {
+                leptos::logging::warn!("ECharts did not load; the chart's text summary stays");
+                return;
+            }
+            let Ok(parsed) = js_sys::JSON::parse(&json) else { return };
+            let mut instance = for_effect.borrow_mut();
+            if instance.is_none() {
+                *instance = init(element.as_ref()).ok();
+            }
+            if let Some(chart) = instance.as_ref() {
+                drawn.set(chart.set_option(&parsed, true).is_ok());
+            }
+        });
+        let for_resize = slot.clone();
+        let on_resize = window_event_listener(leptos::ev::resize, move |_| {
+            if let Some(chart) = for_resize.borrow().as_ref() {
+                chart.resize();
+            }
+        });
+        on_cleanup(move || {
+            on_resize.remove();
+            if let Some(chart) = slot.borrow_mut().take() {
+                chart.dispose();
+            }
+        });
+    }
+}

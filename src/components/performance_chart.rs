@@ -1,0 +1,112 @@
+//! The performance chart: cumulative time-weighted return of the portfolio against
+//! the benchmark, or its drawdown, over the range in the URL (`?range=1Y`,
+//! `?chart=drawdown`). Range and view are links, so the server renders the chosen
+//! range (cards included) and the text summary works without JavaScript.
+
+use super::chart::EChart;
+use super::query::href_with;
+use crate::model::{DashboardCharts, PerformanceChart, Range, format_percent_points};
+use leptos::prelude::*;
+use leptos_router::hooks::use_query_map;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ChartView {
+    Return,
+    Drawdown,
+}
+
+impl ChartView {
+    pub fn from_query(raw: Option<&str>) -> Self {
+        if raw.is_some_and(|v| v.eq_ignore_ascii_case("drawdown")) { ChartView::Drawdown } else { ChartView::Return }
+    }
+}
+
+/// The range links, the view switch, the chart and its summary.
+#[component]
+pub fn PerformancePanel(
+    range: Signal<Range>,
+    view: Signal<ChartView>,
+    charts: Resource<Result<DashboardCharts, ServerFnError>>,
+) -> impl IntoView {
+    let query = use_query_map();
+    let option = Signal::derive(move || {
+        let chart = charts.get()?.ok()?.performance;
+        chart.summary.as_ref()?;
+        Some(match view.get() {
+            ChartView::Return => chart.returns_option,
+            ChartView::Drawdown => chart.drawdown_option,
+        })
+    });
+    let label = Signal::derive(move || match view.get() {
+        ChartView::Return => format!("Cumulative return against the benchmark, {}", range.get().as_str()),
+        ChartView::Drawdown => format!("Drawdown, {}", range.get().as_str()),
+    });
+    let pill = "rounded-md px-2.5 py-1 text-xs font-medium focus:outline-none focus-visible:ring-2 focus-visible:ring-emerald-500";
+    let on = "bg-slate-900 text-white dark:bg-slate-100 dark:text-slate-900";
+    let off = "text-slate-600 hover:bg-slate-100 dark:text-slate-300 dark:hover:bg-slate-800";
+    view! {
+        <div class="rounded-xl border border-slate-200 bg-white p-4 shadow-sm dark:border-slate-800 dark:bg-slate-900">
+            <div class="mb-3 flex flex-wrap items-center justify-between gap-2">
+                <nav aria-label="Range" class="flex flex-wrap gap-1">
+                    {Range::ALL_RANGES.into_iter().map(|r| view! {
+                        <a
+                            href=move || href_with(&query.read(), &[("range", r.as_str())])
+                            aria-current=move || (range.get() == r).then_some("true")
+                            class=move || format!("{pill} {}", if range.get() == r { on } else { off })
+                        >{r.as_str()}</a>
+                    }).collect_view()}
+                </nav>
+                <nav aria-label="Chart view" class="flex gap-1">
+                    {[(ChartView::Return, "return", "Return"), (ChartView::Drawdown, "drawdown", "Drawdown")].into_iter().map(|(v, key, text)| view! {
+                        <a
+                            href=move || href_with(&query.read(), &[("chart", key)])
+                            aria-current=move || (view.get() == v).then_some("true")
+                            class=move || format!("{pill} {}", if view.get() == v { on } else { off })
+                        >{text}</a>
+                    }).collect_view()}
+                </nav>
+            </div>
+            <EChart label option height="h-72 sm:h-80">
+                <Transition fallback=|| view! { <p>"Loading the performance series…"</p> }>
+                    {move || charts.get().map(|result| match result {
+                        Ok(c) => summary(&c.performance).into_any(),
+                        Err(err) => view! { <p role="alert" class="text-rose-700 dark:text-rose-400">"The performance series could not be loaded: " {err.to_string()}</p> }.into_any(),
+                    })}
+                </Transition>
+            </EChart>
+        </div>
+    }
+}
+
+/// The chart in words.
+fn summary(chart: &PerformanceChart) -> impl IntoView + use<> {
+    let Some(s) = chart.summary.clone() else {
+        return view! {
+            <p>"Not enough history to chart yet: the chart needs at least two days of portfolio values in this range."</p>
+        }
+        .into_any();
+    };
+    let benchmark = match s.benchmark {
+        Some(b) => format!("{} {}", chart.benchmark, format_percent_points(b)),
+        None => format!("{}: no closes in this range", chart.benchmark),
+    };
+    view! {
+        <p class="font-medium text-slate-900 dark:text-slate-100">{format!("{} to {} ({} days)", s.from, s.to, s.days)}</p>
+        <p>{format!("Portfolio {} (time-weighted) · {}", format_percent_points(s.portfolio), benchmark)}</p>
+        <p>{format!("Deepest drawdown {} on {}", format_percent_points(s.deepest_drawdown), s.deepest_on)}</p>
+        <p class="text-xs text-slate-500">"The interactive chart needs JavaScript."</p>
+    }
+    .into_any()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_view_comes_from_the_query() {
+        assert_eq!(ChartView::from_query(Some("DrawDown")), ChartView::Drawdown);
+        assert_eq!(ChartView::from_query(Some("bogus")), ChartView::Return);
+        assert_eq!(ChartView::from_query(None), ChartView::Return);
+    }
+}
