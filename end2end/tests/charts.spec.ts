@@ -106,6 +106,11 @@ test('the allocation donut draws every industry and cash', async ({ page, reques
   const names = await box.locator('[role="img"]').evaluate((el) =>
     (window as any).echarts.getInstanceByDom(el).getOption().series[0].data.map((d: any) => d.name));
   expect(new Set(names)).toEqual(new Set([...industries, 'Cash']));
+  // The HTML legend lists the same slices, largest first, with their shares.
+  const legend = page.getByRole('list', { name: 'Allocation by industry' }).getByRole('listitem');
+  await expect(legend).toHaveCount(names.length);
+  await expect(legend.first()).toContainText(names[0]);
+  await expect(legend.first()).toContainText(/\d+\.\d % · \$/);
 });
 
 test('charts resize with the window and are disposed when the page goes away', async ({ page }) => {
@@ -157,7 +162,8 @@ test.describe('without JavaScript', () => {
     await expect(box).toHaveAttribute('data-chart-drawn', 'false');
     await expect(box).toContainText(`${perf.data.points[0].date} to ${perf.data.points.at(-1).date}`);
     await expect(box).toContainText(/Portfolio [+−]?\d+\.\d\d % \(time-weighted\)/);
-    await expect(allocationBox(page)).toContainText('Cash');
+    await expect(page.getByRole('list', { name: 'Allocation by industry' })).toContainText('Cash');
+    await expect(page.getByRole('list', { name: 'Legend' })).toContainText(perf.data.benchmark);
 
     // The range is a link the server renders.
     await page.getByRole('navigation', { name: 'Range' }).getByRole('link', { name: '3M' }).click();

@@ -8,7 +8,7 @@ pub const PAGE_SIZE: usize = 50;
 
 /// A page of the signed-in user's activities, newest first, older than `before`
 /// (`date_id`, from the previous page's `next`).
-#[server]
+#[server(output = super::TextJson)]
 pub async fn get_activity_page(before: Option<String>) -> Result<ActivityPage, ServerFnError> {
     let state = super::app_state()?;
     let user = super::signed_in_user(&state).await?;
@@ -25,7 +25,7 @@ pub async fn get_activity_page(before: Option<String>) -> Result<ActivityPage, S
 }
 
 /// One of the signed-in user's activities.
-#[server]
+#[server(output = super::TextJson)]
 pub async fn get_activity(id: i64) -> Result<Activity, ServerFnError> {
     let state = super::app_state()?;
     let user = super::signed_in_user(&state).await?;
@@ -34,7 +34,7 @@ pub async fn get_activity(id: i64) -> Result<Activity, ServerFnError> {
 
 /// For the activity form: the company's name and its last price (as text), or
 /// why there is none.
-#[server]
+#[server(output = super::TextJson)]
 pub async fn get_quote_hint(symbol: String) -> Result<(String, String), ServerFnError> {
     let state = super::app_state()?;
     super::signed_in_user(&state).await?;
@@ -45,13 +45,13 @@ pub async fn get_quote_hint(symbol: String) -> Result<(String, String), ServerFn
 }
 
 /// Today's date on the server (UTC), the form's default date.
-#[server]
+#[server(output = super::TextJson)]
 pub async fn get_today() -> Result<String, ServerFnError> {
     Ok(chrono::Utc::now().date_naive().to_string())
 }
 
 /// The dry-run report of a file uploaded on `/import` (by its token).
-#[server]
+#[server(output = super::TextJson)]
 pub async fn get_import_review(token: String) -> Result<crate::model::ImportReview, ServerFnError> {
     use crate::model::{ImportReview, ReviewLine};
     use crate::server::portfolio::activities::import;
@@ -98,7 +98,7 @@ pub async fn get_import_review(token: String) -> Result<crate::model::ImportRevi
 
 /// Symbols matching what was typed in the activity form: (symbol, description),
 /// at most 10.
-#[server]
+#[server(output = super::TextJson)]
 pub async fn search_symbols(q: String) -> Result<Vec<(String, String)>, ServerFnError> {
     let state = super::app_state()?;
     super::signed_in_user(&state).await?;

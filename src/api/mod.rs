@@ -16,6 +16,41 @@ pub use portfolio::{
 pub use session::{GetAuthSettings, GetCurrentUser, get_auth_settings, get_current_user};
 pub use symbol::{GetSymbolView, get_symbol_view};
 
+/// Server-function responses as JSON, decoded from text: the same `serde_json`
+/// entry point (`from_str`) that hydration uses for server-rendered resources, so
+/// the WASM holds one deserializer per response type instead of two (the stock
+/// `Json` codec reads bytes with `from_slice`, which monomorphises a second copy
+/// of every deserializer; together they were a tenth of the WASM).
+pub struct TextJsonEncoding;
+
+impl leptos::server_fn::ContentType for TextJsonEncoding {
+    const CONTENT_TYPE: &'static str = "application/json";
+}
+
+impl leptos::server_fn::FormatType for TextJsonEncoding {
+    const FORMAT_TYPE: leptos::server_fn::Format = leptos::server_fn::Format::Text;
+}
+
+impl<T: serde::Serialize> leptos::server_fn::Encodes<T> for TextJsonEncoding {
+    type Error = serde_json::Error;
+
+    fn encode(output: &T) -> Result<leptos::server_fn::Bytes, Self::Error> {
+        serde_json::to_vec(output).map(leptos::server_fn::Bytes::from)
+    }
+}
+
+impl<T: serde::de::DeserializeOwned> leptos::server_fn::Decodes<T> for TextJsonEncoding {
+    type Error = serde_json::Error;
+
+    fn decode(bytes: leptos::server_fn::Bytes) -> Result<T, Self::Error> {
+        // Not UTF-8 is not JSON either; `from_str` reports it as a syntax error.
+        serde_json::from_str(std::str::from_utf8(&bytes).unwrap_or("\u{0}"))
+    }
+}
+
+/// The output encoding of every server function here (`#[server(output = TextJson)]`).
+pub type TextJson = leptos::server_fn::codec::Post<TextJsonEncoding>;
+
 /// The shared server state, provided to every server function by `leptos_routes`.
 #[cfg(feature = "ssr")]
 pub(crate) fn app_state() -> Result<crate::server::state::AppState, leptos::prelude::ServerFnError> {

@@ -4,13 +4,13 @@ use crate::model::{AuthSettings, CurrentUser};
 use leptos::prelude::*;
 
 /// The signed-in user (from the session cookie), or an error when there is none.
-#[server]
+#[server(output = super::TextJson)]
 pub async fn get_current_user() -> Result<CurrentUser, ServerFnError> {
     let state = super::app_state()?;
     super::signed_in_user(&state).await
 }
 
-#[server]
+#[server(output = super::TextJson)]
 pub async fn get_auth_settings() -> Result<AuthSettings, ServerFnError> {
     let state = super::app_state()?;
     Ok(AuthSettings { allow_signup: state.config.allow_signup, demo_hint: state.config.seed_demo })

@@ -5,7 +5,7 @@ use leptos::prelude::*;
 
 /// The market's and the user's view of `symbol`. An unknown or invalid symbol is
 /// an error, and the page's HTTP status becomes 404.
-#[server]
+#[server(output = super::TextJson)]
 pub async fn get_symbol_view(symbol: String) -> Result<SymbolView, ServerFnError> {
     use crate::model::Symbol;
     use crate::server::market::MarketError;

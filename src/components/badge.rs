@@ -5,9 +5,11 @@
 use crate::model::{MarketStatus, Overview, PriceSource};
 use leptos::prelude::*;
 
-/// `14:32 UTC` for a Unix time.
+/// `14:32 UTC` for a Unix time (plain arithmetic: chrono's formatter would add
+/// its format-string parser to the WASM for this one line).
 pub fn clock(unix: i64) -> String {
-    chrono::DateTime::from_timestamp(unix, 0).map(|t| t.format("%H:%M UTC").to_string()).unwrap_or_default()
+    let seconds = unix.rem_euclid(86_400);
+    format!("{:02}:{:02} UTC", seconds / 3_600, seconds % 3_600 / 60)
 }
 
 /// The badge's text and colour classes.

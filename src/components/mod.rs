@@ -17,5 +17,5 @@ pub use auth_form::{AuthCard, CredentialsForm};
 pub use badge::PriceBadge;
 pub use cards::OverviewCards;
 pub use layout::SignedInLayout;
-pub use performance_chart::{ChartView, PerformancePanel};
+pub use performance_chart::PerformancePanel;
 pub use positions::PositionsTable;

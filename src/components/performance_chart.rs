@@ -5,21 +5,12 @@
 
 use super::chart::EChart;
 use super::query::href_with;
-use crate::model::{DashboardCharts, PerformanceChart, Range, format_percent_points};
+use crate::model::{
+    BENCHMARK_COLOUR, ChartView, DRAWDOWN_COLOUR, DashboardCharts, PORTFOLIO_COLOUR, PerformanceChart, Range,
+    format_percent_points,
+};
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum ChartView {
-    Return,
-    Drawdown,
-}
-
-impl ChartView {
-    pub fn from_query(raw: Option<&str>) -> Self {
-        if raw.is_some_and(|v| v.eq_ignore_ascii_case("drawdown")) { ChartView::Drawdown } else { ChartView::Return }
-    }
-}
 
 /// The range links, the view switch, the chart and its summary.
 #[component]
@@ -32,11 +23,27 @@ pub fn PerformancePanel(
     let option = Signal::derive(move || {
         let chart = charts.get()?.ok()?.performance;
         chart.summary.as_ref()?;
-        Some(match view.get() {
-            ChartView::Return => chart.returns_option,
-            ChartView::Drawdown => chart.drawdown_option,
-        })
+        Some(chart.option)
     });
+    // The legend is HTML: readable in both themes and by screen readers.
+    let legend = move || {
+        let benchmark = charts.get().and_then(|r| r.ok()).map(|c| c.performance.benchmark).unwrap_or_default();
+        let entries = match view.get() {
+            ChartView::Return => {
+                vec![("Portfolio (time-weighted)".to_string(), PORTFOLIO_COLOUR), (benchmark, BENCHMARK_COLOUR)]
+            }
+            ChartView::Drawdown => vec![("Drawdown from the peak".to_string(), DRAWDOWN_COLOUR)],
+        };
+        entries
+            .into_iter()
+            .map(|(name, colour)| view! {
+                <li class="flex items-center gap-1.5">
+                    <span aria-hidden="true" class="inline-block h-0.5 w-4 rounded" style=format!("background-color:{colour}")></span>
+                    {name}
+                </li>
+            })
+            .collect_view()
+    };
     let label = Signal::derive(move || match view.get() {
         ChartView::Return => format!("Cumulative return against the benchmark, {}", range.get().as_str()),
         ChartView::Drawdown => format!("Drawdown, {}", range.get().as_str()),
@@ -66,6 +73,11 @@ pub fn PerformancePanel(
                     }).collect_view()}
                 </nav>
             </div>
+            // Resources are read only inside a Transition: read outside one, a pending
+            // resource makes the enclosing Suspense render its children again.
+            <ul aria-label="Legend" class="mb-1 flex flex-wrap gap-x-4 gap-y-1 text-xs text-slate-600 dark:text-slate-300">
+                <Transition fallback=|| ()>{legend}</Transition>
+            </ul>
             <EChart label option height="h-72 sm:h-80">
                 <Transition fallback=|| view! { <p>"Loading the performance series…"</p> }>
                     {move || charts.get().map(|result| match result {
@@ -97,16 +109,4 @@ fn summary(chart: &PerformanceChart) -> impl IntoView + use<> {
         <p class="text-xs text-slate-500">"The interactive chart needs JavaScript."</p>
     }
     .into_any()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_view_comes_from_the_query() {
-        assert_eq!(ChartView::from_query(Some("DrawDown")), ChartView::Drawdown);
-        assert_eq!(ChartView::from_query(Some("bogus")), ChartView::Return);
-        assert_eq!(ChartView::from_query(None), ChartView::Return);
-    }
 }

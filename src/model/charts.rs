@@ -6,16 +6,40 @@
 use super::{Allocation, PerformanceSummary, Range};
 use serde::{Deserialize, Serialize};
 
+/// Which picture of the performance series (`?chart=return|drawdown`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum ChartView {
+    /// Cumulative return of the portfolio and the benchmark.
+    #[default]
+    Return,
+    /// Fall from the running peak.
+    Drawdown,
+}
+
+impl ChartView {
+    pub fn from_query(raw: Option<&str>) -> Self {
+        if raw.is_some_and(|v| v.eq_ignore_ascii_case("drawdown")) { ChartView::Drawdown } else { ChartView::Return }
+    }
+}
+
+/// Line colours: the chart draws with them and the page's legend shows them.
+pub const PORTFOLIO_COLOUR: &str = "#059669";
+pub const BENCHMARK_COLOUR: &str = "#94a3b8";
+pub const DRAWDOWN_COLOUR: &str = "#e11d48";
+
+/// Allocation slice colours, in slice order; they repeat after ten.
+pub const PALETTE: [&str; 10] =
+    ["#059669", "#0284c7", "#7c3aed", "#d97706", "#db2777", "#0d9488", "#4f46e5", "#65a30d", "#dc2626", "#64748b"];
+
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct PerformanceChart {
     pub range: Range,
+    pub view: ChartView,
     pub benchmark: String,
     /// `None` when the range has fewer than two days (nothing to draw).
     pub summary: Option<PerformanceSummary>,
-    /// Cumulative return of the portfolio and the benchmark.
-    pub returns_option: String,
-    /// Drawdown from the running peak.
-    pub drawdown_option: String,
+    /// The ECharts option of `view`.
+    pub option: String,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -29,4 +53,16 @@ pub struct AllocationChart {
 pub struct DashboardCharts {
     pub performance: PerformanceChart,
     pub allocation: AllocationChart,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_view_comes_from_the_query() {
+        assert_eq!(ChartView::from_query(Some("DrawDown")), ChartView::Drawdown);
+        assert_eq!(ChartView::from_query(Some("bogus")), ChartView::Return);
+        assert_eq!(ChartView::from_query(None), ChartView::Return);
+    }
 }

@@ -12,7 +12,10 @@ mod user;
 
 pub use activity::{Activity, ActivityKind, ActivityPage, ImportReview, ReviewLine, activity_error_message};
 pub use allocation::{Allocation, Slice, UNKNOWN_INDUSTRY, allocation_by_industry};
-pub use charts::{AllocationChart, DashboardCharts, PerformanceChart};
+pub use charts::{
+    AllocationChart, BENCHMARK_COLOUR, ChartView, DRAWDOWN_COLOUR, DashboardCharts, PALETTE, PORTFOLIO_COLOUR,
+    PerformanceChart,
+};
 pub use market::{
     CompanyProfile, MAX_SYMBOL_LEN, MarketProblem, MarketStatus, PriceSource, Quote, SearchHit, Symbol, SymbolView,
     safe_url,

@@ -5,10 +5,8 @@
 //! refresh every minute without a reload.
 
 use crate::api::{get_activity_page, get_charts, get_market_status, get_overview, get_positions};
-use crate::components::{
-    AllocationPanel, ChartView, OverviewCards, PerformancePanel, PositionsTable, PriceBadge, SignedInLayout,
-};
-use crate::model::{Range, format_money};
+use crate::components::{AllocationPanel, OverviewCards, PerformancePanel, PositionsTable, PriceBadge, SignedInLayout};
+use crate::model::{ChartView, Range, format_money};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
@@ -19,32 +17,36 @@ const REFRESH_SECONDS: u64 = 60;
 
 #[component]
 pub fn DashboardPage() -> impl IntoView {
+    // The resources are made here, outside the layout's Suspense: made inside it,
+    // a second pass of that Suspense (which happens when a nested resource resolves
+    // at the wrong moment) made a second set, all serialised into the HTML and
+    // every server function run again.
+    let query = use_query_map();
+    let range = Memo::new(move |_| query.with(|q| q.get("range").and_then(|r| Range::parse(&r))).unwrap_or_default());
+    let chart_view = Memo::new(move |_| query.with(|q| ChartView::from_query(q.get("chart").as_deref())));
+    let overview = Resource::new(move || range.get(), get_overview);
+    let charts = Resource::new(move || (range.get(), chart_view.get()), |(range, view)| get_charts(range, view));
+    let positions = Resource::new(|| (), |_| get_positions());
+    let market = Resource::new(|| (), |_| get_market_status());
+    let recent = Resource::new(|| (), |_| get_activity_page(None));
+    #[cfg(feature = "hydrate")]
+    {
+        let every = std::time::Duration::from_secs(REFRESH_SECONDS);
+        if let Ok(timer) = set_interval_with_handle(
+            move || {
+                overview.refetch();
+                charts.refetch();
+                positions.refetch();
+                market.refetch();
+            },
+            every,
+        ) {
+            on_cleanup(move || timer.clear());
+        }
+    }
     view! {
         <Title text="Dashboard · Folio" />
-        <SignedInLayout content=|user| {
-            let query = use_query_map();
-            let range = Memo::new(move |_| query.with(|q| q.get("range").and_then(|r| Range::parse(&r))).unwrap_or_default());
-            let chart_view = Memo::new(move |_| query.with(|q| ChartView::from_query(q.get("chart").as_deref())));
-            let overview = Resource::new(move || range.get(), get_overview);
-            let charts = Resource::new(move || range.get(), get_charts);
-            let positions = Resource::new(|| (), |_| get_positions());
-            let market = Resource::new(|| (), |_| get_market_status());
-            let recent = Resource::new(|| (), |_| get_activity_page(None));
-            #[cfg(feature = "hydrate")]
-            {
-                let every = std::time::Duration::from_secs(REFRESH_SECONDS);
-                if let Ok(timer) = set_interval_with_handle(
-                    move || {
-                        overview.refetch();
-                        charts.refetch();
-                        positions.refetch();
-                        market.refetch();
-                    },
-                    every,
-                ) {
-                    on_cleanup(move || timer.clear());
-                }
-            }
+        <SignedInLayout content=move |user| {
             view! {
                 <div class="flex flex-wrap items-baseline justify-between gap-2">
                     <h1 class="text-2xl font-semibold tracking-tight">"Welcome back, " {user.username}</h1>

@@ -7,45 +7,45 @@
 //! in the option, drawn on a canvas or in ECharts' default tooltip, which escapes it.
 
 use crate::model::{
-    Allocation, AllocationChart, DashboardCharts, Performance, PerformanceChart, Range, allocation_by_industry,
+    Allocation, AllocationChart, BENCHMARK_COLOUR, ChartView, DRAWDOWN_COLOUR, DashboardCharts, PALETTE,
+    PORTFOLIO_COLOUR, Performance, PerformanceChart, Range, allocation_by_industry,
 };
 use crate::server::error::AppError;
 use crate::server::portfolio::service;
 use crate::server::state::AppState;
 use charming::Chart;
-use charming::component::{Axis, DataZoom, DataZoomType, Grid, Legend};
+use charming::component::{Axis, DataZoom, DataZoomType, Grid};
 use charming::element::{
-    AreaStyle, AxisLabel, AxisType, Color, ItemStyle, Label, LineStyle, SplitLine, TextStyle, Tooltip, Trigger,
+    AreaStyle, AxisLabel, AxisType, Color, ItemStyle, Label, LineStyle, SplitLine, Tooltip, Trigger,
 };
 use charming::series::{Line, Pie};
 use rust_decimal::prelude::ToPrimitive;
 
-/// Which picture of the performance series.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum ChartView {
-    Return,
-    Drawdown,
-}
-
-/// Both charts of the dashboard for `range`.
-pub async fn dashboard_charts(state: &AppState, user_id: i64, range: Range) -> Result<DashboardCharts, AppError> {
+/// Both charts of the dashboard: the performance chart of `range` in `view`, and
+/// the allocation.
+pub async fn dashboard_charts(
+    state: &AppState,
+    user_id: i64,
+    range: Range,
+    view: ChartView,
+) -> Result<DashboardCharts, AppError> {
     let perf = service::performance(state, user_id, range).await?;
     let valuation = service::portfolio(state, user_id).await?.valuation;
     let cash = valuation.cash;
     let positions = service::position_rows(state, valuation).await;
     Ok(DashboardCharts {
-        performance: performance_chart(&perf),
+        performance: performance_chart(&perf, view),
         allocation: allocation_chart(allocation_by_industry(&positions, cash)),
     })
 }
 
-pub fn performance_chart(perf: &Performance) -> PerformanceChart {
+pub fn performance_chart(perf: &Performance, view: ChartView) -> PerformanceChart {
     PerformanceChart {
         range: perf.range,
+        view,
         benchmark: perf.benchmark.clone(),
         summary: perf.summary(),
-        returns_option: performance_option(perf, ChartView::Return).to_json(),
-        drawdown_option: performance_option(perf, ChartView::Drawdown).to_json(),
+        option: performance_option(perf, view).to_json(),
     }
 }
 
@@ -64,9 +64,6 @@ impl ToJson for Chart {
     }
 }
 
-const PORTFOLIO_COLOUR: &str = "#059669";
-const BENCHMARK_COLOUR: &str = "#94a3b8";
-const DRAWDOWN_COLOUR: &str = "#e11d48";
 const MUTED_TEXT: &str = "#64748b";
 const GRID_LINE: &str = "rgba(148,163,184,0.25)";
 
@@ -83,7 +80,8 @@ fn axis_label() -> AxisLabel {
 pub fn performance_option(perf: &Performance, view: ChartView) -> Chart {
     let dates: Vec<String> = perf.points.iter().map(|p| p.date.to_string()).collect();
     let line = |name: &str| Line::new().name(name).show_symbol(false).line_style(LineStyle::new().width(2));
-    // The palette colours the lines, their legend marks and tooltip dots alike.
+    // The palette colours the lines and tooltip dots; the page's legend (HTML, not
+    // ECharts', which would add its component to the download) uses the same.
     let (series, colours, tooltip): (Vec<Line>, Vec<&str>, &str) = match view {
         ChartView::Return => (
             vec![
@@ -106,8 +104,7 @@ pub fn performance_option(perf: &Performance, view: ChartView) -> Chart {
     };
     let mut chart = Chart::new()
         .color(colours.into_iter().map(Color::from).collect())
-        .grid(Grid::new().left(48).right(16).top(32).bottom(64))
-        .legend(Legend::new().top(0).left(0).text_style(TextStyle::new().color(MUTED_TEXT)))
+        .grid(Grid::new().left(48).right(16).top(12).bottom(64))
         .tooltip(Tooltip::new().trigger(Trigger::Axis).formatter(tooltip))
         .x_axis(Axis::new().type_(AxisType::Category).boundary_gap(false).data(dates).axis_label(axis_label()))
         .y_axis(
@@ -123,10 +120,6 @@ pub fn performance_option(perf: &Performance, view: ChartView) -> Chart {
     chart
 }
 
-/// Calm, distinct colours; the palette repeats after ten industries.
-const PALETTE: [&str; 10] =
-    ["#059669", "#0284c7", "#7c3aed", "#d97706", "#db2777", "#0d9488", "#4f46e5", "#65a30d", "#dc2626", "#64748b"];
-
 pub fn allocation_option(allocation: &Allocation) -> Chart {
     let data: Vec<(f64, String)> = allocation
         .slices
@@ -136,12 +129,11 @@ pub fn allocation_option(allocation: &Allocation) -> Chart {
     Chart::new()
         .color(PALETTE.iter().map(|c| Color::from(*c)).collect())
         .tooltip(Tooltip::new().trigger(Trigger::Item))
-        .legend(Legend::new().bottom(0).text_style(TextStyle::new().color("#64748b")))
         .series(
             Pie::new()
                 .name("Allocation")
                 .radius(vec!["48%", "72%"])
-                .center(vec!["50%", "44%"])
+                .center(vec!["50%", "50%"])
                 .avoid_label_overlap(true)
                 .label(Label::new().show(false))
                 .item_style(ItemStyle::new().border_width(2).border_color("rgba(255,255,255,0.6)"))
@@ -211,13 +203,13 @@ mod tests {
     fn a_range_with_one_day_has_no_summary_but_still_valid_options() {
         let mut one_day = perf();
         one_day.points.truncate(1);
-        let chart = performance_chart(&one_day);
+        let chart = performance_chart(&one_day, ChartView::Return);
         assert_eq!(chart.summary, None);
-        let option: serde_json::Value = serde_json::from_str(&chart.returns_option).unwrap();
+        let option: serde_json::Value = serde_json::from_str(&chart.option).unwrap();
         assert_eq!(series(&option)[0]["data"], serde_json::json!([0.0]));
-        let full = performance_chart(&perf());
-        assert_eq!(full.summary.unwrap().days, 3);
-        assert!(full.drawdown_option.contains("\"Drawdown\""));
+        let full = performance_chart(&perf(), ChartView::Drawdown);
+        assert_eq!((full.view, full.summary.unwrap().days), (ChartView::Drawdown, 3));
+        assert!(full.option.contains("\"Drawdown\""));
     }
 
     #[test]
