@@ -10,7 +10,7 @@ async function capture(page: Page, name: string, path: string) {
     await page.setViewportSize({ width, height: 900 });
     await page.goto(path);
     await expect(page.locator('h1').first()).toBeVisible();
-    if (path === '/') {
+    if (path === '/' || path.startsWith('/?')) {
       await expect(page.locator('[data-chart-drawn="true"]')).toHaveCount(2);
     }
     await page.screenshot({ path: `end2end/test-results/screens/pages/${name}-${width}.png`, fullPage: true });
@@ -24,6 +24,7 @@ test('signed-out pages', async ({ page }) => {
 });
 
 test('signed-in pages', async ({ page }) => {
+  test.setTimeout(120_000);
   await page.goto('/login');
   await page.getByLabel('Username').fill('demo');
   await page.getByLabel('Password').fill('demo123');
@@ -35,4 +36,10 @@ test('signed-in pages', async ({ page }) => {
   await capture(page, 'activity-new', '/activities/new');
   await capture(page, 'import', '/import');
   await capture(page, 'not-found', '/no/such/page');
+  // The dark theme, where the charts' text and lines must stay readable.
+  await page.goto('/');
+  await page.getByRole('form', { name: 'Theme' }).getByRole('button', { name: 'Dark' }).click();
+  await expect(page.locator('html')).toHaveClass('dark');
+  await capture(page, 'dashboard-dark', '/?range=1M');
+  await page.getByRole('form', { name: 'Theme' }).getByRole('button', { name: 'Auto' }).click();
 });
