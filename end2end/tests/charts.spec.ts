@@ -153,7 +153,7 @@ test.describe('without JavaScript', () => {
     const overview = await apiAsDemo(request, '/api/dashboard/overview');
     const money = (n: number) => '$' + n.toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 });
     const card = (label: string) => page.getByRole('region', { name: 'Overview' })
-      .locator('div', { has: page.locator('dt', { hasText: new RegExp(`^${label}$`) }) }).locator('dd');
+      .locator('div', { has: page.locator('dt', { hasText: new RegExp(`^${label}$`) }) }).locator('dd').first();
     await expect(card('Total value')).toHaveText(money(overview.data.total_value));
     await expect(card('Cash')).toHaveText(money(overview.data.cash));
 

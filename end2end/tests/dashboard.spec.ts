@@ -22,7 +22,7 @@ test('the overview cards show the same numbers as the API', async ({ page, reque
   const api = await apiAsDemo(request, '/api/dashboard/overview');
   const money = (n: number) => '$' + n.toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 });
 
-  const card = (label: string) => overview.locator('div', { has: page.locator('dt', { hasText: new RegExp(`^${label}$`) }) }).locator('dd');
+  const card = (label: string) => overview.locator('div', { has: page.locator('dt', { hasText: new RegExp(`^${label}$`) }) }).locator('dd').first();
   await expect(card('Cash')).toHaveText(money(api.data.cash));
   await expect(card('Invested')).toHaveText(money(api.data.invested));
   await expect(card('Total value')).toHaveText(money(api.data.total_value));
@@ -45,7 +45,7 @@ test('a new account sees dashes with reasons, not placeholder numbers', async ({
   await page.getByRole('button', { name: 'Create account' }).click();
   const overview = page.getByRole('region', { name: 'Overview' });
   await expect(overview).toBeVisible();
-  const beta = overview.locator('div', { has: page.locator('dt', { hasText: /^Beta$/ }) }).locator('dd');
+  const beta = overview.locator('div', { has: page.locator('dt', { hasText: /^Beta$/ }) }).locator('dd').first();
   await expect(beta).toHaveText('—');
   await expect(beta).toHaveAttribute('title', /needs at least 20 days|no history/);
   await page.screenshot({ path: 'end2end/test-results/screens/dashboard-empty.png', fullPage: true });

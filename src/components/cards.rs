@@ -52,12 +52,12 @@ fn Card(
             {match value {
                 Some(value) => view! { <dd class=format!("mt-1 text-xl font-semibold tabular-nums {color}")>{value}</dd> }.into_any(),
                 None => view! {
-                    <dd class="mt-1 text-xl font-semibold text-slate-400" title=why.clone() tabindex="0" aria-label=format!("{label}: not available, {why}")>
+                    <dd class="mt-1 text-xl font-semibold text-slate-500 dark:text-slate-400" title=why.clone() tabindex="0" aria-label=format!("{label}: not available, {why}")>
                         "—"
                     </dd>
                 }.into_any(),
             }}
-            {detail.map(|d| view! { <p class="mt-1 text-xs text-slate-500 dark:text-slate-400">{d}</p> })}
+            {detail.map(|d| view! { <dd class="mt-1 text-xs text-slate-500 dark:text-slate-400">{d}</dd> })}
         </div>
     }
 }

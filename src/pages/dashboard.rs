@@ -51,7 +51,7 @@ pub fn DashboardPage() -> impl IntoView {
                 <div class="flex flex-wrap items-baseline justify-between gap-2">
                     <h1 class="text-2xl font-semibold tracking-tight">"Welcome back, " {user.username}</h1>
                     <div class="flex gap-2 text-sm">
-                        <a href="/activities/new" class="rounded-lg bg-emerald-600 px-3 py-1.5 font-semibold text-white shadow-sm hover:bg-emerald-700 focus:outline-none focus-visible:ring-2 focus-visible:ring-emerald-500">"Add activity"</a>
+                        <a href="/activities/new" class="rounded-lg bg-emerald-700 px-3 py-1.5 font-semibold text-white shadow-sm hover:bg-emerald-800 focus:outline-none focus-visible:ring-2 focus-visible:ring-emerald-500">"Add activity"</a>
                         <a href="/import" class="rounded-lg border border-slate-300 px-3 py-1.5 font-medium hover:bg-slate-100 focus:outline-none focus-visible:ring-2 focus-visible:ring-emerald-500 dark:border-slate-700 dark:hover:bg-slate-800">"Import CSV"</a>
                     </div>
                 </div>

@@ -68,7 +68,7 @@ pub fn TradesPage() -> impl IntoView {
                 <div class="flex flex-wrap items-center justify-between gap-3">
                     <h1 class="text-2xl font-semibold tracking-tight">"Activities"</h1>
                     <div class="flex flex-wrap gap-2">
-                        <a href="/activities/new" class="rounded-lg bg-emerald-600 px-3 py-1.5 text-sm font-semibold text-white shadow-sm hover:bg-emerald-700 focus:outline-none focus-visible:ring-2 focus-visible:ring-emerald-500">"Add activity"</a>
+                        <a href="/activities/new" class="rounded-lg bg-emerald-700 px-3 py-1.5 text-sm font-semibold text-white shadow-sm hover:bg-emerald-800 focus:outline-none focus-visible:ring-2 focus-visible:ring-emerald-500">"Add activity"</a>
                         <a href="/import" class=BUTTON>"Import CSV"</a>
                         <a href="/api/activities/export" class=BUTTON download="">"Export CSV"</a>
                     </div>
