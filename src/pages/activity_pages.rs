@@ -50,10 +50,11 @@ const CARD: &str =
 
 #[component]
 pub fn NewActivityPage() -> impl IntoView {
+    // Resources are made outside the layout's Suspense (see DashboardPage).
+    let today = Resource::new(|| (), |_| get_today());
     view! {
         <Title text="Add activity · Folio" />
-        <SignedInLayout content=|_| {
-            let today = Resource::new(|| (), |_| get_today());
+        <SignedInLayout content=move |_| {
             view! {
                 <h1 class="text-2xl font-semibold tracking-tight">"Add activity"</h1>
                 <p class="mt-1 text-sm text-slate-600 dark:text-slate-400">
@@ -77,11 +78,12 @@ pub fn NewActivityPage() -> impl IntoView {
 
 #[component]
 pub fn EditActivityPage() -> impl IntoView {
+    // Resources are made outside the layout's Suspense (see DashboardPage).
+    let id = id_param();
+    let activity = Resource::new(move || id, get_activity);
     view! {
         <Title text="Edit activity · Folio" />
-        <SignedInLayout content=|_| {
-            let id = id_param();
-            let activity = Resource::new(move || id, get_activity);
+        <SignedInLayout content=move |_| {
             view! {
                 <h1 class="text-2xl font-semibold tracking-tight">"Edit activity"</h1>
                 <section class=CARD>
@@ -116,11 +118,12 @@ fn NoSuchActivity() -> impl IntoView {
 
 #[component]
 pub fn DeleteActivityPage() -> impl IntoView {
+    // Resources are made outside the layout's Suspense (see DashboardPage).
+    let id = id_param();
+    let activity = Resource::new(move || id, get_activity);
     view! {
         <Title text="Delete activity · Folio" />
-        <SignedInLayout content=|_| {
-            let id = id_param();
-            let activity = Resource::new(move || id, get_activity);
+        <SignedInLayout content=move |_| {
             let error = use_query_map().get_untracked().get("error").map(|code| activity_error_message(&code));
             view! {
                 <h1 class="text-2xl font-semibold tracking-tight">"Delete activity"</h1>

@@ -49,18 +49,21 @@ fn Lines(title: String, lines: Vec<ReviewLine>, total: usize, tone: &'static str
 
 #[component]
 pub fn ImportPage() -> impl IntoView {
+    // Resources are made outside the layout's Suspense (see DashboardPage).
+    let review = use_query_map().get_untracked().get("review");
+    let report = Resource::new(
+        move || review.clone(),
+        |token| async move {
+            match token {
+                Some(token) => get_import_review(token).await.map(Some),
+                None => Ok(None),
+            }
+        },
+    );
     view! {
         <Title text="Import activities · Folio" />
-        <SignedInLayout content=|_| {
-            let query = use_query_map().get_untracked();
-            let error = query.get("error").map(|code| import_error_message(&code));
-            let review = query.get("review");
-            let report = Resource::new(move || review.clone(), |token| async move {
-                match token {
-                    Some(token) => get_import_review(token).await.map(Some),
-                    None => Ok(None),
-                }
-            });
+        <SignedInLayout content=move |_| {
+            let error = use_query_map().get_untracked().get("error").map(|code| import_error_message(&code));
             view! {
                 <h1 class="text-2xl font-semibold tracking-tight">"Import activities"</h1>
                 <p class="mt-1 max-w-3xl text-sm text-slate-600 dark:text-slate-400">

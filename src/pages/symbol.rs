@@ -132,11 +132,17 @@ fn Details(view_: SymbolView) -> impl IntoView {
 #[component]
 pub fn SymbolPage() -> impl IntoView {
     let symbol = use_params_map().get_untracked().get("symbol").unwrap_or_default();
+    // Resources are made outside the layout's Suspense (see DashboardPage).
+    let data = Resource::new(
+        {
+            let symbol = symbol.clone();
+            move || symbol.clone()
+        },
+        get_symbol_view,
+    );
     view! {
         <Title text=format!("{symbol} · Folio") />
         <SignedInLayout content=move |_| {
-            let symbol = symbol.clone();
-            let data = Resource::new(move || symbol.clone(), get_symbol_view);
             view! {
                 <Suspense fallback=|| view! { <p class="text-sm text-slate-500">"Loading…"</p> }>
                     {move || Suspend::new(async move {

@@ -57,12 +57,13 @@ fn Row(a: Activity) -> impl IntoView {
 
 #[component]
 pub fn TradesPage() -> impl IntoView {
+    // Resources are made outside the layout's Suspense (see DashboardPage).
+    let query = use_query_map();
+    let before = move || query.read().get("before");
+    let page = Resource::new(before, get_activity_page);
     view! {
         <Title text="Activities · Folio" />
-        <SignedInLayout content=|_| {
-            let query = use_query_map();
-            let before = move || query.read().get("before");
-            let page = Resource::new(before, get_activity_page);
+        <SignedInLayout content=move |_| {
             let message = query.get_untracked().get("notice").and_then(|n| notice(&n));
             view! {
                 <div class="flex flex-wrap items-center justify-between gap-3">

@@ -157,3 +157,23 @@ async fn ledger_forms_add_refuse_with_the_values_and_need_a_session() {
     let anonymous = post_form(&app, "/activities", &[("kind", "deposit"), ("date", &today), ("amount", "5")]).await;
     assert_eq!(location(&anonymous), "/login");
 }
+
+#[tokio::test]
+async fn each_page_renders_its_data_once() {
+    // A page that made its resources inside the layout's Suspense could render twice
+    // or three times on the server: every server function ran again and every
+    // result was serialised into the HTML again.
+    let app = spawn_app().await;
+    let response = post_form(&app, "/auth/login", &[("username", "demo"), ("password", "demo123")]).await;
+    let cookie = session_cookie(&response);
+    // The signed-in user + the page's own resources.
+    for (path, resources) in
+        [("/", 6), ("/?range=1M&chart=drawdown&sort=weight&dir=asc", 6), ("/trades", 2), ("/symbol/AAPL", 2)]
+    {
+        for _ in 0..3 {
+            let html =
+                app.client.get(app.url(path)).header("cookie", &cookie).send().await.unwrap().text().await.unwrap();
+            assert_eq!(html.matches("__RESOLVED_RESOURCES[").count(), resources, "{path}");
+        }
+    }
+}
