@@ -42,14 +42,17 @@ else
   cargo install "wasm-bindgen-cli@${bindgen_version}" --force
 fi
 
-# npm records what it installed in node_modules/.package-lock.json.
+# After `npm ci` the lock file's checksum is kept in node_modules, so a changed lock
+# file (even one changed with `npm install --package-lock-only`) installs again.
+lock_sum=node_modules/.folio-package-lock.sha256
 if [ -x node_modules/.bin/tailwindcss ] && [ -x node_modules/.bin/wasm-opt ] && [ -x node_modules/.bin/playwright ] \
    && [ -x node_modules/.bin/esbuild ] && [ -f node_modules/swagger-ui-dist/swagger-ui-bundle.js ] \
-   && [ node_modules/.package-lock.json -nt package-lock.json ]; then
+   && sha256sum --check --status "$lock_sum" 2>/dev/null; then
   say "npm packages: present"
 else
-  say "installing npm packages (Tailwind CSS, binaryen, Playwright, ECharts, esbuild) from package-lock.json"
+  say "installing npm packages (Tailwind CSS, binaryen, Playwright, axe-core, ECharts, esbuild) from package-lock.json"
   npm ci --no-audit --no-fund
+  sha256sum package-lock.json >"$lock_sum"
 fi
 
 # The /docs page serves Swagger UI from the app's own static files.
@@ -63,7 +66,7 @@ done
 # The dashboard's charts: ECharts with only the parts Folio draws with, bundled into
 # one script served from public/echarts/ (rebuilt when the entry or the packages change).
 charts=public/echarts/echarts.folio.js
-if [ -f "$charts" ] && [ "$charts" -nt scripts/echarts-entry.mjs ] && [ "$charts" -nt node_modules/.package-lock.json ]; then
+if [ -f "$charts" ] && [ "$charts" -nt scripts/echarts-entry.mjs ] && [ "$charts" -nt "$lock_sum" ]; then
   say "ECharts bundle: present"
 else
   say "bundling ECharts into $charts"
