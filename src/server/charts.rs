@@ -16,7 +16,7 @@ use crate::server::state::AppState;
 use charming::Chart;
 use charming::component::{Axis, DataZoom, DataZoomType, Grid};
 use charming::element::{
-    AreaStyle, AxisLabel, AxisType, Color, ItemStyle, Label, LineStyle, SplitLine, Tooltip, Trigger,
+    AreaStyle, AxisLabel, AxisType, Color, ItemStyle, Label, LineStyle, SplitLine, TextStyle, Tooltip, Trigger,
 };
 use charming::series::{Line, Pie};
 use rust_decimal::prelude::ToPrimitive;
@@ -113,7 +113,16 @@ pub fn performance_option(perf: &Performance, view: ChartView) -> Chart {
                 .axis_label(axis_label().formatter("{value} %"))
                 .split_line(SplitLine::new().line_style(LineStyle::new().color(GRID_LINE))),
         )
-        .data_zoom(DataZoom::new().type_(DataZoomType::Slider).bottom(8));
+        // Translucent colours, so the slider sits well on the light and dark themes.
+        .data_zoom(
+            DataZoom::new()
+                .type_(DataZoomType::Slider)
+                .bottom(8)
+                .background_color("rgba(148,163,184,0.08)")
+                .filler_color("rgba(5,150,105,0.15)")
+                .border_color(GRID_LINE)
+                .text_style(TextStyle::new().color(MUTED_TEXT)),
+        );
     for s in series {
         chart = chart.series(s);
     }
