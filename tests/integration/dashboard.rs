@@ -105,7 +105,17 @@ async fn trades_come_newest_first_in_pages() {
 #[tokio::test]
 async fn bad_parameters_are_4xx_in_the_envelope() {
     let app = spawn_app().await;
-    for query in ["limit=0", "limit=501", "limit=-1", "limit=abc", "cursor=nonsense"] {
+    for query in [
+        "limit=0",
+        "limit=501",
+        "limit=-1",
+        "limit=abc",
+        "cursor=nonsense",
+        "cursor=2026-3-2_17",
+        "cursor=2026-03-02_%2B17",
+        "cursor=2026-03-02_",
+        "cursor=%C3%A9026-03-02_1",
+    ] {
         let response = app.get_as_demo(&format!("/api/dashboard/trades?{query}")).await;
         assert_eq!(error_code(response, 422).await, "invalid_parameter", "{query}");
     }

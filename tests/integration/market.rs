@@ -262,6 +262,12 @@ async fn search_goes_through_the_market_layer() {
     assert_eq!(body["data"][0]["symbol"], "NVDA");
     let response = app.get_as_demo("/api/market/search?q=").await;
     assert_eq!(error_code(response, 422).await, "invalid_query");
+    // A control character at the end is refused too, as the schema's pattern says
+    // (the fuzzer found a leading tab accepted because it was trimmed first).
+    for q in ["%09apple", "apple%0A", "ap%7Fple", "%C2%85apple"] {
+        let response = app.get_as_demo(&format!("/api/market/search?q={q}")).await;
+        assert_eq!(error_code(response, 422).await, "invalid_query", "{q}");
+    }
 }
 
 #[tokio::test]

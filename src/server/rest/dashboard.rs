@@ -130,10 +130,20 @@ pub async fn trades(
     Ok(Json(TradesPage { status: SuccessStatus::Success, data, next_cursor }))
 }
 
+/// `YYYY-MM-DD_ID`, exactly the documented pattern: the lenient parsers would also
+/// take `2026-3-2_+17`, which the schema says is not a cursor.
 fn parse_cursor(raw: &str) -> Result<(chrono::NaiveDate, i64), AppError> {
     let bad = || AppError::validation("invalid_parameter", "`cursor` is not one this API gave out.");
-    let (date, id) = raw.split_once('_').ok_or_else(bad)?;
-    Ok((date.parse().map_err(|_| bad())?, id.parse().map_err(|_| bad())?))
+    let bytes = raw.as_bytes();
+    let shaped = bytes.len() > 11
+        && bytes[10] == b'_'
+        && bytes[..10].iter().enumerate().all(|(i, b)| if i == 4 || i == 7 { *b == b'-' } else { b.is_ascii_digit() })
+        && bytes[11..].iter().all(u8::is_ascii_digit);
+    if !shaped {
+        return Err(bad());
+    }
+    let (date, id) = raw.split_at(10);
+    Ok((date.parse().map_err(|_| bad())?, id[1..].parse().map_err(|_| bad())?))
 }
 
 /// The daily series behind the performance chart: value, cumulative time-weighted

@@ -75,7 +75,9 @@ pub async fn search(
     ApiQuery(query): ApiQuery<SearchQuery>,
 ) -> Result<Json<Envelope<Vec<SearchHit>>>, AppError> {
     let q = query.q.trim();
-    if q.is_empty() || query.q.chars().count() > 50 || q.chars().any(char::is_control) {
+    // Control characters are refused anywhere in `q`, as the schema's pattern says,
+    // including at the ends that trimming would have hidden.
+    if q.is_empty() || query.q.chars().count() > 50 || query.q.chars().any(char::is_control) {
         return Err(AppError::validation(
             "invalid_query",
             "Search for 1 to 50 characters of a symbol or company name.",
