@@ -12,7 +12,7 @@
 //! ECharts itself is `public/echarts/echarts.folio.js`, a build with only the parts
 //! used (see `scripts/echarts-entry.mjs`), loaded by the shell before hydration.
 //! charming's own WASM renderer is not used: it cannot dispose a chart or replace
-//! an option, and charming's types would more than double the WASM.
+//! an option, and charming's types would add 174 KB to the WASM.
 
 use leptos::prelude::*;
 

@@ -1,7 +1,8 @@
 //! The dashboard's charts, built here as ECharts options with `charming` and sent
 //! to the browser as JSON (the browser only draws them: `components::chart`). Doing
 //! this on the server keeps charming's option types and their serialisers out of
-//! the WASM, which they would have grown by more than half.
+//! the WASM, where they cost 174 KB (50 KB compressed, a tenth of the dashboard's
+//! first-load budget).
 //!
 //! Percentages are rounded to hundredths; upstream text (industry names) is data
 //! in the option, drawn on a canvas or in ECharts' default tooltip, which escapes it.
