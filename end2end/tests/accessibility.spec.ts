@@ -3,6 +3,7 @@
 // the pages load and hydrate.
 import AxeBuilder from '@axe-core/playwright';
 import { expect, test, type Page } from '@playwright/test';
+import { signInAsDemo } from '../demo';
 
 const SIGNED_IN = ['/', '/?chart=drawdown', '/trades', '/symbol/AAPL', '/activities/new', '/import'];
 
@@ -45,10 +46,7 @@ for (const theme of ['Light', 'Dark']) {
   test(`signed-in pages have no WCAG A/AA violations (${theme.toLowerCase()} theme)`, async ({ page }) => {
     test.setTimeout(120_000);
     const problems = watchConsole(page);
-    await page.goto('/login');
-    await page.getByLabel('Username').fill('demo');
-    await page.getByLabel('Password').fill('demo123');
-    await page.getByRole('button', { name: 'Sign in' }).click();
+    await signInAsDemo(page);
     await page.getByRole('form', { name: 'Theme' }).getByRole('button', { name: theme }).click();
     await expect(page.locator('html')).toHaveClass(theme.toLowerCase());
     const violations: string[] = [];

@@ -1,20 +1,12 @@
 // The dashboard's charts in a real browser: drawn into a canvas, following the range
 // and view links, resized with the window, disposed when the page goes away, a text
 // summary without JavaScript, and a quiet console throughout.
-import { expect, test, type APIRequestContext, type Page } from '@playwright/test';
+import { expect, test, type Page } from '@playwright/test';
+import { apiAsDemo, money, signInAsDemo as signIn } from '../demo';
 
 async function signInAsDemo(page: Page) {
-  await page.goto('/login');
-  await page.getByLabel('Username').fill('demo');
-  await page.getByLabel('Password').fill('demo123');
-  await page.getByRole('button', { name: 'Sign in' }).click();
+  await signIn(page);
   await expect(page.getByRole('region', { name: 'Overview' })).toBeVisible();
-}
-
-async function apiAsDemo(request: APIRequestContext, path: string) {
-  const login = await request.post('/api/auth/login', { data: { username: 'demo', password: 'demo123' } });
-  const token = (await login.json()).access_token;
-  return (await request.get(path, { headers: { Authorization: `Bearer ${token}` } })).json();
 }
 
 /** Console errors and warnings, page errors, and Leptos' hydration complaints. */
@@ -151,7 +143,6 @@ test.describe('without JavaScript', () => {
   test('the numbers are in the HTML and the chart area holds a text summary', async ({ page, request }) => {
     await signInAsDemo(page);
     const overview = await apiAsDemo(request, '/api/dashboard/overview');
-    const money = (n: number) => '$' + n.toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 });
     const card = (label: string) => page.getByRole('region', { name: 'Overview' })
       .locator('div', { has: page.locator('dt', { hasText: new RegExp(`^${label}$`) }) }).locator('dd').first();
     await expect(card('Total value')).toHaveText(money(overview.data.total_value));

@@ -1,26 +1,12 @@
 // The overview cards in a real browser: the same numbers as the API, "—" with reasons.
-import { expect, test, type APIRequestContext, type Page } from '@playwright/test';
-
-async function signInAsDemo(page: Page) {
-  await page.goto('/login');
-  await page.getByLabel('Username').fill('demo');
-  await page.getByLabel('Password').fill('demo123');
-  await page.getByRole('button', { name: 'Sign in' }).click();
-}
-
-/** GET an API path as demo and return the parsed body. */
-async function apiAsDemo(request: APIRequestContext, path: string) {
-  const login = await request.post('/api/auth/login', { data: { username: 'demo', password: 'demo123' } });
-  const token = (await login.json()).access_token;
-  return (await request.get(path, { headers: { Authorization: `Bearer ${token}` } })).json();
-}
+import { expect, test } from '@playwright/test';
+import { apiAsDemo, money, signInAsDemo } from '../demo';
 
 test('the overview cards show the same numbers as the API', async ({ page, request }) => {
   await signInAsDemo(page);
   const overview = page.getByRole('region', { name: 'Overview' });
   await expect(overview).toBeVisible();
   const api = await apiAsDemo(request, '/api/dashboard/overview');
-  const money = (n: number) => '$' + n.toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 });
 
   const card = (label: string) => overview.locator('div', { has: page.locator('dt', { hasText: new RegExp(`^${label}$`) }) }).locator('dd').first();
   await expect(card('Cash')).toHaveText(money(api.data.cash));
@@ -161,7 +147,6 @@ test('a position opens its symbol page; an unknown symbol is a 404 page', async 
   await expect(page).toHaveURL(/\/symbol\/MSFT$/);
   await expect(page.getByRole('heading', { level: 1 })).toHaveText('MSFT Inc');
   const quote = await apiAsDemo(request, '/api/dashboard/quote/MSFT');
-  const money = (n: number) => '$' + n.toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 });
   await expect(page.getByRole('region', { name: 'Quote' })).toContainText(money(quote.data.current_price));
   await expect(page.getByRole('region', { name: 'Your position' })).toContainText('30');
   await expect(page.getByText('Buy 30 MSFT at 380.25')).toBeVisible();

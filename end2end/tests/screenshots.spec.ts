@@ -2,6 +2,7 @@
 // end2end/test-results/screens/pages/ for people to look at; each page must also
 // fit a phone's width without sideways scrolling of the whole page.
 import { expect, test, type Page } from '@playwright/test';
+import { signInAsDemo } from '../demo';
 
 const WIDTHS = [1280, 375];
 
@@ -25,10 +26,7 @@ test('signed-out pages', async ({ page }) => {
 
 test('signed-in pages', async ({ page }) => {
   test.setTimeout(120_000);
-  await page.goto('/login');
-  await page.getByLabel('Username').fill('demo');
-  await page.getByLabel('Password').fill('demo123');
-  await page.getByRole('button', { name: 'Sign in' }).click();
+  await signInAsDemo(page);
   await expect(page.getByRole('region', { name: 'Overview' })).toBeVisible();
   await capture(page, 'dashboard', '/');
   await capture(page, 'trades', '/trades');
