@@ -5,7 +5,9 @@
 //! exact decimals. Each engine has its own migration folder with the same schema.
 
 use sqlx::any::{AnyPoolOptions, install_default_drivers};
-use sqlx::{AnyPool, Executor};
+use sqlx::pool::PoolConnection;
+use sqlx::{Any, AnyConnection, AnyPool, Executor};
+use std::ops::{Deref, DerefMut};
 use std::time::Duration;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -54,6 +56,86 @@ impl Db {
     /// True when a trivial query round-trips (used by `/readyz`).
     pub async fn is_reachable(&self) -> bool {
         sqlx::query("SELECT 1").execute(&self.pool).await.is_ok()
+    }
+}
+
+/// A write transaction whose connection never goes back to the pool in doubt.
+///
+/// sqlx's own `Transaction` returns its connection to the pool even when COMMIT
+/// failed. SQLite may or may not have rolled back after `SQLITE_FULL`, and sqlx
+/// then believes the connection is still inside a transaction: later
+/// "transactions" on it become savepoints whose commit writes nothing, so writes
+/// were acknowledged and lost. Here BEGIN, COMMIT and ROLLBACK are plain statements
+/// and any of them failing closes the connection instead of returning it; a
+/// transaction dropped without an end is rolled back in the background and its
+/// connection closed if that fails too.
+pub struct WriteTx {
+    conn: Option<PoolConnection<Any>>,
+}
+
+impl WriteTx {
+    /// Takes a connection and opens a transaction on it. SQLite's `BEGIN IMMEDIATE`
+    /// takes the write lock at once, so two writers queue instead of failing later
+    /// when a read lock cannot be upgraded.
+    pub async fn begin(db: &Db) -> Result<Self, sqlx::Error> {
+        let mut conn = db.pool.acquire().await?;
+        let begin = match db.backend {
+            Backend::Sqlite => "BEGIN IMMEDIATE",
+            Backend::Postgres => "BEGIN",
+        };
+        if let Err(err) = conn.execute(begin).await {
+            conn.close_on_drop();
+            return Err(err);
+        }
+        Ok(Self { conn: Some(conn) })
+    }
+
+    /// Commits; on failure the connection is closed, never reused.
+    pub async fn commit(mut self) -> Result<(), sqlx::Error> {
+        self.finish("COMMIT").await
+    }
+
+    /// Rolls back; on failure the connection is closed, never reused.
+    pub async fn rollback(mut self) -> Result<(), sqlx::Error> {
+        self.finish("ROLLBACK").await
+    }
+
+    async fn finish(&mut self, statement: &str) -> Result<(), sqlx::Error> {
+        let mut conn = self.conn.take().expect("a transaction ends once");
+        let result = conn.execute(statement).await.map(|_| ());
+        if result.is_err() {
+            conn.close_on_drop();
+        }
+        result
+    }
+}
+
+impl Deref for WriteTx {
+    type Target = AnyConnection;
+    fn deref(&self) -> &AnyConnection {
+        self.conn.as_ref().expect("an open transaction")
+    }
+}
+
+impl DerefMut for WriteTx {
+    fn deref_mut(&mut self) -> &mut AnyConnection {
+        self.conn.as_mut().expect("an open transaction")
+    }
+}
+
+impl Drop for WriteTx {
+    fn drop(&mut self) {
+        let Some(mut conn) = self.conn.take() else { return };
+        match tokio::runtime::Handle::try_current() {
+            Ok(runtime) => {
+                runtime.spawn(async move {
+                    if conn.execute("ROLLBACK").await.is_err() {
+                        conn.close_on_drop();
+                    }
+                });
+            }
+            Err(_) => conn.close_on_drop(),
+        }
     }
 }
 

@@ -77,8 +77,78 @@ impl std::fmt::Display for AppError {
 impl std::error::Error for AppError {}
 
 impl From<sqlx::Error> for AppError {
+    /// A database that is full, read-only, busy or out of reach is the server's
+    /// trouble, not a bug: 507 or 503 with `Retry-After`, so a client knows nothing
+    /// was saved and that trying again later is right. Anything else is a 500.
     fn from(err: sqlx::Error) -> Self {
-        Self::internal("database", err)
+        let Some(trouble) = StorageTrouble::of(&err) else {
+            return Self::internal("database", err);
+        };
+        tracing::error!(error = %err, ?trouble, "database unavailable");
+        let (status, code, message) = match trouble {
+            StorageTrouble::Full => (
+                StatusCode::INSUFFICIENT_STORAGE,
+                "storage_full",
+                "The server's disk is full, so nothing was saved. Try again later.",
+            ),
+            StorageTrouble::ReadOnly => (
+                StatusCode::SERVICE_UNAVAILABLE,
+                "storage_read_only",
+                "The server cannot write to its database right now, so nothing was saved. Try again later.",
+            ),
+            StorageTrouble::Busy => (
+                StatusCode::SERVICE_UNAVAILABLE,
+                "database_busy",
+                "The database is busy, so nothing was saved. Try again in a moment.",
+            ),
+            StorageTrouble::Unreachable => (
+                StatusCode::SERVICE_UNAVAILABLE,
+                "database_unavailable",
+                "The database cannot be reached right now. Try again in a moment.",
+            ),
+        };
+        Self { retry_after: Some(5), ..Self::new(status, code, message) }
+    }
+}
+
+/// Database failures that say nothing about the request and pass with time.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum StorageTrouble {
+    /// SQLite `SQLITE_FULL`, PostgreSQL `53100 disk_full`.
+    Full,
+    /// SQLite `SQLITE_READONLY` or `SQLITE_IOERR`, PostgreSQL `25006`.
+    ReadOnly,
+    /// SQLite `SQLITE_BUSY`/`SQLITE_LOCKED`, PostgreSQL out of connections or memory.
+    Busy,
+    /// No connection could be had or it broke.
+    Unreachable,
+}
+
+impl StorageTrouble {
+    pub fn of(err: &sqlx::Error) -> Option<Self> {
+        match err {
+            sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_) => Some(Self::Unreachable),
+            sqlx::Error::Database(db) => {
+                let code = db.code()?;
+                // SQLite reports (extended) result codes as numbers, PostgreSQL SQLSTATEs.
+                if let Ok(extended) = code.parse::<i32>() {
+                    return match extended & 0xff {
+                        13 => Some(Self::Full),
+                        8 | 10 => Some(Self::ReadOnly),
+                        5 | 6 => Some(Self::Busy),
+                        _ => None,
+                    };
+                }
+                match code.as_ref() {
+                    "53100" => Some(Self::Full),
+                    "25006" => Some(Self::ReadOnly),
+                    c if c.starts_with("53") || c.starts_with("57P") => Some(Self::Busy),
+                    c if c.starts_with("08") => Some(Self::Unreachable),
+                    _ => None,
+                }
+            }
+            _ => None,
+        }
     }
 }
 

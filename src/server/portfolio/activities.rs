@@ -15,12 +15,12 @@ pub mod import;
 use super::ledger::{Ledger, LedgerError, Rules};
 use super::{repo, snapshots};
 use crate::model::{Activity, Symbol};
+use crate::server::db::WriteTx;
 use crate::server::error::AppError;
 use crate::server::market::MarketError;
 use crate::server::state::AppState;
 use chrono::NaiveDate;
 use draft::{Draft, FieldError};
-use sqlx::{Any, Transaction};
 use std::collections::BTreeSet;
 
 /// Id given to an activity that is not stored yet: it sorts after every stored
@@ -101,8 +101,8 @@ async fn validated(state: &AppState, user_id: i64, draft: &Draft) -> Result<Acti
 }
 
 /// Starts a ledger write: the transaction holds the user's ledger lock until it ends.
-async fn begin(state: &AppState, user_id: i64) -> Result<(Transaction<'static, Any>, Vec<Activity>), AppError> {
-    let mut tx = state.db.pool.begin().await?;
+async fn begin(state: &AppState, user_id: i64) -> Result<(WriteTx, Vec<Activity>), AppError> {
+    let mut tx = WriteTx::begin(&state.db).await?;
     sqlx::query("UPDATE users SET ledger_version = ledger_version + 1 WHERE id = $1")
         .bind(user_id)
         .execute(&mut *tx)
@@ -156,7 +156,7 @@ pub async fn delete(state: &AppState, user_id: i64, id: i64) -> Result<Activity,
 }
 
 /// Drops the snapshots the change invalidated and commits it with the ledger write.
-async fn commit(mut tx: Transaction<'static, Any>, user_id: i64, earliest: NaiveDate) -> Result<(), AppError> {
+async fn commit(mut tx: WriteTx, user_id: i64, earliest: NaiveDate) -> Result<(), AppError> {
     repo::delete_snapshots_from(&mut *tx, user_id, earliest).await?;
     tx.commit().await?;
     Ok(())

@@ -217,7 +217,7 @@ pub async fn users_with_activities(db: &Db) -> Result<Vec<i64>, AppError> {
 
 /// Stores many activities (already validated by a replay) in batches.
 pub async fn insert_activities(
-    tx: &mut sqlx::Transaction<'static, Any>,
+    tx: &mut crate::server::db::WriteTx,
     user_id: i64,
     activities: &[Activity],
 ) -> Result<(), AppError> {

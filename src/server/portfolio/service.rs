@@ -42,10 +42,14 @@ pub async fn portfolio(state: &AppState, user_id: i64) -> Result<Portfolio, AppE
 }
 
 /// The risk and performance figures of `range`, after making sure the history
-/// reaches today (writing today's snapshot if it is missing).
+/// reaches today (writing today's snapshot if it is missing). A history that
+/// cannot be written (a full or read-only disk) is logged and the figures come
+/// from what is stored: a read must not fail because a write did.
 pub async fn risk(state: &AppState, user_id: i64, range: Range) -> Result<RiskFigures, AppError> {
     let today = chrono::Utc::now().date_naive();
-    snapshots::ensure_current(state, user_id, today).await?;
+    if let Err(err) = snapshots::ensure_current(state, user_id, today).await {
+        tracing::warn!(user_id, error = %err, "the history could not be brought up to today");
+    }
     let history = repo::snapshots(&state.db, user_id, NaiveDate::MIN).await?;
     Ok(risk_figures(&history, range, today, state.config.risk_free_rate))
 }

@@ -1,0 +1,174 @@
+//! Finding 1: after one failed COMMIT on a full disk, writes were acknowledged and
+//! never saved. The database lives on a small tmpfs that the test fills and frees
+//! again: every write answered 2xx must be there after a restart, every other
+//! write must answer 507/503 in the envelope and leave nothing behind, and the
+//! server must recover by itself once space returns.
+
+use super::{new_user, post_activity};
+use crate::helpers::{TestApp, spawn_app_with};
+use serde_json::{Value, json};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// A tmpfs mounted for one test and unmounted when dropped.
+struct SmallDisk {
+    dir: PathBuf,
+}
+
+impl SmallDisk {
+    fn mount(megabytes: u32) -> Option<Self> {
+        let dir = std::env::temp_dir().join(format!("folio-full-{}-{}", std::process::id(), rand_suffix()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let status = Command::new("mount")
+            .args(["-t", "tmpfs", "-o", &format!("size={megabytes}m"), "tmpfs"])
+            .arg(&dir)
+            .status();
+        match status {
+            Ok(s) if s.success() => Some(Self { dir }),
+            _ => {
+                let _ = std::fs::remove_dir(&dir);
+                None
+            }
+        }
+    }
+
+    /// Fills every free byte with a file (removed by `free`).
+    fn fill(&self) {
+        let mut file = std::fs::File::create(self.filler()).unwrap();
+        let chunk = vec![0u8; 64 * 1024];
+        while file.write_all(&chunk).is_ok() {}
+        // The last partial chunk too.
+        while file.write_all(&[0u8; 512]).is_ok() {}
+        while file.write_all(&[0u8]).is_ok() {}
+        let _ = file.sync_all();
+    }
+
+    fn free(&self) {
+        std::fs::remove_file(self.filler()).unwrap();
+    }
+
+    fn filler(&self) -> PathBuf {
+        self.dir.join("filler")
+    }
+}
+
+impl Drop for SmallDisk {
+    fn drop(&mut self) {
+        let _ = Command::new("umount").arg("-l").arg(&self.dir).status();
+        let _ = std::fs::remove_dir(&self.dir);
+    }
+}
+
+fn rand_suffix() -> u32 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().subsec_nanos()
+}
+
+fn running_as_root() -> bool {
+    Command::new("id").arg("-u").output().is_ok_and(|o| o.stdout.starts_with(b"0"))
+}
+
+async fn app_on(db_file: &Path) -> TestApp {
+    let url = format!("sqlite://{}", db_file.display());
+    spawn_app_with(&[("DATABASE_URL", url.as_str()), ("FOLIO_SEED_DEMO", "false")]).await
+}
+
+/// Empties SQLite's write-ahead log into the database file, so the next commit has
+/// to grow the log on the (then full) disk instead of reusing its space.
+async fn truncate_wal(db_file: &Path) {
+    let url = format!("sqlite://{}", db_file.display());
+    let pool = sqlx::any::AnyPoolOptions::new().max_connections(1).connect(&url).await.unwrap();
+    sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)").execute(&pool).await.unwrap();
+    pool.close().await;
+}
+
+/// Notes of the stored deposits.
+async fn stored_notes(app: &TestApp, token: &str) -> Vec<String> {
+    let response = app.get_with_token("/api/activities", token).await;
+    assert_eq!(response.status(), 200);
+    let body: Value = response.json().await.unwrap();
+    body["data"].as_array().unwrap().iter().filter_map(|a| a["note"].as_str().map(str::to_string)).collect()
+}
+
+/// Sends `count` deposits, four at a time so they spread over the pool's
+/// connections; returns (acknowledged notes, refused notes).
+async fn deposits(app: &TestApp, token: &str, prefix: &str, count: usize) -> (Vec<String>, Vec<String>) {
+    let mut acknowledged = Vec::new();
+    let mut refused = Vec::new();
+    for batch in (0..count).collect::<Vec<_>>().chunks(4) {
+        let sends = batch.iter().map(|i| {
+            let note = format!("{prefix}-{i:03} {}", "x".repeat(400));
+            async move {
+                let body = json!({"kind": "deposit", "date": "2026-01-05", "amount": "10", "note": note});
+                (note, post_activity(app, token, body).await)
+            }
+        });
+        for (note, response) in futures::future::join_all(sends).await {
+            let status = response.status().as_u16();
+            if (200..300).contains(&status) {
+                acknowledged.push(note);
+                continue;
+            }
+            assert!(status == 507 || status == 503, "a failed write answers 507 or 503, not {status}");
+            assert!(response.headers().contains_key("retry-after"), "a failed write says when to retry");
+            let body: Value = response.json().await.expect("the error envelope");
+            let code = body["error"]["code"].as_str().unwrap_or_default().to_string();
+            assert!(
+                ["storage_full", "storage_read_only", "database_busy", "database_unavailable"].contains(&code.as_str()),
+                "{body}"
+            );
+            refused.push(note);
+        }
+    }
+    (acknowledged, refused)
+}
+
+#[tokio::test]
+async fn disk_full_never_loses_an_acknowledged_write() {
+    if std::env::var("FOLIO_TEST_DB").as_deref() == Ok("postgres") {
+        eprintln!("disk_full: SQLite only (PostgreSQL's disk is not the test's to fill); see the SQLite run");
+        return;
+    }
+    let Some(disk) = SmallDisk::mount(16) else {
+        assert!(!running_as_root(), "root could not mount a tmpfs for the disk-full test");
+        eprintln!("disk_full: SKIPPED, mounting a tmpfs needs root");
+        return;
+    };
+    let db_file = disk.dir.join("folio.db");
+    let app = app_on(&db_file).await;
+    let token = new_user(&app, "fullness").await;
+    let (mut acknowledged, mut refused) = deposits(&app, &token, "before", 4).await;
+    assert_eq!(acknowledged.len(), 4, "writes succeed while there is room");
+
+    for round in 0..2 {
+        truncate_wal(&db_file).await;
+        disk.fill();
+        let (ok, failed) = deposits(&app, &token, &format!("full{round}"), 24).await;
+        assert!(!failed.is_empty(), "round {round}: a full disk refuses some writes");
+        acknowledged.extend(ok);
+        refused.extend(failed);
+        // Reads agree with each other while the disk is full (no connection stuck
+        // inside a transaction of its own).
+        let counts: Vec<usize> =
+            futures::future::join_all((0..8).map(|_| stored_notes(&app, &token))).await.iter().map(Vec::len).collect();
+        assert!(counts.windows(2).all(|w| w[0] == w[1]), "reads disagree: {counts:?}");
+
+        disk.free();
+        let (ok, failed) = deposits(&app, &token, &format!("freed{round}"), 12).await;
+        assert!(failed.is_empty(), "round {round}: the server recovers by itself once space returns: {failed:?}");
+        acknowledged.extend(ok);
+    }
+
+    // Restart on the same file: the truth is what was written to disk.
+    app.running.state.db.pool.close().await;
+    drop(app);
+    let app = app_on(&db_file).await;
+    let token = app.token("fullness", "long enough pw").await;
+    let stored = stored_notes(&app, &token).await;
+    let missing: Vec<&String> = acknowledged.iter().filter(|n| !stored.contains(n)).collect();
+    assert!(missing.is_empty(), "{} acknowledged writes missing after restart", missing.len());
+    let phantom: Vec<&String> = refused.iter().filter(|n| stored.contains(n)).collect();
+    assert!(phantom.is_empty(), "{} refused writes were stored anyway", phantom.len());
+    assert_eq!(stored.len(), acknowledged.len());
+    app.running.state.db.pool.close().await;
+}
