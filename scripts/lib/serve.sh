@@ -8,6 +8,8 @@
 # starts a second app on demo prices (no API key: the configuration `make run`
 # gives a new user, with a year of back-filled history for the charts) in a data
 # directory of its own. Afterwards: $demo_base, $demo_log.
+# Both let one address sign up and fail to sign in far more often than the
+# default 20 a minute: every test user comes from 127.0.0.1.
 
 free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 
@@ -31,7 +33,7 @@ serve_with_fake() {
   env -u DATABASE_URL -u FOLIO_JWT_SECRET \
     FINNHUB_API_KEY="$key" FINNHUB_BASE_URL="http://127.0.0.1:$fake_port/api/v1" \
     FOLIO_DATA_DIR="$work" LEPTOS_SITE_ADDR="127.0.0.1:$port" LEPTOS_SITE_ROOT=target/site \
-    FOLIO_SEED_DEMO=true FOLIO_ALLOW_SIGNUP=true RUST_LOG=warn "$@" \
+    FOLIO_SEED_DEMO=true FOLIO_ALLOW_SIGNUP=true FOLIO_AUTH_ATTEMPTS_PER_ADDRESS=100000 RUST_LOG=warn "$@" \
     ./target/debug/folio >"$server_log" 2>&1 &
   _server_pid=$!
   base="http://127.0.0.1:$port"
@@ -56,7 +58,7 @@ serve_demo() {
   demo_log="$work/demo.log"
   env -u DATABASE_URL -u FOLIO_JWT_SECRET -u FINNHUB_API_KEY \
     FOLIO_DATA_DIR="$work/demo" LEPTOS_SITE_ADDR="127.0.0.1:$port" LEPTOS_SITE_ROOT=target/site \
-    FOLIO_SEED_DEMO=true FOLIO_ALLOW_SIGNUP=true RUST_LOG=warn \
+    FOLIO_SEED_DEMO=true FOLIO_ALLOW_SIGNUP=true FOLIO_AUTH_ATTEMPTS_PER_ADDRESS=100000 RUST_LOG=warn \
     ./target/debug/folio >"$demo_log" 2>&1 &
   _demo_pid=$!
   demo_base="http://127.0.0.1:$port"

@@ -5,7 +5,7 @@
 
 use crate::api::get_symbol_view;
 use crate::components::SignedInLayout;
-use crate::model::{SymbolView, format_money, format_signed_money, safe_url};
+use crate::model::{Symbol, SymbolView, format_money, format_signed_money, safe_url};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
@@ -129,6 +129,15 @@ fn Details(view_: SymbolView) -> impl IntoView {
     }
 }
 
+/// leptos_meta writes `<title>` unescaped, and the path is the visitor's to choose:
+/// only a valid ticker (letters, digits, `.` and `-`) reaches the title.
+fn page_title(raw: &str) -> String {
+    match Symbol::parse(raw) {
+        Ok(symbol) => format!("{symbol} · Folio"),
+        Err(_) => "Symbol not found · Folio".to_string(),
+    }
+}
+
 #[component]
 pub fn SymbolPage() -> impl IntoView {
     let symbol = use_params_map().get_untracked().get("symbol").unwrap_or_default();
@@ -141,7 +150,7 @@ pub fn SymbolPage() -> impl IntoView {
         get_symbol_view,
     );
     view! {
-        <Title text=format!("{symbol} · Folio") />
+        <Title text=page_title(&symbol) />
         <SignedInLayout content=move |_| {
             view! {
                 <Suspense fallback=|| view! { <p class="text-sm text-slate-500">"Loading…"</p> }>
@@ -160,5 +169,20 @@ pub fn SymbolPage() -> impl IntoView {
                 </Suspense>
             }
         } />
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::page_title;
+
+    #[test]
+    fn only_a_valid_ticker_reaches_the_title() {
+        assert_eq!(page_title("aapl"), "AAPL · Folio");
+        assert_eq!(page_title("BRK.B"), "BRK.B · Folio");
+        for hostile in ["</title><img src=x onerror=alert(1)>", "A\"B", "<script>", "AAPL<"] {
+            let title = page_title(hostile);
+            assert_eq!(title, "Symbol not found · Folio", "{hostile}");
+        }
     }
 }

@@ -75,6 +75,8 @@ pub struct Config {
     pub risk_free_rate: f64,
     /// Origins allowed to call the API from a browser (CORS); none by default.
     pub cors_origins: Vec<String>,
+    /// Failed sign-ins plus sign-ups one client address may make a minute.
+    pub auth_attempts_per_address: usize,
 }
 
 pub const DEFAULT_FINNHUB_BASE_URL: &str = "https://finnhub.io/api/v1";
@@ -169,6 +171,7 @@ impl Config {
 
         Ok(Self {
             cors_origins,
+            auth_attempts_per_address: count_var(&get, "FOLIO_AUTH_ATTEMPTS_PER_ADDRESS", 20, 1..=100_000)? as usize,
             risk_free_rate,
             finnhub_timeout: duration_var(&get, "FINNHUB_TIMEOUT", Duration::from_secs(10))?,
             finnhub_calls_per_minute: count_var(&get, "FINNHUB_CALLS_PER_MINUTE", 60, 1..=100_000)?,

@@ -6,6 +6,7 @@ pub mod charts;
 pub mod config;
 pub mod db;
 pub mod error;
+pub mod headers;
 pub mod import_uploads;
 pub mod ledger_forms;
 pub mod market;
@@ -32,11 +33,6 @@ use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
-/// What pages may load: only this origin, except images (company logos come from
-/// Finnhub's CDN). Inline scripts are needed by Leptos' hydration bootstrap.
-const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self' 'unsafe-inline' 'wasm-unsafe-eval'; \
-     style-src 'self' 'unsafe-inline'; img-src 'self' https: data:; connect-src 'self'; font-src 'self'; \
-     object-src 'none'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'";
 /// Largest request body accepted (JSON and forms are small).
 const BODY_LIMIT: usize = 1024 * 1024;
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
@@ -58,12 +54,22 @@ pub enum StartError {
 pub async fn run() -> Result<(), StartError> {
     init_tracing();
     let config = Config::from_env()?;
-    let running = spawn(config).await?;
+    let mut running = spawn(config).await?;
     tracing::info!("Folio is listening on http://{}", running.addr);
     shutdown_signal().await;
-    tracing::info!("shutting down");
+    tracing::info!("shutting down: no new connections; finishing the requests under way");
+    running.begin_shutdown();
+    if running.finished(SHUTDOWN_GRACE).await {
+        tracing::info!("every request was answered; stopped");
+    } else {
+        tracing::warn!("requests still running after {SHUTDOWN_GRACE:?}; stopped anyway");
+    }
     Ok(())
 }
+
+/// How long a stopping server waits for the requests under way: the request
+/// timeout, so any request that could still succeed gets its answer.
+const SHUTDOWN_GRACE: Duration = Duration::from_secs(REQUEST_TIMEOUT.as_secs() + 5);
 
 /// A server started in the background (the binary and the integration tests use it).
 pub struct Running {
@@ -72,6 +78,27 @@ pub struct Running {
     pub task: tokio::task::JoinHandle<()>,
     /// Background jobs (market refresher, daily snapshots).
     pub background: Vec<tokio::task::JoinHandle<()>>,
+    shutdown: tokio::sync::watch::Sender<bool>,
+}
+
+impl Running {
+    /// Stops accepting connections; requests under way go on to their answer.
+    pub fn begin_shutdown(&self) {
+        let _ = self.shutdown.send(true);
+        self.background.iter().for_each(|job| job.abort());
+    }
+
+    /// Waits up to `grace` for the server to finish the requests under way; true
+    /// when it did (false: it was stopped with some still running).
+    pub async fn finished(&mut self, grace: Duration) -> bool {
+        match tokio::time::timeout(grace, &mut self.task).await {
+            Ok(_) => true,
+            Err(_) => {
+                self.task.abort();
+                false
+            }
+        }
+    }
 }
 
 /// Builds the state and the router, binds `config.site_addr` (port 0 picks a free
@@ -85,12 +112,16 @@ pub async fn spawn(config: Config) -> Result<Running, StartError> {
     let listener = tokio::net::TcpListener::bind(addr).await.map_err(|source| StartError::Bind { addr, source })?;
     let addr = listener.local_addr().map_err(|source| StartError::Bind { addr, source })?;
     let app = router(state.clone()).into_make_service_with_connect_info::<SocketAddr>();
+    let (shutdown, mut stopping) = tokio::sync::watch::channel(false);
     let task = tokio::spawn(async move {
-        if let Err(err) = axum::serve(listener, app).await {
+        let stop = async move {
+            let _ = stopping.wait_for(|stop| *stop).await;
+        };
+        if let Err(err) = axum::serve(listener, app).with_graceful_shutdown(stop).await {
             tracing::error!(error = %err, "server stopped");
         }
     });
-    Ok(Running { addr, state, task, background: vec![refresher, snapshot_job] })
+    Ok(Running { addr, state, task, background: vec![refresher, snapshot_job], shutdown })
 }
 
 pub async fn build_state(config: Config) -> Result<AppState, StartError> {
@@ -103,12 +134,13 @@ pub async fn build_state(config: Config) -> Result<AppState, StartError> {
         .build();
     let market = market_service(&config, db.clone());
     let tokens = TokenKeys::new(config.jwt_secret.expose().as_bytes(), config.token_ttl);
+    let limits = auth::throttle::Limits { per_address: config.auth_attempts_per_address, ..Default::default() };
     let dummy_hash = auth::password::hash_password("no password matches this".into(), config.bcrypt_cost).await?;
     Ok(AppState {
         config: Arc::new(config),
         db,
         tokens: Arc::new(tokens),
-        throttle: Arc::new(LoginThrottle::default()),
+        throttle: Arc::new(LoginThrottle::new(Duration::from_secs(60), limits)),
         market,
         leptos_options,
         dummy_hash: dummy_hash.into(),
@@ -158,14 +190,19 @@ pub fn router(state: AppState) -> Router {
         .merge(preferences::router())
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
         .layer(axum::middleware::from_fn_with_state(state.clone(), auth::guard::require_sign_in))
+        .layer(axum::middleware::from_fn(auth::same_origin::refuse_cross_origin_writes))
         // Extractors enforce it, so an oversized API body still gets the JSON envelope.
         .layer(axum::extract::DefaultBodyLimit::max(BODY_LIMIT))
         .layer(TimeoutLayer::with_status_code(axum::http::StatusCode::REQUEST_TIMEOUT, REQUEST_TIMEOUT))
         .layer(security_header(header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
         .layer(security_header(header::X_FRAME_OPTIONS, "DENY"))
         .layer(security_header(header::REFERRER_POLICY, "same-origin"))
-        .layer(security_header(header::CONTENT_SECURITY_POLICY, CONTENT_SECURITY_POLICY))
+        .layer(security_header(header::CONTENT_SECURITY_POLICY, headers::CONTENT_SECURITY_POLICY))
+        .layer(axum::middleware::from_fn(headers::cache_policy))
         .layer(CompressionLayer::new());
+    if state.config.secure_cookies {
+        app = app.layer(axum::middleware::from_fn(headers::strict_transport));
+    }
     if !state.config.cors_origins.is_empty() {
         let origins: Vec<HeaderValue> = state.config.cors_origins.iter().filter_map(|o| o.parse().ok()).collect();
         app = app.layer(

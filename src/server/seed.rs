@@ -22,7 +22,8 @@ pub async fn seed_demo(state: &AppState) -> Result<bool, AppError> {
     }
     let hash = hash_password(DEMO_PASSWORD.to_string(), state.config.bcrypt_cost).await?;
     match users::create(&state.db, DEMO_USERNAME, &hash).await {
-        Ok(user) => {
+        Ok(stored) => {
+            let user = stored.user;
             let today = Utc::now().date_naive();
             for activity in demo_ledger(today) {
                 repo::insert_activity(&state.db.pool, user.id, &activity).await?;

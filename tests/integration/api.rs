@@ -54,7 +54,7 @@ async fn every_protected_operation_refuses_missing_expired_and_tampered_tokens()
     let doc: Value = app.client.get(app.url("/api/openapi.json")).send().await.unwrap().json().await.unwrap();
     let good = app.token("demo", "demo123").await;
     let demo = CurrentUser { id: 1, username: "demo".into() };
-    let expired = app.running.state.tokens.issue_at(&demo, folio::server::db::now_unix() - 3 * 86_400).unwrap();
+    let expired = app.running.state.tokens.issue_at(&demo, 0, folio::server::db::now_unix() - 3 * 86_400).unwrap();
     let parts: Vec<&str> = good.split('.').collect();
     let forged = b64(br#"{"sub":"2","name":"admin","iat":0,"exp":4102444800}"#);
     let tampered = format!("{}.{forged}.{}", parts[0], parts[2]);
@@ -62,7 +62,7 @@ async fn every_protected_operation_refuses_missing_expired_and_tampered_tokens()
         format!("{TEST_SECRET}-but-another").as_bytes(),
         std::time::Duration::from_secs(60),
     )
-    .issue(&demo)
+    .issue(&demo, 0)
     .unwrap();
 
     let protected: Vec<_> = operations(&doc).into_iter().filter(|(_, _, protected)| *protected).collect();
@@ -78,7 +78,9 @@ async fn every_protected_operation_refuses_missing_expired_and_tampered_tokens()
             assert_eq!(error_code(response, 401).await, "unauthorized", "{method} {path} with an {what} token");
         }
         // A good token gets past the check: reads succeed; writes without a body are
-        // refused for the body, not for the token.
+        // refused for the body, not for the token. (A fresh one each time: the
+        // sign-out operations end the token they are given.)
+        let good = app.token("demo", "demo123").await;
         let ok = app.client.request(method.clone(), &url).bearer_auth(&good).send().await.unwrap();
         if method == reqwest::Method::GET {
             assert!(ok.status().is_success(), "{method} {path} with a good token: {}", ok.status());

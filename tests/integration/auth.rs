@@ -53,7 +53,7 @@ async fn protected_routes_reject_missing_expired_tampered_and_unsigned_tokens() 
 
     let demo = CurrentUser { id: 1, username: "demo".into() };
     let tokens = &app.running.state.tokens;
-    let expired = tokens.issue_at(&demo, folio::server::db::now_unix() - 3 * 86_400).unwrap();
+    let expired = tokens.issue_at(&demo, 0, folio::server::db::now_unix() - 3 * 86_400).unwrap();
     assert_eq!(error_code(app.get_with_token("/api/auth/me", &expired).await, 401).await, "unauthorized");
 
     let good = app.token("demo", "demo123").await;
@@ -71,7 +71,7 @@ async fn protected_routes_reject_missing_expired_tampered_and_unsigned_tokens() 
 
     // Properly signed, but for an account that does not exist.
     let ghost = folio::server::auth::token::TokenKeys::new(TEST_SECRET.as_bytes(), std::time::Duration::from_secs(60))
-        .issue(&CurrentUser { id: 999_999, username: "ghost".into() })
+        .issue(&CurrentUser { id: 999_999, username: "ghost".into() }, 0)
         .unwrap();
     assert_eq!(error_code(app.get_with_token("/api/auth/me", &ghost).await, 401).await, "unauthorized");
 

@@ -12,3 +12,4 @@ mod health;
 mod helpers;
 mod market;
 mod portfolio;
+mod security;

@@ -37,14 +37,11 @@ pub fn cookie_value<'h>(headers: &'h HeaderMap, name: &str) -> Option<&'h str> {
 /// The signed-in user, or 401.
 pub async fn user_from_headers(state: &AppState, headers: &HeaderMap) -> Result<CurrentUser, AppError> {
     let token = token_from_headers(headers).ok_or_else(|| AppError::unauthorized("Sign in first."))?;
-    let claimed = state
-        .tokens
-        .verify(token)
-        .ok_or_else(|| AppError::unauthorized("Your session is invalid or has expired. Sign in again."))?;
-    // The account must still exist (a token outlives a reset database).
-    users::find_by_id(&state.db, claimed.id)
-        .await?
-        .ok_or_else(|| AppError::unauthorized("Your session is invalid or has expired. Sign in again."))
+    let ended = || AppError::unauthorized("Your session is invalid or has expired. Sign in again.");
+    let claimed = state.tokens.verify(token).ok_or_else(ended)?;
+    // The account must still exist (a token outlives a reset database) and the
+    // session must not have been signed out.
+    users::find_session(&state.db, claimed.user.id, claimed.version, &claimed.jti).await?.ok_or_else(ended)
 }
 
 /// Extractor for routes that need a signed-in user.

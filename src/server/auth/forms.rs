@@ -3,11 +3,11 @@
 //! Errors travel back to the page as a code in the query string, never as text.
 
 use super::SESSION_COOKIE;
-use super::extractor::ClientIp;
+use super::extractor::{ClientIp, cookie_value, user_from_headers};
 use super::service::{self, Session};
 use crate::server::state::AppState;
 use axum::extract::{Form, State};
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::post;
 use axum::{Router, extract::rejection::FormRejection};
@@ -18,6 +18,7 @@ pub fn router() -> Router<AppState> {
         .route("/auth/login", post(login))
         .route("/auth/signup", post(signup))
         .route("/auth/logout", post(logout))
+        .route("/auth/logout-everywhere", post(logout_everywhere))
 }
 
 #[derive(Deserialize)]
@@ -45,17 +46,42 @@ async fn login(
     }
 }
 
-async fn signup(State(state): State<AppState>, form: Result<Form<CredentialsForm>, FormRejection>) -> Response {
+async fn signup(
+    State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
+    form: Result<Form<CredentialsForm>, FormRejection>,
+) -> Response {
     let Ok(Form(form)) = form else {
         return back_to("/signup", "bad_request", "", "");
     };
-    match service::signup(&state, &form.username, &form.password).await {
+    match service::signup(&state, &form.username, &form.password, ip).await {
         Ok(session) => signed_in(&state, session, "/"),
         Err(err) => back_to("/signup", err.code, &form.username, ""),
     }
 }
 
-async fn logout(State(state): State<AppState>) -> Response {
+/// Ends this browser's session: the token is revoked on the server (a copy of the
+/// cookie stops working too) and the cookie is cleared.
+async fn logout(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    if let Some(token) = cookie_value(&headers, SESSION_COOKIE)
+        && let Err(err) = service::sign_out(&state, token).await
+    {
+        return err.into_response();
+    }
+    signed_out(&state)
+}
+
+/// Ends every session of the signed-in user, on every device.
+async fn logout_everywhere(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    if let Ok(user) = user_from_headers(&state, &headers).await
+        && let Err(err) = service::sign_out_everywhere(&state, &user).await
+    {
+        return err.into_response();
+    }
+    signed_out(&state)
+}
+
+fn signed_out(state: &AppState) -> Response {
     let cookie = session_cookie("", 0, state.config.secure_cookies);
     with_cookie(Redirect::to("/login").into_response(), &cookie)
 }
@@ -81,10 +107,16 @@ fn with_cookie(mut response: Response, cookie: &str) -> Response {
     }
 }
 
-/// Only same-site paths: `/x` yes; `//evil.example`, `https://...`, `/\evil` no.
+/// Only a path on this site: one `/` followed by a safe character (or nothing),
+/// and only visible ASCII with no backslash anywhere. Browsers drop tabs and
+/// newlines and read `\` as `/`, so `/<TAB>/evil.example` or `/\evil.example` would
+/// leave the site; a control character would not even fit in `Location`.
 pub fn safe_next(next: &str) -> &str {
-    let local = next.starts_with('/') && !next.starts_with("//") && !next.starts_with("/\\");
-    if local && !next.contains(['\r', '\n']) { next } else { "/" }
+    let bytes = next.as_bytes();
+    let starts_well = bytes.first() == Some(&b'/')
+        && bytes.get(1).is_none_or(|b| b.is_ascii_alphanumeric() || b"?#-_.~%&=".contains(b));
+    let all_safe = bytes.iter().all(|b| (0x21..=0x7e).contains(b) && *b != b'\\');
+    if starts_well && all_safe { next } else { "/" }
 }
 
 fn back_to(page: &str, code: &str, username: &str, next: &str) -> Response {
@@ -105,7 +137,9 @@ mod tests {
 
     #[test]
     fn next_paths_stay_on_this_site() {
-        assert_eq!(safe_next("/trades?page=2"), "/trades?page=2");
+        for good in ["/", "/trades?page=2", "/?range=1Y&chart=drawdown", "/symbol/BRK.B"] {
+            assert_eq!(safe_next(good), good);
+        }
         for bad in [
             "",
             "//evil.example",
@@ -113,6 +147,12 @@ mod tests {
             "/\\evil.example",
             "javascript:alert(1)",
             "/x\r\nSet-Cookie: a=b",
+            "/\t/evil.example",
+            "/\n/evil.example",
+            "/ /evil.example",
+            "/trades\\..\\x",
+            "/é",
+            "/\u{7f}",
         ] {
             assert_eq!(safe_next(bad), "/", "{bad}");
         }

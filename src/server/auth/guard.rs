@@ -38,13 +38,18 @@ fn is_sign_in_page(path: &str) -> bool {
 /// Extensions of the static files under `public/` (a symbol like `BRK.B` is a page).
 const STATIC_EXTENSIONS: [&str; 9] = ["js", "wasm", "css", "ico", "png", "svg", "jpg", "webp", "txt"];
 
+/// A file under `public/` or the built site (`/pkg/`), not a page.
+pub fn is_static_file(path: &str) -> bool {
+    path.starts_with("/pkg/") || path.rsplit_once('.').is_some_and(|(_, ext)| STATIC_EXTENSIONS.contains(&ext))
+}
+
 /// API, auth posts, health checks and static files.
 fn passes_through(path: &str) -> bool {
-    ["/api/", "/auth/", "/pkg/"].iter().any(|prefix| path.starts_with(prefix))
+    ["/api/", "/auth/"].iter().any(|prefix| path.starts_with(prefix))
         || path == "/healthz"
         || path == "/readyz"
         || path == "/docs"
-        || path.rsplit_once('.').is_some_and(|(_, ext)| STATIC_EXTENSIONS.contains(&ext))
+        || is_static_file(path)
 }
 
 #[cfg(test)]

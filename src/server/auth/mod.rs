@@ -6,6 +6,7 @@ pub mod extractor;
 pub mod forms;
 pub mod guard;
 pub mod password;
+pub mod same_origin;
 pub mod service;
 pub mod throttle;
 pub mod token;

@@ -72,50 +72,66 @@ pub async fn login(state: &AppState, username: &str, password: &str, ip: Option<
         ));
     }
     let key = username_key(username);
-    if let Err(wait) = state.throttle.check(&key, ip, Instant::now()) {
-        return Err(AppError::too_many_requests(
-            format!("Too many failed sign-in attempts. Try again in {wait} seconds."),
-            wait,
-        ));
-    }
+    let attempt = state.throttle.reserve_login(&key, ip, Instant::now()).map_err(too_many_attempts)?;
     let stored = users::find_by_name(&state.db, username).await?;
     let (hash, user) = match stored {
-        Some(stored) => (stored.password_hash, Some(stored.user)),
+        Some(stored) => (stored.password_hash.clone(), Some(stored)),
         None => (state.dummy_hash.to_string(), None),
     };
     let verified = verify_password(password.to_string(), hash).await?;
     match user {
         Some(user) if verified => {
-            state.throttle.record_success(&key);
+            attempt.succeeded();
             issue(state, user)
         }
         _ => {
-            state.throttle.record_failure(&key, ip, Instant::now());
             tracing::info!(username = %key, "failed sign-in");
             Err(invalid_credentials())
         }
     }
 }
 
+fn too_many_attempts(wait: u64) -> AppError {
+    AppError::too_many_requests(format!("Too many attempts. Try again in {wait} seconds."), wait)
+}
+
 /// Creates an account (unless sign-up is disabled) and signs it in.
-pub async fn signup(state: &AppState, username: &str, password: &str) -> Result<Session, AppError> {
+pub async fn signup(state: &AppState, username: &str, password: &str, ip: Option<IpAddr>) -> Result<Session, AppError> {
     if !state.config.allow_signup {
         return Err(AppError::forbidden("signup_disabled", "Sign-up is disabled on this server."));
     }
     let username = validate_username(username)?;
     validate_new_password(password)?;
+    state.throttle.reserve_signup(ip, Instant::now()).map_err(too_many_attempts)?;
     if users::find_by_name(&state.db, username).await?.is_some() {
         return Err(users::taken());
     }
     let hash = hash_password(password.to_string(), state.config.bcrypt_cost).await?;
     let user = users::create(&state.db, username, &hash).await?;
-    tracing::info!(username = %user.username, "account created");
+    tracing::info!(username = %user.user.username, "account created");
     issue(state, user)
 }
 
-fn issue(state: &AppState, user: CurrentUser) -> Result<Session, AppError> {
-    let token = state.tokens.issue(&user).map_err(|e| AppError::internal("token signing", e))?;
-    Ok(Session { user, token, expires_in: state.tokens.ttl.as_secs() })
+fn issue(state: &AppState, stored: users::StoredUser) -> Result<Session, AppError> {
+    let token =
+        state.tokens.issue(&stored.user, stored.session_version).map_err(|e| AppError::internal("token signing", e))?;
+    Ok(Session { user: stored.user, token, expires_in: state.tokens.ttl.as_secs() })
+}
+
+/// Ends the session `token` belongs to (sign-out). A token that is already
+/// invalid has nothing to end.
+pub async fn sign_out(state: &AppState, token: &str) -> Result<(), AppError> {
+    match state.tokens.verify(token) {
+        Some(verified) => users::revoke_token(&state.db, &verified.jti, verified.expires_at).await,
+        None => Ok(()),
+    }
+}
+
+/// Ends every session of `user`, on every device ("sign out everywhere").
+pub async fn sign_out_everywhere(state: &AppState, user: &CurrentUser) -> Result<(), AppError> {
+    users::end_all_sessions(&state.db, user.id).await?;
+    tracing::info!(username = %user.username, "signed out everywhere");
+    Ok(())
 }
 
 #[cfg(test)]

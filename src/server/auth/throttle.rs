@@ -1,51 +1,132 @@
-//! Slows down password guessing: after too many failed sign-ins for one username,
-//! or from one client address, within a rolling window, further attempts are
-//! refused until the oldest failure leaves the window.
+//! Slows down password guessing and account farming.
+//!
+//! Every sign-in attempt *reserves* its place before the password is checked, in
+//! one step under one lock, so a burst of parallel guesses cannot all pass the
+//! check while the slow bcrypt comparisons are still running: at most the limit
+//! reaches bcrypt. A wrong password keeps its reservation (it is a failure); a
+//! right one gives the username's back.
+//!
+//! Three budgets, each a rolling window of one minute:
+//! - a username from one address: 5 failures. The lock a stranger can cause is
+//!   only for the addresses they use, so they cannot lock a person out from home.
+//! - a username from anywhere: 30 failures, which caps a guesser with many addresses.
+//! - an address: 20 password operations that failed or created an account; sign-up
+//!   and sign-in share it, because each costs a bcrypt computation.
 //!
 //! Kept in memory: a restart forgets it, and several instances each keep their own.
-//! Both are acceptable for a self-hosted dashboard; the limits are per instance.
 
 use std::collections::{HashMap, VecDeque};
 use std::net::IpAddr;
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 pub struct LoginThrottle {
     window: Duration,
-    max_per_user: usize,
-    max_per_ip: usize,
-    failures: Mutex<HashMap<Key, VecDeque<Instant>>>,
+    limits: Limits,
+    attempts: Mutex<HashMap<Key, VecDeque<Instant>>>,
+    admitted: AtomicU64,
+}
+
+/// How many attempts each budget allows in one window.
+#[derive(Clone, Copy, Debug)]
+pub struct Limits {
+    pub per_user_and_address: usize,
+    pub per_user: usize,
+    pub per_address: usize,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 enum Key {
+    UserAtAddress(String, Option<IpAddr>),
     User(String),
-    Ip(IpAddr),
+    Address(IpAddr),
 }
 
-/// Past this many tracked keys, keys with no recent failure are dropped.
+/// Past this many tracked keys, keys with no recent attempt are dropped.
 const PRUNE_ABOVE: usize = 10_000;
 
-impl Default for LoginThrottle {
-    /// 5 failures a minute per username, 20 per client address.
+impl Default for Limits {
     fn default() -> Self {
-        Self::new(Duration::from_secs(60), 5, 20)
+        Self { per_user_and_address: 5, per_user: 30, per_address: 20 }
+    }
+}
+
+/// A reserved sign-in attempt; it counts as a failure unless `succeeded` is called.
+#[must_use = "an attempt is a failure unless it succeeded"]
+pub struct Attempt<'a> {
+    throttle: &'a LoginThrottle,
+    user: String,
+    ip: Option<IpAddr>,
+    at: Instant,
+}
+
+impl Attempt<'_> {
+    /// A right password: the username's reservations and failures are forgotten
+    /// (the address's stay, so many accounts cannot be tried from one place).
+    pub fn succeeded(self) {
+        let mut map = self.throttle.lock();
+        map.remove(&Key::UserAtAddress(self.user.clone(), self.ip));
+        if let Some(times) = map.get_mut(&Key::User(self.user.clone()))
+            && let Some(position) = times.iter().position(|t| *t == self.at)
+        {
+            times.remove(position);
+        }
     }
 }
 
 impl LoginThrottle {
-    pub fn new(window: Duration, max_per_user: usize, max_per_ip: usize) -> Self {
-        Self { window, max_per_user, max_per_ip, failures: Mutex::new(HashMap::new()) }
+    pub fn new(window: Duration, limits: Limits) -> Self {
+        Self { window, limits, attempts: Mutex::new(HashMap::new()), admitted: AtomicU64::new(0) }
     }
 
-    /// `Err(seconds)` to wait when either the username or the address is locked out.
-    pub fn check(&self, username_key: &str, ip: Option<IpAddr>, now: Instant) -> Result<(), u64> {
-        let mut map = self.failures.lock().unwrap_or_else(|p| p.into_inner());
-        let mut wait = 0;
-        for (key, max) in self.keys(username_key, ip) {
-            if let Some(times) = map.get_mut(&key) {
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<Key, VecDeque<Instant>>> {
+        self.attempts.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Reserves a sign-in attempt for `username_key` from `ip`, or says how many
+    /// seconds to wait when any of its budgets is spent.
+    pub fn reserve_login(&self, username_key: &str, ip: Option<IpAddr>, now: Instant) -> Result<Attempt<'_>, u64> {
+        let mut keys = vec![
+            (Key::UserAtAddress(username_key.to_string(), ip), self.limits.per_user_and_address),
+            (Key::User(username_key.to_string()), self.limits.per_user),
+        ];
+        if let Some(ip) = ip {
+            keys.push((Key::Address(ip), self.limits.per_address));
+        }
+        self.reserve(&keys, now)?;
+        Ok(Attempt { throttle: self, user: username_key.to_string(), ip, at: now })
+    }
+
+    /// Reserves a sign-up from `ip` in the address's budget (kept, whatever the
+    /// outcome: each sign-up costs a bcrypt hash).
+    pub fn reserve_signup(&self, ip: Option<IpAddr>, now: Instant) -> Result<(), u64> {
+        match ip {
+            Some(ip) => self.reserve(&[(Key::Address(ip), self.limits.per_address)], now),
+            None => Ok(()),
+        }
+    }
+
+    /// How many attempts were let through to the password check so far.
+    pub fn admitted(&self) -> u64 {
+        self.admitted.load(Ordering::Relaxed)
+    }
+
+    /// Checks every budget and, only when all have room, records the attempt in all
+    /// of them: one lock, so parallel attempts cannot both take the last place.
+    fn reserve(&self, keys: &[(Key, usize)], now: Instant) -> Result<(), u64> {
+        let mut map = self.lock();
+        if map.len() > PRUNE_ABOVE {
+            map.retain(|_, times| {
                 drop_expired(times, now, self.window);
-                if times.len() >= max
+                !times.is_empty()
+            });
+        }
+        let mut wait = 0;
+        for (key, max) in keys {
+            if let Some(times) = map.get_mut(key) {
+                drop_expired(times, now, self.window);
+                if times.len() >= *max
                     && let Some(oldest) = times.front()
                 {
                     let free_at = *oldest + self.window;
@@ -53,34 +134,14 @@ impl LoginThrottle {
                 }
             }
         }
-        if wait > 0 { Err(wait) } else { Ok(()) }
-    }
-
-    pub fn record_failure(&self, username_key: &str, ip: Option<IpAddr>, now: Instant) {
-        let mut map = self.failures.lock().unwrap_or_else(|p| p.into_inner());
-        if map.len() > PRUNE_ABOVE {
-            map.retain(|_, times| {
-                drop_expired(times, now, self.window);
-                !times.is_empty()
-            });
+        if wait > 0 {
+            return Err(wait);
         }
-        for (key, _) in self.keys(username_key, ip) {
-            map.entry(key).or_default().push_back(now);
+        for (key, _) in keys {
+            map.entry(key.clone()).or_default().push_back(now);
         }
-    }
-
-    /// A successful sign-in forgets the username's failures (not the address's).
-    pub fn record_success(&self, username_key: &str) {
-        let mut map = self.failures.lock().unwrap_or_else(|p| p.into_inner());
-        map.remove(&Key::User(username_key.to_string()));
-    }
-
-    fn keys(&self, username_key: &str, ip: Option<IpAddr>) -> Vec<(Key, usize)> {
-        let mut keys = vec![(Key::User(username_key.to_string()), self.max_per_user)];
-        if let Some(ip) = ip {
-            keys.push((Key::Ip(ip), self.max_per_ip));
-        }
-        keys
+        self.admitted.fetch_add(1, Ordering::Relaxed);
+        Ok(())
     }
 }
 
@@ -93,42 +154,71 @@ fn drop_expired(times: &mut VecDeque<Instant>, now: Instant, window: Duration) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::net::Ipv4Addr;
 
-    const IP: Option<IpAddr> = Some(IpAddr::V4(std::net::Ipv4Addr::LOCALHOST));
+    const HOME: Option<IpAddr> = Some(IpAddr::V4(Ipv4Addr::LOCALHOST));
+    const STRANGER: Option<IpAddr> = Some(IpAddr::V4(Ipv4Addr::new(203, 0, 113, 9)));
 
-    #[test]
-    fn locks_a_username_after_max_failures_and_frees_it_after_the_window() {
-        let throttle = LoginThrottle::new(Duration::from_secs(60), 3, 100);
-        let t0 = Instant::now();
-        for i in 0..3 {
-            assert!(throttle.check("bob", IP, t0).is_ok(), "attempt {i}");
-            throttle.record_failure("bob", IP, t0);
-        }
-        assert_eq!(throttle.check("bob", IP, t0), Err(60));
-        assert_eq!(throttle.check("bob", IP, t0 + Duration::from_secs(45)), Err(15));
-        assert!(throttle.check("alice", IP, t0).is_ok(), "other users are not affected");
-        assert!(throttle.check("bob", IP, t0 + Duration::from_secs(60)).is_ok());
+    fn throttle(per_user_and_address: usize, per_user: usize, per_address: usize) -> LoginThrottle {
+        LoginThrottle::new(Duration::from_secs(60), Limits { per_user_and_address, per_user, per_address })
     }
 
     #[test]
-    fn locks_an_address_across_usernames() {
-        let throttle = LoginThrottle::new(Duration::from_secs(60), 100, 4);
+    fn reservations_count_before_the_outcome_is_known() {
+        let throttle = throttle(3, 100, 100);
         let t0 = Instant::now();
-        for name in ["a", "b", "c", "d"] {
-            throttle.record_failure(name, IP, t0);
-        }
-        assert!(throttle.check("e", IP, t0).is_err());
-        assert!(throttle.check("e", None, t0).is_ok());
+        // Three attempts in flight at once, none finished: the fourth is refused.
+        let held: Vec<_> = (0..3).map(|_| throttle.reserve_login("bob", HOME, t0).unwrap()).collect();
+        assert_eq!(throttle.reserve_login("bob", HOME, t0).err(), Some(60));
+        assert_eq!(throttle.admitted(), 3);
+        drop(held);
+        assert_eq!(throttle.reserve_login("bob", HOME, t0 + Duration::from_secs(45)).err(), Some(15));
+        assert!(throttle.reserve_login("bob", HOME, t0 + Duration::from_secs(60)).is_ok());
     }
 
     #[test]
-    fn success_clears_the_username() {
-        let throttle = LoginThrottle::new(Duration::from_secs(60), 2, 100);
+    fn a_stranger_locks_out_only_their_own_address() {
+        let throttle = throttle(3, 100, 100);
         let t0 = Instant::now();
-        throttle.record_failure("bob", IP, t0);
-        throttle.record_failure("bob", IP, t0);
-        assert!(throttle.check("bob", IP, t0).is_err());
-        throttle.record_success("bob");
-        assert!(throttle.check("bob", IP, t0).is_ok());
+        for _ in 0..3 {
+            let _failed = throttle.reserve_login("bob", STRANGER, t0).unwrap();
+        }
+        assert!(throttle.reserve_login("bob", STRANGER, t0).is_err());
+        assert!(throttle.reserve_login("bob", HOME, t0).is_ok(), "bob can still sign in from home");
+    }
+
+    #[test]
+    fn many_addresses_are_capped_per_username() {
+        let throttle = throttle(3, 4, 100);
+        let t0 = Instant::now();
+        for i in 0..4 {
+            let ip = Some(IpAddr::V4(Ipv4Addr::new(198, 51, 100, i)));
+            let _failed = throttle.reserve_login("bob", ip, t0).unwrap();
+        }
+        assert!(throttle.reserve_login("bob", STRANGER, t0).is_err());
+    }
+
+    #[test]
+    fn an_address_has_one_budget_for_sign_in_and_sign_up() {
+        let throttle = throttle(100, 100, 4);
+        let t0 = Instant::now();
+        for name in ["a", "b"] {
+            let _failed = throttle.reserve_login(name, HOME, t0).unwrap();
+        }
+        throttle.reserve_signup(HOME, t0).unwrap();
+        throttle.reserve_signup(HOME, t0).unwrap();
+        assert!(throttle.reserve_signup(HOME, t0).is_err());
+        assert!(throttle.reserve_login("e", HOME, t0).is_err());
+        assert!(throttle.reserve_login("e", STRANGER, t0).is_ok());
+    }
+
+    #[test]
+    fn success_gives_the_username_its_place_back() {
+        let throttle = throttle(2, 100, 100);
+        let t0 = Instant::now();
+        let _failed = throttle.reserve_login("bob", HOME, t0).unwrap();
+        throttle.reserve_login("bob", HOME, t0).unwrap().succeeded();
+        throttle.reserve_login("bob", HOME, t0).unwrap().succeeded();
+        assert!(throttle.reserve_login("bob", HOME, t0).is_ok());
     }
 }

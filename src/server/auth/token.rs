@@ -1,5 +1,10 @@
 //! JSON Web Tokens (HS256) for sessions. Only HS256 is accepted, so tokens signed
 //! with another algorithm, or with `alg: none`, are rejected.
+//!
+//! A token can be ended before it expires: each carries a random id (`jti`),
+//! which sign-out puts on a deny list, and the user's session version (`ver`),
+//! which "sign out everywhere" bumps. Both are checked in the one users lookup
+//! every request makes (`extractor::user_from_headers`).
 
 use crate::model::CurrentUser;
 use crate::server::db::now_unix;
@@ -14,6 +19,21 @@ pub struct Claims {
     pub name: String,
     pub iat: i64,
     pub exp: i64,
+    /// Random id, for revoking this one token (tokens from before it had none).
+    #[serde(default)]
+    pub jti: String,
+    /// The user's session version when it was issued.
+    #[serde(default)]
+    pub ver: i64,
+}
+
+/// What a valid token says.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Verified {
+    pub user: CurrentUser,
+    pub jti: String,
+    pub version: i64,
+    pub expires_at: i64,
 }
 
 pub struct TokenKeys {
@@ -31,27 +51,36 @@ impl TokenKeys {
         Self { encoding: EncodingKey::from_secret(secret), decoding: DecodingKey::from_secret(secret), validation, ttl }
     }
 
-    /// A signed token for `user`, valid for the configured lifetime.
-    pub fn issue(&self, user: &CurrentUser) -> Result<String, jsonwebtoken::errors::Error> {
-        self.issue_at(user, now_unix())
+    /// A signed token for `user` at session `version`, valid for the configured lifetime.
+    pub fn issue(&self, user: &CurrentUser, version: i64) -> Result<String, jsonwebtoken::errors::Error> {
+        self.issue_at(user, version, now_unix())
     }
 
     /// As [`issue`](Self::issue), as if it were `now` (tests make expired tokens with it).
-    pub fn issue_at(&self, user: &CurrentUser, now: i64) -> Result<String, jsonwebtoken::errors::Error> {
+    pub fn issue_at(&self, user: &CurrentUser, version: i64, now: i64) -> Result<String, jsonwebtoken::errors::Error> {
+        let mut id = [0u8; 16];
+        getrandom::fill(&mut id).map_err(|_| jsonwebtoken::errors::ErrorKind::InvalidKeyFormat)?;
         let claims = Claims {
             sub: user.id.to_string(),
             name: user.username.clone(),
             iat: now,
             exp: now + self.ttl.as_secs() as i64,
+            jti: id.iter().map(|b| format!("{b:02x}")).collect(),
+            ver: version,
         };
         encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)
     }
 
-    /// The user a valid, unexpired token names; `None` for anything else.
-    pub fn verify(&self, token: &str) -> Option<CurrentUser> {
+    /// What a valid, unexpired token says; `None` for anything else.
+    pub fn verify(&self, token: &str) -> Option<Verified> {
         let data = decode::<Claims>(token, &self.decoding, &self.validation).ok()?;
         let id = data.claims.sub.parse().ok()?;
-        Some(CurrentUser { id, username: data.claims.name })
+        Some(Verified {
+            user: CurrentUser { id, username: data.claims.name },
+            jti: data.claims.jti,
+            version: data.claims.ver,
+            expires_at: data.claims.exp,
+        })
     }
 }
 
@@ -82,30 +111,35 @@ mod tests {
 
     #[test]
     fn an_issued_token_verifies_to_its_user() {
-        let token = keys().issue(&alice()).unwrap();
-        assert_eq!(keys().verify(&token), Some(alice()));
+        let token = keys().issue(&alice(), 0).unwrap();
+        let verified = keys().verify(&token).unwrap();
+        assert_eq!((verified.user, verified.version), (alice(), 0));
+        assert_eq!(verified.jti.len(), 32);
+        let again = keys().issue(&alice(), 3).unwrap();
+        assert_ne!(keys().verify(&again).unwrap().jti, verified.jti, "every token has its own id");
+        assert_eq!(keys().verify(&again).unwrap().version, 3);
     }
 
     #[test]
     fn an_expired_token_is_rejected() {
         let keys = keys();
         let two_hours_ago = now_unix() - 7200;
-        let token = keys.issue_at(&alice(), two_hours_ago).unwrap();
+        let token = keys.issue_at(&alice(), 0, two_hours_ago).unwrap();
         assert_eq!(keys.verify(&token), None);
-        let fresh = keys.issue_at(&alice(), now_unix() - 60).unwrap();
-        assert_eq!(keys.verify(&fresh), Some(alice()));
+        let fresh = keys.issue_at(&alice(), 0, now_unix() - 60).unwrap();
+        assert_eq!(keys.verify(&fresh).map(|v| v.user), Some(alice()));
     }
 
     #[test]
     fn a_token_signed_with_another_secret_is_rejected() {
         let other = TokenKeys::new(b"another-secret-another-secret-xx", Duration::from_secs(3600));
-        let token = other.issue(&alice()).unwrap();
+        let token = other.issue(&alice(), 0).unwrap();
         assert_eq!(keys().verify(&token), None);
     }
 
     #[test]
     fn a_tampered_payload_is_rejected() {
-        let token = keys().issue(&alice()).unwrap();
+        let token = keys().issue(&alice(), 0).unwrap();
         let parts: Vec<&str> = token.split('.').collect();
         let forged_claims = format!(r#"{{"sub":"1","name":"admin","iat":0,"exp":{}}}"#, now_unix() + 3600);
         let forged = format!("{}.{}.{}", parts[0], b64(forged_claims.as_bytes()), parts[2]);

@@ -118,12 +118,15 @@ impl Ledger {
         if a.kind == ActivityKind::Dividend && a.symbol.is_none() {
             return fail("missing_symbol", "A dividend needs a symbol.".into());
         }
+        // A fee attached to a deposit, withdrawal or dividend is paid from cash and
+        // counts in fees like a fee activity (METRICS.md), never stored and ignored.
         let cash_change = match a.kind {
             ActivityKind::Deposit | ActivityKind::Dividend => amount,
             _ => -amount,
-        };
+        } - a.fee;
         self.check_cash(a, cash_change, rules)?;
         self.cash += cash_change;
+        self.fees += a.fee;
         match a.kind {
             ActivityKind::Deposit => {
                 self.deposits += amount;

@@ -4,13 +4,13 @@ use super::errors::{BadBody, Unauthorized};
 use super::extract::ApiJson;
 use super::schema::{Credentials, Envelope, NewAccount, TokenResponse};
 use crate::model::CurrentUser;
-use crate::server::auth::extractor::{AuthUser, ClientIp};
+use crate::server::auth::extractor::{AuthUser, ClientIp, token_from_headers};
 use crate::server::auth::service::{self, Session};
 use crate::server::error::{AppError, ErrorEnvelope};
 use crate::server::state::AppState;
 use axum::Json;
 use axum::extract::State;
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode};
 
 impl From<Session> for TokenResponse {
     fn from(session: Session) -> Self {
@@ -20,8 +20,9 @@ impl From<Session> for TokenResponse {
 
 /// Exchange a username and password for a bearer token.
 ///
-/// After 5 failures for one username (or 20 from one address) within a minute,
-/// answers 429 with `Retry-After`.
+/// Attempts are counted before the password is checked. After 5 failures for one
+/// username from one address, 30 for one username from anywhere, or 20 failures
+/// and sign-ups from one address within a minute, answers 429 with `Retry-After`.
 #[utoipa::path(post, path = "/api/auth/login", tag = "auth", security(), request_body = Credentials,
     responses((status = 200, body = TokenResponse),
         (status = 401, description = "Wrong username or password (`invalid_credentials`).", body = ErrorEnvelope),
@@ -42,12 +43,15 @@ pub async fn login(
     responses((status = 201, body = TokenResponse),
         (status = 403, description = "Sign-up is disabled on this server (`signup_disabled`).", body = ErrorEnvelope),
         (status = 409, description = "The username is taken (`username_taken`).", body = ErrorEnvelope),
+        (status = 429, description = "Too many sign-ups and failed sign-ins from this address (`rate_limited`); see `Retry-After`.",
+            body = ErrorEnvelope, headers(("Retry-After" = u64, description = "Seconds to wait"))),
         BadBody))]
 pub async fn signup(
     State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
     ApiJson(body): ApiJson<NewAccount>,
 ) -> Result<(StatusCode, Json<TokenResponse>), AppError> {
-    let session = service::signup(&state, &body.username, &body.password).await?;
+    let session = service::signup(&state, &body.username, &body.password, ip).await?;
     Ok((StatusCode::CREATED, Json(session.into())))
 }
 
@@ -56,4 +60,29 @@ pub async fn signup(
     responses((status = 200, body = Envelope<CurrentUser>), Unauthorized))]
 pub async fn me(AuthUser(user): AuthUser) -> Json<Envelope<CurrentUser>> {
     super::success(CurrentUser { id: user.id, username: user.username })
+}
+
+/// End this token's session: the token stops working at once.
+#[utoipa::path(post, path = "/api/auth/logout", tag = "auth",
+    responses((status = 204, description = "Signed out."), Unauthorized))]
+pub async fn logout(
+    State(state): State<AppState>,
+    AuthUser(_): AuthUser,
+    headers: HeaderMap,
+) -> Result<StatusCode, AppError> {
+    if let Some(token) = token_from_headers(&headers) {
+        service::sign_out(&state, token).await?;
+    }
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// End every session of the signed-in user, on every device and API client.
+#[utoipa::path(post, path = "/api/auth/logout-everywhere", tag = "auth",
+    responses((status = 204, description = "Every session ended."), Unauthorized))]
+pub async fn logout_everywhere(
+    State(state): State<AppState>,
+    AuthUser(user): AuthUser,
+) -> Result<StatusCode, AppError> {
+    service::sign_out_everywhere(&state, &user).await?;
+    Ok(StatusCode::NO_CONTENT)
 }

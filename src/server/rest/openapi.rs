@@ -24,7 +24,7 @@ use utoipa::{Modify, OpenApi};
             (browsers may use the session cookie instead)."
     ),
     paths(
-        auth::login, auth::signup, auth::me,
+        auth::login, auth::signup, auth::me, auth::logout, auth::logout_everywhere,
         dashboard::overview, dashboard::positions, dashboard::trades, dashboard::performance,
         activities::list, activities::get, activities::create, activities::update, activities::delete,
         activities::export, activities::import,

@@ -111,11 +111,39 @@ pub fn read(bytes: &[u8]) -> Result<Vec<ReadRow>, FileError> {
                 price: cell(4),
                 amount: cell(5),
                 fee: cell(6),
-                note: cell(7),
+                note: cell(7).map(|note| unguard_formula(&note).to_string()),
             },
         }));
     }
     Ok(rows)
+}
+
+/// What a spreadsheet would run as a formula when a cell starts with it.
+const FORMULA_STARTS: [char; 6] = ['=', '+', '-', '@', '\t', '\r'];
+
+fn needs_guard(text: &str) -> bool {
+    let mut chars = text.chars();
+    match chars.next() {
+        Some(c) if FORMULA_STARTS.contains(&c) => true,
+        // A note that already starts like a guarded one is guarded too, so that
+        // reading undoes exactly what writing did.
+        Some('\'') => chars.next().is_some_and(|c| c == '\'' || FORMULA_STARTS.contains(&c)),
+        _ => false,
+    }
+}
+
+/// OWASP's advice against CSV injection: a cell that starts like a formula gets a
+/// leading `'`, which spreadsheets show as text.
+fn guard_formula(text: &str) -> String {
+    if needs_guard(text) { format!("'{text}") } else { text.to_string() }
+}
+
+/// Undoes `guard_formula`, so an exported file imports with the same notes.
+fn unguard_formula(text: &str) -> &str {
+    match text.strip_prefix('\'') {
+        Some(rest) if needs_guard(rest) || rest.starts_with(FORMULA_STARTS) => rest,
+        _ => text,
+    }
 }
 
 /// Writes activities in the import format.
@@ -132,7 +160,7 @@ pub fn write(activities: &[Activity]) -> Result<Vec<u8>, csv::Error> {
             text(a.price),
             text(a.amount),
             a.fee.normalize().to_string(),
-            a.note.clone(),
+            guard_formula(&a.note),
         ])?;
     }
     writer.into_inner().map_err(|e| e.into_error().into())
@@ -141,6 +169,18 @@ pub fn write(activities: &[Activity]) -> Result<Vec<u8>, csv::Error> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn formulas_are_exported_as_text_and_imported_back_unchanged() {
+        for note in ["=HYPERLINK(\"http://x\")", "+1", "-2+3", "@SUM(A1)", "'=already", "''", "'x", "it's", "plain", ""]
+        {
+            let guarded = guard_formula(note);
+            assert!(!guarded.starts_with(FORMULA_STARTS), "{note:?} exported as {guarded:?}");
+            assert_eq!(unguard_formula(&guarded), note, "{note:?}");
+        }
+        assert_eq!(guard_formula("=1+1"), "'=1+1");
+        assert_eq!(guard_formula("'x"), "'x", "an ordinary quote is left alone");
+    }
 
     fn rows(text: &str) -> Vec<ReadRow> {
         read(text.as_bytes()).unwrap()

@@ -74,6 +74,20 @@ pub fn parse_decimal(field: &'static str, raw: &str) -> Result<Decimal, FieldErr
         None => ("", text.as_str()),
     };
     if digits.contains(',') {
+        // "1.234,56" is a decimal comma: reading it as 1.23456 would store the
+        // wrong number, so it is refused with a message that says why.
+        if digits.split_once('.').is_some_and(|(_, fraction)| fraction.contains(','))
+            || !digits.contains('.') && {
+                let last = digits.rsplit(',').next().unwrap_or_default();
+                last.len() != 3
+            }
+        {
+            return Err(error(
+                field,
+                "decimal_comma",
+                format!("`{field}` must use a point for decimals, as in 1234.56; {raw:?} looks like a decimal comma."),
+            ));
+        }
         let whole = digits.split('.').next().unwrap_or_default();
         let groups: Vec<&str> = whole.split(',').collect();
         let grouped = !groups[0].is_empty()
@@ -99,6 +113,12 @@ pub fn parse_decimal(field: &'static str, raw: &str) -> Result<Decimal, FieldErr
         ));
     }
     Ok(value)
+}
+
+/// Unicode's explicit direction marks (embeddings, overrides, isolates): they can
+/// make a note display as something other than what it says.
+fn is_bidi_control(c: char) -> bool {
+    matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
 }
 
 fn bounded(field: &'static str, raw: &str, max: i64) -> Result<Decimal, FieldError> {
@@ -166,8 +186,12 @@ impl Draft {
         if note.chars().count() > MAX_NOTE_CHARS {
             return Err(error("note", "note_too_long", format!("A note has at most {MAX_NOTE_CHARS} characters.")));
         }
-        if note.chars().any(|c| c.is_control()) {
-            return Err(error("note", "invalid_note", "A note cannot contain control characters."));
+        if note.chars().any(|c| c.is_control() || is_bidi_control(c)) {
+            return Err(error(
+                "note",
+                "invalid_note",
+                "A note cannot contain control characters or text-direction overrides.",
+            ));
         }
         activity.note = note.to_string();
         Ok(activity)
@@ -207,9 +231,15 @@ mod tests {
         assert_eq!(ok("-$5.00"), "-5");
         assert_eq!(ok("1e3"), "1000");
         assert_eq!(ok(" 0.00000001 "), "0.00000001");
-        for bad in ["", "abc", "1,2", "12,34.5", "1.2.3", "1 000", "0x10", "1,234,5", ",123", "NaN", "--5"] {
+        for bad in ["", "abc", "12,34.5", "1.2.3", "1 000", "0x10", ",123", "NaN", "--5"] {
             let err = parse_decimal("amount", bad).unwrap_err();
             assert_eq!(err.code, "invalid_number", "{bad:?}");
+        }
+        // A decimal comma is refused with its own reason, never misread (1.23456).
+        for comma in ["1.234,56", "1,2", "1,234,5", "€ 12,50", "0,5"] {
+            let err = parse_decimal("amount", comma).unwrap_err();
+            assert_eq!(err.code, "decimal_comma", "{comma:?}");
+            assert!(err.message.contains("decimal comma"), "{}", err.message);
         }
         assert_eq!(parse_decimal("price", "0.000000001").unwrap_err().code, "too_many_decimals");
     }
@@ -262,6 +292,10 @@ mod tests {
         assert_eq!(long.parse(day(TODAY)).unwrap_err().code, "note_too_long");
         let control = Draft { note: Some("a\u{7}b".into()), ..buy("1", "1") };
         assert_eq!(control.parse(day(TODAY)).unwrap_err().code, "invalid_note");
+        for bidi in ["\u{202E}gnp.exe", "a\u{2066}b", "\u{202A}x"] {
+            let spoofed = Draft { note: Some(bidi.into()), ..buy("1", "1") };
+            assert_eq!(spoofed.parse(day(TODAY)).unwrap_err().code, "invalid_note", "{bidi:?}");
+        }
         let fine = Draft { note: Some("  <b>bonus</b>  ".into()), ..buy("1", "1") }.parse(day(TODAY)).unwrap();
         assert_eq!(fine.note, "<b>bonus</b>");
     }

@@ -91,6 +91,22 @@ fn a_sell_consumes_the_oldest_lots_first_with_their_fees() {
 }
 
 #[test]
+fn a_fee_on_a_cash_activity_is_paid_from_cash_and_counted() {
+    let activities = vec![
+        Activity { fee: d("40"), ..cash(1, Deposit, 0, "1000") },
+        Activity { fee: d("1.5"), symbol: Some(sym("KO")), ..cash(2, Dividend, 1, "10") },
+        Activity { fee: d("2"), ..cash(3, Withdrawal, 2, "100") },
+    ];
+    let ledger = Ledger::replay(&activities, Rules::default()).unwrap();
+    assert_eq!(ledger.cash, d("1000") - d("40") + d("10") - d("1.5") - d("100") - d("2"));
+    assert_eq!(ledger.fees, d("43.5"));
+    assert_eq!((ledger.deposits, ledger.dividends, ledger.net_contributions()), (d("1000"), d("10"), d("900")));
+    // A withdrawal whose fee would overdraw is refused like any other.
+    let overdrawn = vec![cash(1, Deposit, 0, "100"), Activity { fee: d("1"), ..cash(2, Withdrawal, 1, "100") }];
+    assert_eq!(Ledger::replay(&overdrawn, Rules::default()).unwrap_err().code, "overdraw");
+}
+
+#[test]
 fn dividends_fees_and_withdrawals_move_cash_only() {
     let activities = vec![
         cash(1, Deposit, 0, "1000"),
