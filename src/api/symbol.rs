@@ -19,6 +19,10 @@ pub async fn get_symbol_view(symbol: String) -> Result<SymbolView, ServerFnError
     };
     let symbol = Symbol::parse(&symbol).map_err(not_found)?;
     let profile = match state.market.profile(&symbol).await {
+        // The page shows the logo through this origin (`/logos/{symbol}`).
+        Ok(profile) if !profile.logo.is_empty() => {
+            crate::model::CompanyProfile { logo: crate::server::market::logos::logo_path(symbol.as_str()), ..profile }
+        }
         Ok(profile) => profile,
         Err(MarketError::NotFound(_)) => return Err(not_found(format!("No market data knows the symbol {symbol}."))),
         Err(err) => return Err(ServerFnError::new(err.to_string())),

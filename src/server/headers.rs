@@ -9,11 +9,19 @@ use axum::http::{HeaderValue, header};
 use axum::middleware::Next;
 use axum::response::Response;
 
-/// What pages may load: only this origin, except images (company logos come from
-/// Finnhub's CDN). Inline scripts are needed by Leptos' hydration bootstrap.
-pub const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self' 'unsafe-inline' 'wasm-unsafe-eval'; \
-     style-src 'self' 'unsafe-inline'; img-src 'self' https: data:; connect-src 'self'; font-src 'self'; \
-     object-src 'none'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'";
+/// What a page may load: only this origin (logos too, see `market::logos`), images
+/// also as data URLs, and scripts
+/// only from files here or inline with this response's `nonce` (Leptos' hydration
+/// bootstrap). Without a nonce (API answers, files, the docs page) no inline
+/// script runs at all. Styles stay inline-capable: ECharts and Leptos set them.
+pub fn content_security_policy(nonce: Option<&str>) -> String {
+    let inline = nonce.map(|n| format!(" 'nonce-{n}'")).unwrap_or_default();
+    format!(
+        "default-src 'self'; script-src 'self'{inline} 'wasm-unsafe-eval'; style-src 'self' 'unsafe-inline'; \
+         img-src 'self' data:; connect-src 'self'; font-src 'self'; object-src 'none'; \
+         frame-ancestors 'none'; base-uri 'self'; form-action 'self'"
+    )
+}
 
 /// One year, the value HSTS preload lists ask for.
 const HSTS: &str = "max-age=31536000";
@@ -36,4 +44,25 @@ pub async fn strict_transport(request: Request, next: Next) -> Response {
     let mut response = next.run(request).await;
     response.headers_mut().insert(header::STRICT_TRANSPORT_SECURITY, HeaderValue::from_static(HSTS));
     response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::content_security_policy;
+
+    fn scripts(policy: &str) -> &str {
+        policy.split(';').find(|d| d.trim_start().starts_with("script-src")).unwrap()
+    }
+
+    #[test]
+    fn scripts_run_only_from_here_or_with_the_nonce() {
+        let page = content_security_policy(Some("abc123"));
+        assert_eq!(scripts(&page).trim(), "script-src 'self' 'nonce-abc123' 'wasm-unsafe-eval'");
+        let other = content_security_policy(None);
+        assert_eq!(scripts(&other).trim(), "script-src 'self' 'wasm-unsafe-eval'");
+        for policy in [page, other] {
+            assert!(!scripts(&policy).contains("unsafe-inline"), "{policy}");
+            assert!(policy.contains("object-src 'none'") && policy.contains("frame-ancestors 'none'"));
+        }
+    }
 }

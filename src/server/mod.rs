@@ -134,6 +134,7 @@ pub async fn build_state(config: Config) -> Result<AppState, StartError> {
         .build();
     let market = market_service(&config, db.clone());
     let tokens = TokenKeys::new(config.jwt_secret.expose().as_bytes(), config.token_ttl);
+    let logos = Arc::new(market::logos::LogoStore::new(&config.finnhub_base_url, &config.site_root));
     let limits = auth::throttle::Limits { per_address: config.auth_attempts_per_address, ..Default::default() };
     let dummy_hash = auth::password::hash_password("no password matches this".into(), config.bcrypt_cost).await?;
     Ok(AppState {
@@ -142,6 +143,7 @@ pub async fn build_state(config: Config) -> Result<AppState, StartError> {
         tokens: Arc::new(tokens),
         throttle: Arc::new(LoginThrottle::new(Duration::from_secs(60), limits)),
         market,
+        logos,
         leptos_options,
         dummy_hash: dummy_hash.into(),
         uploads: Arc::new(import_uploads::ImportUploads::default()),
@@ -179,25 +181,25 @@ fn market_service(config: &Config, db: db::Db) -> Arc<market::service::MarketSer
 pub fn router(state: AppState) -> Router {
     let routes = generate_route_list(App);
     let options = state.leptos_options.clone();
-    let security_header = |name: HeaderName, value: &'static str| {
-        SetResponseHeaderLayer::if_not_present(name, HeaderValue::from_static(value))
-    };
+    let security_header = |name: HeaderName, value: HeaderValue| SetResponseHeaderLayer::if_not_present(name, value);
+    let default_policy = HeaderValue::from_str(&headers::content_security_policy(None)).expect("a valid header");
     let mut app = Router::new()
         .leptos_routes(&state, routes, move || shell(options.clone()))
         .merge(rest::router())
         .merge(auth::forms::router())
         .merge(ledger_forms::router())
         .merge(preferences::router())
+        .route("/logos/{name}", axum::routing::get(market::logos::serve))
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
         .layer(axum::middleware::from_fn_with_state(state.clone(), auth::guard::require_sign_in))
         .layer(axum::middleware::from_fn(auth::same_origin::refuse_cross_origin_writes))
         // Extractors enforce it, so an oversized API body still gets the JSON envelope.
         .layer(axum::extract::DefaultBodyLimit::max(BODY_LIMIT))
         .layer(TimeoutLayer::with_status_code(axum::http::StatusCode::REQUEST_TIMEOUT, REQUEST_TIMEOUT))
-        .layer(security_header(header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
-        .layer(security_header(header::X_FRAME_OPTIONS, "DENY"))
-        .layer(security_header(header::REFERRER_POLICY, "same-origin"))
-        .layer(security_header(header::CONTENT_SECURITY_POLICY, headers::CONTENT_SECURITY_POLICY))
+        .layer(security_header(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")))
+        .layer(security_header(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY")))
+        .layer(security_header(header::REFERRER_POLICY, HeaderValue::from_static("same-origin")))
+        .layer(security_header(header::CONTENT_SECURITY_POLICY, default_policy))
         .layer(axum::middleware::from_fn(headers::cache_policy))
         .layer(CompressionLayer::new());
     if state.config.secure_cookies {

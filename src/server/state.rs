@@ -5,6 +5,7 @@ use super::auth::token::TokenKeys;
 use super::config::Config;
 use super::db::Db;
 use super::import_uploads::ImportUploads;
+use super::market::logos::LogoStore;
 use super::market::service::MarketService;
 use axum::extract::FromRef;
 use leptos::config::LeptosOptions;
@@ -17,6 +18,8 @@ pub struct AppState {
     pub tokens: Arc<TokenKeys>,
     pub throttle: Arc<LoginThrottle>,
     pub market: Arc<MarketService>,
+    /// Company logos, fetched by the server and served from this origin.
+    pub logos: Arc<LogoStore>,
     pub leptos_options: LeptosOptions,
     /// A real bcrypt hash that matches no password: sign-in attempts for unknown
     /// users verify against it, so they cost as much as attempts for real users.

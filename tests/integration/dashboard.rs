@@ -76,7 +76,7 @@ async fn positions_list_every_holding_with_prices_and_profiles() {
     assert_eq!(aapl["average_cost"], 175.5);
     assert_eq!(aapl["cost_basis"], 8775.0);
     assert_eq!(aapl["company_name"], "Apple Inc");
-    assert_eq!(aapl["logo"], "/logos/AAPL.svg");
+    assert_eq!(aapl["logo"], "/logos/AAPL", "logos are served from this origin");
     assert_eq!(aapl["price_source"], "demo");
     let weights: f64 = rows.iter().map(|r| r["weight"].as_f64().unwrap()).sum();
     assert!((weights - 100.0).abs() < 0.05, "{weights}");

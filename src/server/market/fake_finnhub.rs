@@ -217,6 +217,11 @@ impl FakeFinnhub {
         Ok(Self { addr, state })
     }
 
+    /// A logo URL on the fake's static host (`file` as in `logo_file`).
+    pub fn logo_url(&self, file: &str) -> String {
+        format!("http://{}/static/logo/{file}", self.addr)
+    }
+
     /// The value for `FINNHUB_BASE_URL`.
     pub fn base_url(&self) -> String {
         format!("http://{}/api/v1", self.addr)
@@ -228,6 +233,7 @@ pub fn router(state: Arc<FakeState>) -> Router {
         .route("/api/v1/quote", get(quote))
         .route("/api/v1/stock/profile2", get(profile))
         .route("/api/v1/search", get(search))
+        .route("/static/logo/{file}", get(logo_file))
         .route("/_fake/quotes", post(admin_quote))
         .route("/_fake/profiles", post(admin_profile))
         .route("/_fake/fault", post(admin_fault).delete(admin_clear_fault))
@@ -236,6 +242,33 @@ pub fn router(state: Arc<FakeState>) -> Router {
 }
 
 type Params = Query<HashMap<String, String>>;
+
+/// A 1×1 PNG, the smallest real image a logo test can check byte for byte.
+pub const LOGO_PNG: &[u8] = &[
+    0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0x00, 0x00, 0x00, 0x0d, 0x49, 0x48, 0x44, 0x52, 0x00, 0x00, 0x00,
+    0x01, 0x00, 0x00, 0x00, 0x01, 0x08, 0x06, 0x00, 0x00, 0x00, 0x1f, 0x15, 0xc4, 0x89, 0x00, 0x00, 0x00, 0x0d, 0x49,
+    0x44, 0x41, 0x54, 0x78, 0x9c, 0x63, 0xf8, 0xcf, 0xc0, 0xf0, 0x1f, 0x00, 0x05, 0x00, 0x01, 0xff, 0x89, 0x99, 0x3d,
+    0x1d, 0x00, 0x00, 0x00, 0x00, 0x49, 0x45, 0x4e, 0x44, 0xae, 0x42, 0x60, 0x82,
+];
+
+/// Logo files as Finnhub's static host serves them: `X.png` is an image; `page.png`
+/// claims to be one but is HTML, `script.svg` is an SVG with a script, `big.png` is
+/// over any sane size; anything else is a 404.
+async fn logo_file(axum::extract::Path(file): axum::extract::Path<String>) -> Response {
+    let with_type = |content_type: &'static str, body: Vec<u8>| {
+        ([(axum::http::header::CONTENT_TYPE, content_type)], body).into_response()
+    };
+    match file.as_str() {
+        "page.png" => with_type("image/png", b"<html><script>alert(1)</script></html>".to_vec()),
+        "script.svg" => with_type(
+            "image/svg+xml",
+            b"<svg xmlns=\"http://www.w3.org/2000/svg\"><script>alert(1)</script></svg>".to_vec(),
+        ),
+        "big.png" => with_type("image/png", [LOGO_PNG, &vec![0u8; 2 * 1024 * 1024]].concat()),
+        name if name.ends_with(".png") => with_type("image/png", LOGO_PNG.to_vec()),
+        _ => StatusCode::NOT_FOUND.into_response(),
+    }
+}
 
 fn error_body(status: StatusCode, message: &str) -> Response {
     (status, Json(json!({ "error": message }))).into_response()

@@ -11,6 +11,7 @@ pub mod demo;
 pub mod fake_finnhub;
 pub mod finnhub;
 pub mod limiter;
+pub mod logos;
 pub mod refresher;
 pub mod service;
 pub mod store;

@@ -6,8 +6,9 @@ use super::repo;
 use super::risk::{RiskFigures, risk_figures};
 use super::snapshots;
 use super::valuation::Valuation;
-use crate::model::{Performance, PositionRow, Quote, Range, Symbol, safe_url};
+use crate::model::{Performance, PositionRow, Quote, Range, Symbol};
 use crate::server::error::AppError;
+use crate::server::market::logos::logo_path;
 use crate::server::state::AppState;
 use chrono::NaiveDate;
 use std::collections::HashMap;
@@ -97,7 +98,7 @@ pub async fn position_rows(state: &AppState, valuation: Valuation) -> Vec<Positi
                 day_change: p.day_change,
                 day_change_pct: p.day_change_percent,
                 industry: profile.as_ref().map(|pr| pr.industry.clone()).filter(|i| !i.is_empty()),
-                logo: profile.as_ref().map(|pr| safe_url(&pr.logo)).filter(|l| !l.is_empty()),
+                logo: profile.as_ref().filter(|pr| !pr.logo.is_empty()).map(|_| logo_path(&p.symbol.to_string())),
                 opened_at: p.opened_at,
                 weight: p.weight,
                 price_as_of: quote.map(|q| q.as_of),

@@ -35,7 +35,18 @@ async fn reflected_xss_the_symbol_path_never_reaches_the_title_raw() {
     let payload = "%3C%2Ftitle%3E%3Cimg%20src%3Dx%20onerror%3Dalert(1)%3E";
     let response =
         app.client.get(app.url(&format!("/symbol/{payload}"))).header("cookie", &cookie).send().await.unwrap();
+    // Scripts run only with this response's nonce: never 'unsafe-inline'.
+    let policy = response.headers()["content-security-policy"].to_str().unwrap().to_string();
+    let scripts = policy.split(';').find(|d| d.trim().starts_with("script-src")).unwrap().to_string();
+    assert!(!scripts.contains("unsafe-inline"), "{policy}");
+    let nonce = scripts.split("'nonce-").nth(1).and_then(|rest| rest.split('\'').next()).expect("a nonce").to_string();
     let html = response.text().await.unwrap();
+    for tag in html.split("<script").skip(1).map(|rest| &rest[..rest.find('>').unwrap()]) {
+        assert!(
+            tag.contains(" src=") || tag.contains(&format!("nonce=\"{nonce}\"")),
+            "an inline script without the nonce: {tag}"
+        );
+    }
     let title = &html[html.find("<title>").unwrap()..html.find("</title>").unwrap()];
     assert_eq!(title, "<title>Symbol not found · Folio");
     assert!(!html.contains("<img src=x"), "the payload appears as markup");

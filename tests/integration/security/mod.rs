@@ -3,6 +3,7 @@
 
 mod disk_full;
 mod findings;
+mod logos;
 
 use crate::helpers::TestApp;
 use serde_json::{Value, json};
