@@ -60,6 +60,7 @@ impl AppError {
     /// Logs `err` with `context` and returns a 500 that reveals neither.
     pub fn internal(context: &str, err: impl std::fmt::Display) -> Self {
         tracing::error!(%context, error = %err, "internal error");
+
         Self::new(
             StatusCode::INTERNAL_SERVER_ERROR,
             "internal_error",
@@ -130,9 +131,10 @@ impl StorageTrouble {
             sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_) => Some(Self::Unreachable),
             sqlx::Error::Database(db) => {
                 let code = db.code()?;
-                // SQLite reports (extended) result codes as numbers, PostgreSQL SQLSTATEs.
-                if let Ok(extended) = code.parse::<i32>() {
-                    return match extended & 0xff {
+                // SQLite reports (extended) result codes as numbers, PostgreSQL
+                // SQLSTATEs, which can be all digits too (53100).
+                if db.try_downcast_ref::<sqlx::sqlite::SqliteError>().is_some() {
+                    return match code.parse::<i32>().ok()? & 0xff {
                         13 => Some(Self::Full),
                         8 | 10 => Some(Self::ReadOnly),
                         5 | 6 => Some(Self::Busy),

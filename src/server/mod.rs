@@ -144,6 +144,7 @@ pub async fn build_state(config: Config) -> Result<AppState, StartError> {
         throttle: Arc::new(LoginThrottle::new(Duration::from_secs(60), limits)),
         market,
         logos,
+        symbol_checks: Arc::default(),
         leptos_options,
         dummy_hash: dummy_hash.into(),
         uploads: Arc::new(import_uploads::ImportUploads::default()),

@@ -18,6 +18,8 @@ pub struct AppState {
     pub tokens: Arc<TokenKeys>,
     pub throttle: Arc<LoginThrottle>,
     pub market: Arc<MarketService>,
+    /// Each person's share of the upstream budget for checking new symbols.
+    pub symbol_checks: Arc<super::market::fairness::UserBudget>,
     /// Company logos, fetched by the server and served from this origin.
     pub logos: Arc<LogoStore>,
     pub leptos_options: LeptosOptions,

@@ -8,6 +8,7 @@
 //! value is served, marked stale.
 
 pub mod demo;
+pub mod fairness;
 pub mod fake_finnhub;
 pub mod finnhub;
 pub mod limiter;

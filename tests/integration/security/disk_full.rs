@@ -1,8 +1,12 @@
 //! Finding 1: after one failed COMMIT on a full disk, writes were acknowledged and
-//! never saved. The database lives on a small tmpfs that the test fills and frees
+//! never saved. The data lives on a small tmpfs that the test fills and frees
 //! again: every write answered 2xx must be there after a restart, every other
 //! write must answer 507/503 in the envelope and leave nothing behind, and the
 //! server must recover by itself once space returns.
+//!
+//! SQLite: the whole database file is on the tmpfs. PostgreSQL: the activities
+//! table is moved into a tablespace on it (the server's own disk is not the
+//! test's to fill), so an insert fails with `53100 disk_full`.
 
 use super::{new_user, post_activity};
 use crate::helpers::{TestApp, spawn_app_with};
@@ -17,13 +21,15 @@ struct SmallDisk {
 }
 
 impl SmallDisk {
-    fn mount(megabytes: u32) -> Option<Self> {
+    /// A tmpfs of `megabytes`, owned by `owner` (`uid:gid`) when given.
+    fn mount(megabytes: u32, owner: Option<&str>) -> Option<Self> {
         let dir = std::env::temp_dir().join(format!("folio-full-{}-{}", std::process::id(), rand_suffix()));
         std::fs::create_dir_all(&dir).unwrap();
-        let status = Command::new("mount")
-            .args(["-t", "tmpfs", "-o", &format!("size={megabytes}m"), "tmpfs"])
-            .arg(&dir)
-            .status();
+        let mut options = format!("size={megabytes}m,mode=0700");
+        if let Some((uid, gid)) = owner.and_then(|o| o.split_once(':')) {
+            options.push_str(&format!(",uid={uid},gid={gid}"));
+        }
+        let status = Command::new("mount").args(["-t", "tmpfs", "-o", &options, "tmpfs"]).arg(&dir).status();
         match status {
             Ok(s) if s.success() => Some(Self { dir }),
             _ => {
@@ -68,9 +74,83 @@ fn running_as_root() -> bool {
     Command::new("id").arg("-u").output().is_ok_and(|o| o.stdout.starts_with(b"0"))
 }
 
-async fn app_on(db_file: &Path) -> TestApp {
-    let url = format!("sqlite://{}", db_file.display());
-    spawn_app_with(&[("DATABASE_URL", url.as_str()), ("FOLIO_SEED_DEMO", "false")]).await
+async fn app_on(url: &str) -> TestApp {
+    spawn_app_with(&[("DATABASE_URL", url), ("FOLIO_SEED_DEMO", "false")]).await
+}
+
+/// Where the test's data lives, and how to fill its disk.
+enum Storage {
+    Sqlite { disk: SmallDisk, file: PathBuf },
+    Postgres { disk: SmallDisk, tablespace: String },
+}
+
+impl Storage {
+    async fn prepare() -> Option<Self> {
+        if std::env::var("FOLIO_TEST_DB").as_deref() == Ok("postgres") {
+            let owner = Command::new("sh").args(["-c", "echo $(id -u postgres):$(id -g postgres)"]).output().ok()?;
+            let owner = String::from_utf8_lossy(&owner.stdout).trim().to_string();
+            let disk = SmallDisk::mount(8, Some(&owner))?;
+            let tablespace = format!("folio_full_{}_{}", std::process::id(), rand_suffix());
+            let admin = admin().await;
+            sqlx::query(&format!("CREATE TABLESPACE {tablespace} LOCATION '{}'", disk.dir.display()))
+                .execute(&admin)
+                .await
+                .expect("create a tablespace on the tmpfs");
+            Some(Storage::Postgres { disk, tablespace })
+        } else {
+            let disk = SmallDisk::mount(16, None)?;
+            let file = disk.dir.join("folio.db");
+            Some(Storage::Sqlite { disk, file })
+        }
+    }
+
+    /// The app on this storage (a second call starts it again on the same data).
+    async fn start(&self, url: Option<&str>) -> TestApp {
+        match (self, url) {
+            (_, Some(url)) => app_on(url).await,
+            (Storage::Sqlite { file, .. }, None) => app_on(&format!("sqlite://{}", file.display())).await,
+            (Storage::Postgres { tablespace, .. }, None) => {
+                let app = spawn_app_with(&[("FOLIO_SEED_DEMO", "false")]).await;
+                sqlx::query(&format!("ALTER TABLE activities SET TABLESPACE {tablespace}"))
+                    .execute(&app.running.state.db.pool)
+                    .await
+                    .expect("move the activities into the small tablespace");
+                app
+            }
+        }
+    }
+
+    async fn fill(&self) {
+        match self {
+            Storage::Sqlite { disk, file } => {
+                truncate_wal(file).await;
+                disk.fill();
+            }
+            Storage::Postgres { disk, .. } => disk.fill(),
+        }
+    }
+
+    fn free(&self) {
+        match self {
+            Storage::Sqlite { disk, .. } | Storage::Postgres { disk, .. } => disk.free(),
+        }
+    }
+
+    /// Drops the tablespace (its database must be gone by then).
+    async fn clean_up(self) {
+        if let Storage::Postgres { tablespace, .. } = &self {
+            let _ = sqlx::query(&format!("DROP TABLESPACE IF EXISTS {tablespace}")).execute(&admin().await).await;
+        }
+    }
+}
+
+async fn admin() -> sqlx::AnyPool {
+    sqlx::any::install_default_drivers();
+    sqlx::any::AnyPoolOptions::new()
+        .max_connections(1)
+        .connect("postgres://postgres@127.0.0.1:5432/postgres")
+        .await
+        .unwrap()
 }
 
 /// Empties SQLite's write-ahead log into the database file, so the next commit has
@@ -125,24 +205,19 @@ async fn deposits(app: &TestApp, token: &str, prefix: &str, count: usize) -> (Ve
 
 #[tokio::test]
 async fn disk_full_never_loses_an_acknowledged_write() {
-    if std::env::var("FOLIO_TEST_DB").as_deref() == Ok("postgres") {
-        eprintln!("disk_full: SQLite only (PostgreSQL's disk is not the test's to fill); see the SQLite run");
-        return;
-    }
-    let Some(disk) = SmallDisk::mount(16) else {
+    let Some(storage) = Storage::prepare().await else {
         assert!(!running_as_root(), "root could not mount a tmpfs for the disk-full test");
         eprintln!("disk_full: SKIPPED, mounting a tmpfs needs root");
         return;
     };
-    let db_file = disk.dir.join("folio.db");
-    let app = app_on(&db_file).await;
+    let app = storage.start(None).await;
+    let url = app.config.database_url.clone();
     let token = new_user(&app, "fullness").await;
     let (mut acknowledged, mut refused) = deposits(&app, &token, "before", 4).await;
     assert_eq!(acknowledged.len(), 4, "writes succeed while there is room");
 
     for round in 0..2 {
-        truncate_wal(&db_file).await;
-        disk.fill();
+        storage.fill().await;
         let (ok, failed) = deposits(&app, &token, &format!("full{round}"), 24).await;
         assert!(!failed.is_empty(), "round {round}: a full disk refuses some writes");
         acknowledged.extend(ok);
@@ -153,22 +228,24 @@ async fn disk_full_never_loses_an_acknowledged_write() {
             futures::future::join_all((0..8).map(|_| stored_notes(&app, &token))).await.iter().map(Vec::len).collect();
         assert!(counts.windows(2).all(|w| w[0] == w[1]), "reads disagree: {counts:?}");
 
-        disk.free();
+        storage.free();
         let (ok, failed) = deposits(&app, &token, &format!("freed{round}"), 12).await;
         assert!(failed.is_empty(), "round {round}: the server recovers by itself once space returns: {failed:?}");
         acknowledged.extend(ok);
     }
 
-    // Restart on the same file: the truth is what was written to disk.
+    // Restart on the same data: the truth is what was written to disk.
     app.running.state.db.pool.close().await;
-    drop(app);
-    let app = app_on(&db_file).await;
-    let token = app.token("fullness", "long enough pw").await;
-    let stored = stored_notes(&app, &token).await;
+    let restarted = storage.start(Some(&url)).await;
+    let token = restarted.token("fullness", "long enough pw").await;
+    let stored = stored_notes(&restarted, &token).await;
     let missing: Vec<&String> = acknowledged.iter().filter(|n| !stored.contains(n)).collect();
     assert!(missing.is_empty(), "{} acknowledged writes missing after restart", missing.len());
     let phantom: Vec<&String> = refused.iter().filter(|n| stored.contains(n)).collect();
     assert!(phantom.is_empty(), "{} refused writes were stored anyway", phantom.len());
     assert_eq!(stored.len(), acknowledged.len());
-    app.running.state.db.pool.close().await;
+    restarted.running.state.db.pool.close().await;
+    drop(restarted);
+    drop(app);
+    storage.clean_up().await;
 }

@@ -334,3 +334,43 @@ async fn sigterm_a_request_under_way_gets_its_answer_and_new_ones_are_refused() 
     let after = reqwest::Client::new().get(app.url("/healthz")).send().await;
     assert!(after.is_err(), "no new connection is accepted after shutdown");
 }
+
+#[tokio::test]
+async fn fairness_one_import_spends_at_most_its_share_of_the_upstream_budget() {
+    let (app, fake) = crate::helpers::spawn_app_with_fake(&[]).await;
+    let token = new_user(&app, "bulk").await;
+    let mut csv = String::from("date,kind,symbol,quantity,price,amount\n2026-01-02,deposit,,,,1000000\n");
+    for i in 0..40 {
+        csv.push_str(&format!("2026-01-05,buy,ZZ{i:02},1,10,\n"));
+    }
+    let report = app
+        .client
+        .post(app.url("/api/activities/import?dry_run=true"))
+        .bearer_auth(&token)
+        .multipart(multipart(&csv))
+        .send()
+        .await
+        .unwrap();
+    let report: Value = report.json().await.unwrap();
+    let errors = report["data"]["errors"].as_array().unwrap();
+    let upstream: usize = (0..40).map(|i| fake.state.count("quote", &format!("ZZ{i:02}"))).sum();
+    assert_eq!(upstream, 25, "one person's import checks at most 25 new symbols upstream");
+    let over_share: Vec<&Value> = errors.iter().filter(|e| e["code"] == "rate_limited").collect();
+    assert_eq!(over_share.len(), 15, "{report}");
+    assert!(over_share[0]["message"].as_str().unwrap().contains("Import again in"), "{report}");
+
+    // Another person's share is untouched.
+    let other = new_user(&app, "neighbour").await;
+    let single = post_activity(&app, &other, json!({"kind": "deposit", "date": "2026-01-02", "amount": "100"})).await;
+    assert_eq!(single.status(), 201);
+    let check = app
+        .client
+        .post(app.url("/api/activities/import?dry_run=true"))
+        .bearer_auth(&other)
+        .multipart(multipart("date,kind,symbol,quantity,price\n2026-01-05,buy,AAPL,1,10\n"))
+        .send()
+        .await
+        .unwrap();
+    let check: Value = check.json().await.unwrap();
+    assert_eq!(check["data"]["new_count"], 1, "{check}");
+}

@@ -142,6 +142,14 @@ async fn parse_rows(
     let new_symbols: BTreeSet<Symbol> =
         parsed.iter().filter_map(|(_, a)| a.symbol.clone()).filter(|s| !held.contains(s)).collect();
     for symbol in new_symbols {
+        // A symbol the market data has cached costs nothing upstream; any other
+        // comes out of this person's share of the budget.
+        if state.market.cached_fetched_at(&symbol).await.is_none()
+            && let Err(wait) = state.symbol_checks.take(user_id, std::time::Instant::now())
+        {
+            bad_symbols.insert(symbol, over_share(state, wait));
+            continue;
+        }
         if let Err((symbol, err)) = check_symbols(state, [symbol], &held).await {
             bad_symbols.insert(symbol, err);
         }
@@ -154,6 +162,18 @@ async fn parse_rows(
         None => true,
     });
     Ok((parsed, errors, total))
+}
+
+fn over_share(state: &AppState, wait: u64) -> AppError {
+    let budget = &state.symbol_checks;
+    let message = format!(
+        "Not checked yet: one person may check {} symbols new to Folio every {} minutes, so market data stays \
+         available for everyone. Import again in {} minutes to check the rest.",
+        budget.max(),
+        budget.window().as_secs() / 60,
+        wait.div_ceil(60)
+    );
+    AppError::too_many_requests(message, wait)
 }
 
 /// The outcome of an import request.
