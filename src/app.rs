@@ -12,15 +12,6 @@ use leptos_router::{SsrMode, path};
 /// The document around the app, rendered only on the server.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
     let theme = current_theme();
-    // This page's CSP names this response's nonce, which Leptos puts on each of
-    // its inline scripts: an injected script has no nonce and does not run.
-    #[cfg(feature = "ssr")]
-    if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
-        let policy = crate::server::headers::content_security_policy(leptos::nonce::use_nonce().as_deref());
-        if let Ok(value) = axum::http::HeaderValue::from_str(&policy) {
-            response.insert_header(axum::http::header::CONTENT_SECURITY_POLICY, value);
-        }
-    }
     view! {
         <!DOCTYPE html>
         <html lang="en" class=theme>

@@ -42,7 +42,7 @@ where
 fn Header(username: String) -> impl IntoView {
     view! {
         <header class="border-b border-slate-200 bg-white dark:border-slate-800 dark:bg-slate-900">
-            <div class="mx-auto flex max-w-7xl flex-wrap items-center justify-between gap-x-4 gap-y-2 px-4 py-3 sm:px-6">
+            <div class="relative mx-auto flex max-w-7xl flex-wrap items-center justify-between gap-x-4 gap-y-2 px-4 py-3 sm:px-6">
                 <div class="flex items-center gap-5">
                     <a href="/" class="text-lg font-semibold tracking-tight">
                         <span class="text-emerald-600 dark:text-emerald-400">"◆"</span>
@@ -55,9 +55,7 @@ fn Header(username: String) -> impl IntoView {
                 </div>
                 <div class="flex items-center gap-2 text-sm sm:gap-3">
                     <ThemeToggle />
-                    <span class="hidden text-slate-600 sm:inline dark:text-slate-300" title="Signed in">
-                        {username}
-                    </span>
+                    <AccountMenu username />
                     <form method="post" action="/auth/logout">
                         <button
                             type="submit"
@@ -69,6 +67,42 @@ fn Header(username: String) -> impl IntoView {
                 </div>
             </div>
         </header>
+    }
+}
+
+/// Who is signed in, and "Sign out everywhere" (a `<details>` disclosure: it opens
+/// without JavaScript, and the button is a plain form post).
+#[component]
+fn AccountMenu(username: String) -> impl IntoView {
+    let initial: String = username.chars().take(1).collect();
+    view! {
+        // On a phone the panel spans the header (the positioned ancestor), not the
+        // narrow space left of the summary.
+        <details class="sm:relative">
+            <summary
+                class="flex max-w-[9rem] cursor-pointer list-none items-center gap-1 rounded-lg px-2 py-1.5 text-slate-600 hover:bg-slate-100 focus:outline-none focus-visible:ring-2 focus-visible:ring-emerald-500 dark:text-slate-300 dark:hover:bg-slate-800"
+                title="Your account"
+            >
+                // A phone shows the initial only, so the header keeps to one screen width.
+                <span aria-hidden="true" class="flex h-6 w-6 items-center justify-center rounded-full bg-slate-200 text-xs font-semibold uppercase text-slate-700 sm:hidden dark:bg-slate-700 dark:text-slate-200">
+                    {initial}
+                </span>
+                <span class="sr-only sm:not-sr-only sm:truncate">{username.clone()}</span>
+                <span aria-hidden="true" class="text-xs">"▾"</span>
+            </summary>
+            <div class="absolute inset-x-4 z-20 mt-2 rounded-xl sm:inset-x-auto sm:right-0 sm:w-64 border border-slate-200 bg-white p-3 text-sm shadow-lg dark:border-slate-700 dark:bg-slate-900">
+                <p class="text-slate-600 dark:text-slate-400">"Signed in as " <strong class="text-slate-900 dark:text-white">{username}</strong></p>
+                <form method="post" action="/auth/logout-everywhere" class="mt-3">
+                    <button
+                        type="submit"
+                        class="w-full rounded-lg border border-slate-300 px-3 py-1.5 font-medium hover:bg-slate-100 focus:outline-none focus-visible:ring-2 focus-visible:ring-emerald-500 dark:border-slate-700 dark:hover:bg-slate-800"
+                    >
+                        "Sign out everywhere"
+                    </button>
+                </form>
+                <p class="mt-2 text-xs text-slate-500 dark:text-slate-400">"Ends every session of this account: other browsers, devices and API tokens."</p>
+            </div>
+        </details>
     }
 }
 

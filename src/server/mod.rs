@@ -202,6 +202,7 @@ pub fn router(state: AppState) -> Router {
         .layer(security_header(header::REFERRER_POLICY, HeaderValue::from_static("same-origin")))
         .layer(security_header(header::CONTENT_SECURITY_POLICY, default_policy))
         .layer(axum::middleware::from_fn(headers::cache_policy))
+        .layer(axum::middleware::from_fn(headers::page_policy))
         .layer(CompressionLayer::new());
     if state.config.secure_cookies {
         app = app.layer(axum::middleware::from_fn(headers::strict_transport));

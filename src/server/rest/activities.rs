@@ -2,7 +2,7 @@
 //! activities, import a CSV file (with a dry run) and export one. Decimals are
 //! exact here: sent back as strings, accepted as strings or JSON numbers.
 
-use super::errors::{BadBody, Unauthorized};
+use super::errors::{BadBody, Unauthorized, WriteErrors};
 use super::extract::{ApiJson, ApiPath, ApiQuery};
 use super::schema::Envelope;
 use super::success;
@@ -157,8 +157,7 @@ pub async fn get(
 /// held then, or a withdrawal or buy without the cash, is refused with the rule's
 /// code (`oversell`, `overdraw`, ...) and nothing changes.
 #[utoipa::path(post, path = "/api/activities", tag = "activities", request_body = ActivityInput,
-    responses((status = 201, body = Envelope<ActivityData>), Unauthorized, BadBody,
-        (status = 503, description = "A new symbol cannot be checked right now.", body = ErrorEnvelope)))]
+    responses((status = 201, body = Envelope<ActivityData>), Unauthorized, BadBody, WriteErrors))]
 pub async fn create(
     State(state): State<AppState>,
     AuthUser(user): AuthUser,
@@ -172,8 +171,7 @@ pub async fn create(
 #[utoipa::path(put, path = "/api/activities/{id}", tag = "activities", params(("id" = i64, Path)),
     request_body = ActivityInput,
     responses((status = 200, body = Envelope<ActivityData>), Unauthorized, BadBody,
-        (status = 404, description = "No such activity of yours.", body = ErrorEnvelope),
-        (status = 503, description = "A new symbol cannot be checked right now.", body = ErrorEnvelope)))]
+        (status = 404, description = "No such activity of yours.", body = ErrorEnvelope), WriteErrors))]
 pub async fn update(
     State(state): State<AppState>,
     AuthUser(user): AuthUser,
@@ -190,7 +188,7 @@ pub async fn update(
     responses((status = 200, description = "The deleted activity.", body = Envelope<ActivityData>), Unauthorized,
         (status = 400, description = "Not an activity id.", body = ErrorEnvelope),
         (status = 404, description = "No such activity of yours.", body = ErrorEnvelope),
-        (status = 422, description = "The ledger without it breaks a rule.", body = ErrorEnvelope)))]
+        (status = 422, description = "The ledger without it breaks a rule.", body = ErrorEnvelope), WriteErrors))]
 pub async fn delete(
     State(state): State<AppState>,
     AuthUser(user): AuthUser,
@@ -329,7 +327,7 @@ pub struct ImportForm {
         (status = 413, description = "Larger than 5 MB.", body = ErrorEnvelope),
         (status = 422, description = "The file cannot be read (`invalid_encoding`, `unknown_column`, \
             `too_many_rows`, ...), `dry_run` is not true or false, or (`import_rejected`) rows are bad; \
-            the last comes with the report.", body = ImportRejected)))]
+            the last comes with the report.", body = ImportRejected), WriteErrors))]
 pub async fn import(
     State(state): State<AppState>,
     AuthUser(user): AuthUser,

@@ -58,3 +58,17 @@ pub enum BadBody {
     #[response(status = 422)]
     Invalid(ErrorEnvelope),
 }
+
+/// Answers of an operation that writes, when the write cannot be kept; nothing of
+/// it is stored, and `Retry-After` says when to try again.
+#[derive(IntoResponses)]
+pub enum WriteErrors {
+    /// The database is read-only, busy or unreachable (`storage_read_only`,
+    /// `database_busy`, `database_unavailable`), or a symbol new to the ledger
+    /// cannot be checked with the market data right now.
+    #[response(status = 503)]
+    Unavailable(ErrorEnvelope),
+    /// The server's disk is full (`storage_full`).
+    #[response(status = 507)]
+    Full(ErrorEnvelope),
+}

@@ -23,6 +23,12 @@ async fn activities(app: &TestApp, token: &str) -> Vec<Value> {
     body["data"].as_array().unwrap().clone()
 }
 
+/// Sends `csv` to the import endpoint with a bearer token.
+async fn import_csv(app: &TestApp, token: &str, csv: &str, dry_run: bool) -> reqwest::Response {
+    let url = app.url(&format!("/api/activities/import?dry_run={dry_run}"));
+    app.client.post(url).bearer_auth(token).multipart(multipart(csv)).send().await.unwrap()
+}
+
 fn multipart(csv: &str) -> reqwest::multipart::Form {
     reqwest::multipart::Form::new()
         .part("file", reqwest::multipart::Part::bytes(csv.as_bytes().to_vec()).file_name("ledger.csv"))
@@ -203,14 +209,7 @@ async fn wrong_numbers_a_decimal_comma_is_refused_and_a_cash_fee_is_paid() {
     let comma =
         post_activity(&app, &token, json!({"kind": "deposit", "date": "2026-01-05", "amount": "1.234,56"})).await;
     assert_eq!(error_code(comma, 422).await, "decimal_comma");
-    let report = app
-        .client
-        .post(app.url("/api/activities/import?dry_run=true"))
-        .bearer_auth(&token)
-        .multipart(multipart("date,kind,amount\n2026-01-05,deposit,\"1.234,56\"\n"))
-        .send()
-        .await
-        .unwrap();
+    let report = import_csv(&app, &token, "date,kind,amount\n2026-01-05,deposit,\"1.234,56\"\n", true).await;
     let report: Value = report.json().await.unwrap();
     assert_eq!(report["data"]["errors"][0]["code"], "decimal_comma", "{report}");
     assert!(activities(&app, &token).await.is_empty());
@@ -241,14 +240,7 @@ async fn spreadsheet_formula_injection_export_is_inert_and_imports_back_the_same
         assert!(!note.starts_with(['=', '+', '-', '@']), "{note:?} would run as a formula");
     }
     let other = new_user(&app, "formulas2").await;
-    let imported = app
-        .client
-        .post(app.url("/api/activities/import?dry_run=false"))
-        .bearer_auth(&other)
-        .multipart(multipart(&csv))
-        .send()
-        .await
-        .unwrap();
+    let imported = import_csv(&app, &other, &csv, false).await;
     assert_eq!(imported.status(), 200);
     let mut back: Vec<String> =
         activities(&app, &other).await.iter().map(|a| a["note"].as_str().unwrap().to_string()).collect();
@@ -343,14 +335,7 @@ async fn fairness_one_import_spends_at_most_its_share_of_the_upstream_budget() {
     for i in 0..40 {
         csv.push_str(&format!("2026-01-05,buy,ZZ{i:02},1,10,\n"));
     }
-    let report = app
-        .client
-        .post(app.url("/api/activities/import?dry_run=true"))
-        .bearer_auth(&token)
-        .multipart(multipart(&csv))
-        .send()
-        .await
-        .unwrap();
+    let report = import_csv(&app, &token, &csv, true).await;
     let report: Value = report.json().await.unwrap();
     let errors = report["data"]["errors"].as_array().unwrap();
     let upstream: usize = (0..40).map(|i| fake.state.count("quote", &format!("ZZ{i:02}"))).sum();
@@ -363,14 +348,7 @@ async fn fairness_one_import_spends_at_most_its_share_of_the_upstream_budget() {
     let other = new_user(&app, "neighbour").await;
     let single = post_activity(&app, &other, json!({"kind": "deposit", "date": "2026-01-02", "amount": "100"})).await;
     assert_eq!(single.status(), 201);
-    let check = app
-        .client
-        .post(app.url("/api/activities/import?dry_run=true"))
-        .bearer_auth(&other)
-        .multipart(multipart("date,kind,symbol,quantity,price\n2026-01-05,buy,AAPL,1,10\n"))
-        .send()
-        .await
-        .unwrap();
+    let check = import_csv(&app, &other, "date,kind,symbol,quantity,price\n2026-01-05,buy,AAPL,1,10\n", true).await;
     let check: Value = check.json().await.unwrap();
     assert_eq!(check["data"]["new_count"], 1, "{check}");
 }
