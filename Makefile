@@ -3,7 +3,7 @@ SHELL := /bin/bash
 .SHELLFLAGS := -euo pipefail -c
 export PATH := $(HOME)/.cargo/bin:$(CURDIR)/node_modules/.bin:$(PATH)
 
-.PHONY: run build test lint unit integration-postgres e2e fuzz bench help
+.PHONY: run build test lint unit integration-postgres e2e fuzz bench soak help
 
 help: ## List the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{ printf "  make %-22s %s\n", $$1, $$2 }'
@@ -46,3 +46,8 @@ fuzz: ## Schema-driven fuzzing of the REST API (schemathesis) for 10 minutes, ra
 bench: ## Benchmarks; figures are written to bench-results/
 	scripts/bootstrap.sh bench
 	scripts/bench.sh
+
+soak: ## Disk-full soak: 60 s of writes while the disk fills and frees twice, checked after a restart (root; bench-results/reliability.txt)
+	scripts/bootstrap.sh run
+	cargo leptos build --release --precompress
+	scripts/disk-full-soak.sh 60

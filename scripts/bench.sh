@@ -14,6 +14,7 @@
 #   import.txt      a 50,000-row CSV import (dry run, then the real one) into a new
 #                   account, and the dashboard overview of that account afterwards.
 #   portfolio.txt   replay + valuation + all metrics, 10,000 activities, 10 years (criterion).
+#   reliability.txt the disk-full soak (scripts/disk-full-soak.sh; needs root).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$HOME/.cargo/bin:$PWD/node_modules/.bin:$PATH"
@@ -135,3 +136,5 @@ for path in glob.glob("target/criterion/*/new/estimates.json"):
     print(f"median {e['median']['point_estimate'] / 1e6:.3f} ms  (mean {e['mean']['point_estimate'] / 1e6:.3f} ms)  {path.split('/')[2]}")
 PY
 } | tee bench-results/portfolio.txt
+
+if [ "$(id -u)" -eq 0 ]; then scripts/disk-full-soak.sh 60; else echo "bench: the disk-full soak needs root; skipped"; fi

@@ -93,7 +93,7 @@ def fill():
     db = sqlite3.connect(os.path.join(disk, "folio.db"), timeout=10)
     db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     db.close()
-    with open(filler, "wb") as f:
+    with open(filler, "wb", buffering=0) as f:
         try:
             while True:
                 f.write(b"\0" * 65536)
