@@ -128,7 +128,12 @@ test('the theme toggle switches to dark and is remembered', async ({ page }) => 
   await theme.getByRole('button', { name: 'Dark' }).click();
   await expect(page.locator('html')).toHaveClass('dark');
   await expect(theme.getByRole('button', { name: 'Dark' })).toHaveAttribute('aria-pressed', 'true');
-  const background = () => page.evaluate(() => getComputedStyle(document.body).backgroundColor);
+  // Read once the page's stylesheet has loaded (static files are revalidated on
+  // every load, so the class can be there a moment before the colours are).
+  const background = async () => {
+    await page.waitForLoadState('load');
+    return page.evaluate(() => getComputedStyle(document.body).backgroundColor);
+  };
   const dark = await background();
   await page.reload();
   await expect(page.locator('html')).toHaveClass('dark');

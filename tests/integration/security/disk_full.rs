@@ -249,3 +249,43 @@ async fn disk_full_never_loses_an_acknowledged_write() {
     drop(app);
     storage.clean_up().await;
 }
+
+/// The same finding's second half: when the history cannot be written (a full or
+/// read-only disk), reads still answer from what is stored. The overview used to
+/// fail because bringing the history up to today failed.
+#[tokio::test]
+async fn a_full_disk_still_serves_reads() {
+    if std::env::var("FOLIO_TEST_DB").as_deref() == Ok("postgres") {
+        return; // The SQLite run covers this; PostgreSQL's WAL disk is not the test's to fill.
+    }
+    let Some(disk) = SmallDisk::mount(16, None) else {
+        assert!(!running_as_root(), "root could not mount a tmpfs for the test");
+        return;
+    };
+    let file = disk.dir.join("folio.db");
+    let app = app_on(&format!("sqlite://{}", file.display())).await;
+    let token = new_user(&app, "reader").await;
+    let (ok, _) = deposits(&app, &token, "before", 2).await;
+    assert_eq!(ok.len(), 2);
+
+    // Forget the history, so the next overview has to write it again, then fill the disk.
+    let url = format!("sqlite://{}", file.display());
+    let pool = sqlx::any::AnyPoolOptions::new().max_connections(1).connect(&url).await.unwrap();
+    sqlx::query("DELETE FROM portfolio_snapshots").execute(&pool).await.unwrap();
+    pool.close().await;
+    truncate_wal(&file).await;
+    disk.fill();
+
+    let overview = app.get_with_token("/api/dashboard/overview", &token).await;
+    assert_eq!(overview.status(), 200, "the overview is served from what is stored");
+    let body: Value = overview.json().await.unwrap();
+    assert_eq!(body["data"]["cash"], 20.0, "{body}");
+    assert_eq!(stored_notes(&app, &token).await.len(), 2);
+    let (ok, refused) = deposits(&app, &token, "full", 4).await;
+    assert!(ok.is_empty() && refused.len() == 4, "writes are refused meanwhile: {ok:?}");
+
+    disk.free();
+    let performance = app.get_with_token("/api/dashboard/performance", &token).await;
+    assert_eq!(performance.status(), 200);
+    app.running.state.db.pool.close().await;
+}
