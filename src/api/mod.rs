@@ -7,8 +7,9 @@ mod session;
 mod symbol;
 
 pub use ledger::{
-    GetActivity, GetActivityPage, GetImportReview, GetQuoteHint, GetToday, PAGE_SIZE, SearchSymbols, get_activity,
-    get_activity_page, get_import_review, get_quote_hint, get_today, search_symbols,
+    GetActivity, GetActivityPage, GetImportReview, GetQuoteHint, GetRecentTrades, GetToday, PAGE_SIZE, RECENT_TRADES,
+    SearchSymbols, get_activity, get_activity_page, get_import_review, get_quote_hint, get_recent_trades, get_today,
+    search_symbols,
 };
 pub use portfolio::{
     GetCharts, GetMarketStatus, GetOverview, GetPositions, get_charts, get_market_status, get_overview, get_positions,

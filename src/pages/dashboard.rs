@@ -4,7 +4,7 @@
 //! chart view (`?chart=`) live in the URL; once hydrated, prices and figures
 //! refresh every minute without a reload.
 
-use crate::api::{get_activity_page, get_charts, get_market_status, get_overview, get_positions};
+use crate::api::{get_charts, get_market_status, get_overview, get_positions, get_recent_trades};
 use crate::components::{AllocationPanel, OverviewCards, PerformancePanel, PositionsTable, PriceBadge, SignedInLayout};
 use crate::model::{ChartView, Range, format_money};
 use leptos::prelude::*;
@@ -28,7 +28,7 @@ pub fn DashboardPage() -> impl IntoView {
     let charts = Resource::new(move || (range.get(), chart_view.get()), |(range, view)| get_charts(range, view));
     let positions = Resource::new(|| (), |_| get_positions());
     let market = Resource::new(|| (), |_| get_market_status());
-    let recent = Resource::new(|| (), |_| get_activity_page(None));
+    let recent = Resource::new(|| (), |_| get_recent_trades());
     #[cfg(feature = "hydrate")]
     {
         let every = std::time::Duration::from_secs(REFRESH_SECONDS);
@@ -121,7 +121,7 @@ pub fn DashboardPage() -> impl IntoView {
                     <Suspense fallback=|| view! { <p class="text-sm text-slate-500">"Loading trades…"</p> }>
                         {move || Suspend::new(async move {
                             let trades: Vec<_> = match recent.await {
-                                Ok(page) => page.rows.into_iter().filter(|a| a.kind.is_trade()).take(5).collect(),
+                                Ok(trades) => trades,
                                 Err(err) => return view! {
                                     <p role="alert" class="text-sm text-rose-700">"Trades could not be loaded: " {err.to_string()}</p>
                                 }.into_any(),

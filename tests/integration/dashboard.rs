@@ -162,3 +162,37 @@ async fn with_finnhub_down_and_nothing_cached_prices_are_missing_not_invented() 
     assert_eq!(o["cash"], 64110.0);
     assert_eq!(o["price_source"], "finnhub");
 }
+
+#[tokio::test]
+async fn recent_trades_are_the_newest_trades_even_behind_sixty_newer_deposits() {
+    let app = spawn_app().await;
+    let signup = serde_json::json!({"username": "saver", "password": "long enough pw"});
+    let token = app.post_json("/api/auth/signup", &signup).await.json::<Value>().await.unwrap()["access_token"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let post = |body: Value| {
+        let request = app.client.post(app.url("/api/activities")).bearer_auth(&token).json(&body);
+        async move { request.send().await.unwrap().status() }
+    };
+    assert_eq!(post(serde_json::json!({"kind": "deposit", "date": "2025-01-02", "amount": "5000"})).await, 201);
+    let buy = serde_json::json!({"kind": "buy", "date": "2025-01-03", "symbol": "KO", "quantity": "7", "price": "61"});
+    assert_eq!(post(buy).await, 201);
+    let first_day = chrono::NaiveDate::from_ymd_opt(2025, 2, 1).unwrap();
+    for i in 0..60 {
+        let day = first_day + chrono::Duration::days(i);
+        assert_eq!(post(serde_json::json!({"kind": "deposit", "date": day.to_string(), "amount": "10"})).await, 201);
+    }
+    let login = app
+        .client
+        .post(app.url("/auth/login"))
+        .form(&[("username", "saver"), ("password", "long enough pw")])
+        .send()
+        .await
+        .unwrap();
+    let cookie = login.headers()["set-cookie"].to_str().unwrap().split(';').next().unwrap().to_string();
+    let html = app.client.get(app.url("/")).header("cookie", cookie).send().await.unwrap().text().await.unwrap();
+    let recent = &html[html.find("id=\"recent-heading\"").expect("the recent trades section")..];
+    assert!(!recent.contains("No trades yet."), "the buy is hidden behind newer deposits");
+    assert!(recent.contains("KO"), "the buy of KO is listed");
+}

@@ -11,8 +11,9 @@ use super::success;
 use crate::model::{ActivityKind, Range};
 use crate::server::auth::extractor::AuthUser;
 use crate::server::error::AppError;
+use crate::server::portfolio::ledger::{Ledger, Rules};
 use crate::server::portfolio::repo;
-use crate::server::portfolio::service::{self, Portfolio};
+use crate::server::portfolio::service;
 use crate::server::state::AppState;
 use axum::Json;
 use axum::extract::State;
@@ -97,10 +98,13 @@ pub async fn trades(
         None | Some("") => None,
         Some(raw) => Some(parse_cursor(raw)?),
     };
-    let Portfolio { ledger, .. } = service::portfolio(&state, user.id).await?;
+    // The realized P&L of each sell needs the ledger replayed, not valued: one read
+    // of the activities, no quotes.
+    let activities = repo::activities(&state.db, user.id).await?;
+    let ledger = Ledger::replay(&activities, Rules::default())
+        .map_err(|e| AppError::internal("the stored ledger does not replay", e))?;
     let realized: BTreeMap<i64, _> = ledger.closed.iter().map(|t| (t.activity_id, t)).collect();
-    let mut trades: Vec<_> =
-        repo::activities(&state.db, user.id).await?.into_iter().filter(|a| a.kind.is_trade()).collect();
+    let mut trades: Vec<_> = activities.iter().filter(|a| a.kind.is_trade()).collect();
     trades.sort_by_key(|a| std::cmp::Reverse((a.date, a.id)));
     let after_cursor: Vec<_> = trades.iter().filter(|a| cursor.is_none_or(|c| (a.date, a.id) < c)).collect();
     let page = &after_cursor[..limit.min(after_cursor.len())];
