@@ -1,6 +1,6 @@
 //! The ledger's data for the trades page and the activity forms.
 
-use crate::model::{Activity, ActivityPage};
+use crate::model::{Activity, ActivityPage, Cursor};
 use leptos::prelude::*;
 
 /// Activities per page of `/trades`.
@@ -14,13 +14,11 @@ pub async fn get_activity_page(before: Option<String>) -> Result<ActivityPage, S
     let user = super::signed_in_user(&state).await?;
     let all =
         crate::server::portfolio::activities::list(&state, user.id).await.map_err(|e| ServerFnError::new(e.message))?;
-    let cursor = before.as_deref().and_then(|raw| {
-        let (date, id) = raw.split_once('_')?;
-        Some((date.parse::<chrono::NaiveDate>().ok()?, id.parse::<i64>().ok()?))
-    });
-    let older: Vec<&Activity> = all.iter().filter(|a| cursor.is_none_or(|c| (a.date, a.id) < c)).collect();
+    // A cursor that is not one this page wrote shows the newest page.
+    let cursor = before.as_deref().and_then(Cursor::parse);
+    let older: Vec<&Activity> = all.iter().filter(|a| cursor.is_none_or(|c| c.is_before(a))).collect();
     let rows: Vec<Activity> = older.iter().take(PAGE_SIZE).map(|a| (*a).clone()).collect();
-    let next = (older.len() > PAGE_SIZE).then(|| rows.last().map(|a| format!("{}_{}", a.date, a.id))).flatten();
+    let next = (older.len() > PAGE_SIZE).then(|| rows.last().map(|a| Cursor::after(a).to_string())).flatten();
     Ok(ActivityPage { rows, total: all.len(), next })
 }
 

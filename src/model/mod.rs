@@ -3,6 +3,7 @@
 mod activity;
 mod allocation;
 mod charts;
+mod cursor;
 mod market;
 mod overview;
 mod performance;
@@ -16,6 +17,7 @@ pub use charts::{
     AllocationChart, BENCHMARK_COLOUR, ChartView, DRAWDOWN_COLOUR, DashboardCharts, PALETTE, PORTFOLIO_COLOUR,
     PerformanceChart,
 };
+pub use cursor::Cursor;
 pub use market::{
     CompanyProfile, MAX_SYMBOL_LEN, MarketProblem, MarketStatus, PriceSource, Quote, SearchHit, Symbol, SymbolView,
     safe_url,

@@ -196,3 +196,47 @@ async fn recent_trades_are_the_newest_trades_even_behind_sixty_newer_deposits() 
     assert!(!recent.contains("No trades yet."), "the buy is hidden behind newer deposits");
     assert!(recent.contains("KO"), "the buy of KO is listed");
 }
+
+#[tokio::test]
+async fn the_trades_page_and_the_api_read_cursors_the_same_strict_way() {
+    let app = spawn_app().await;
+    let signup = serde_json::json!({"username": "pager", "password": "long enough pw"});
+    let token = app.post_json("/api/auth/signup", &signup).await.json::<Value>().await.unwrap()["access_token"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let first_day = chrono::NaiveDate::from_ymd_opt(2025, 3, 1).unwrap();
+    for i in 0..55 {
+        let day = first_day + chrono::Duration::days(i);
+        let body =
+            serde_json::json!({"kind": "deposit", "date": day.to_string(), "amount": "10", "note": format!("n{i:02}")});
+        let response = app.client.post(app.url("/api/activities")).bearer_auth(&token).json(&body).send().await;
+        assert_eq!(response.unwrap().status(), 201);
+    }
+    let login = app
+        .client
+        .post(app.url("/auth/login"))
+        .form(&[("username", "pager"), ("password", "long enough pw")])
+        .send()
+        .await
+        .unwrap();
+    let cookie = login.headers()["set-cookie"].to_str().unwrap().split(';').next().unwrap().to_string();
+    let page = |query: String| {
+        let request = app.client.get(app.url(&format!("/trades{query}"))).header("cookie", cookie.clone());
+        async move { request.send().await.unwrap().text().await.unwrap() }
+    };
+    let newest = page(String::new()).await;
+    let next = newest.split("/trades?before=").nth(1).and_then(|rest| rest.split('"').next()).expect("an Older link");
+    assert!(folio::model::Cursor::parse(next).is_some(), "the page writes a strict cursor: {next}");
+    let older = page(format!("?before={next}")).await;
+    assert!(older.contains("n04") && !older.contains("n54"), "the second page holds the oldest five");
+    // The same cursor written loosely is not one this site gave out: the newest page.
+    // (The old page parser read `2025-4-5_+42`; the API never did.)
+    let cursor = folio::model::Cursor::parse(next).unwrap();
+    use chrono::Datelike;
+    let loose = format!("{}-{}-{}_%2B{}", cursor.date.year(), cursor.date.month(), cursor.date.day(), cursor.id);
+    let shown = page(format!("?before={loose}")).await;
+    assert!(shown.contains("n54"), "a loose cursor shows the newest page");
+    let api = app.get_with_token(&format!("/api/dashboard/trades?cursor={loose}"), &token).await;
+    assert_eq!(error_code(api, 422).await, "invalid_parameter", "and the API refuses it");
+}

@@ -8,7 +8,7 @@ use super::schema::{
     TradesPage, money, quantity, round,
 };
 use super::success;
-use crate::model::{ActivityKind, Range};
+use crate::model::{ActivityKind, Cursor, Range};
 use crate::server::auth::extractor::AuthUser;
 use crate::server::error::AppError;
 use crate::server::portfolio::ledger::{Ledger, Rules};
@@ -96,7 +96,10 @@ pub async fn trades(
     };
     let cursor = match query.cursor.as_deref() {
         None | Some("") => None,
-        Some(raw) => Some(parse_cursor(raw)?),
+        Some(raw) => Some(
+            Cursor::parse(raw)
+                .ok_or_else(|| AppError::validation("invalid_parameter", "`cursor` is not one this API gave out."))?,
+        ),
     };
     // The realized P&L of each sell needs the ledger replayed, not valued: one read
     // of the activities, no quotes.
@@ -106,10 +109,9 @@ pub async fn trades(
     let realized: BTreeMap<i64, _> = ledger.closed.iter().map(|t| (t.activity_id, t)).collect();
     let mut trades: Vec<_> = activities.iter().filter(|a| a.kind.is_trade()).collect();
     trades.sort_by_key(|a| std::cmp::Reverse((a.date, a.id)));
-    let after_cursor: Vec<_> = trades.iter().filter(|a| cursor.is_none_or(|c| (a.date, a.id) < c)).collect();
+    let after_cursor: Vec<_> = trades.iter().filter(|a| cursor.is_none_or(|c| c.is_before(a))).collect();
     let page = &after_cursor[..limit.min(after_cursor.len())];
-    let next_cursor =
-        (after_cursor.len() > limit).then(|| page.last().map(|a| format!("{}_{}", a.date, a.id))).flatten();
+    let next_cursor = (after_cursor.len() > limit).then(|| page.last().map(|a| Cursor::after(a).to_string())).flatten();
     let data = page
         .iter()
         .map(|a| {
@@ -136,20 +138,6 @@ pub async fn trades(
 
 /// `YYYY-MM-DD_ID`, exactly the documented pattern: the lenient parsers would also
 /// take `2026-3-2_+17`, which the schema says is not a cursor.
-fn parse_cursor(raw: &str) -> Result<(chrono::NaiveDate, i64), AppError> {
-    let bad = || AppError::validation("invalid_parameter", "`cursor` is not one this API gave out.");
-    let bytes = raw.as_bytes();
-    let shaped = bytes.len() > 11
-        && bytes[10] == b'_'
-        && bytes[..10].iter().enumerate().all(|(i, b)| if i == 4 || i == 7 { *b == b'-' } else { b.is_ascii_digit() })
-        && bytes[11..].iter().all(u8::is_ascii_digit);
-    if !shaped {
-        return Err(bad());
-    }
-    let (date, id) = raw.split_at(10);
-    Ok((date.parse().map_err(|_| bad())?, id[1..].parse().map_err(|_| bad())?))
-}
-
 /// The daily series behind the performance chart: value, cumulative time-weighted
 /// return against the benchmark, and drawdown.
 #[utoipa::path(get, path = "/api/dashboard/performance", tag = "dashboard", params(RangeQuery),
