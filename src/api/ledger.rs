@@ -1,6 +1,6 @@
 //! The ledger's data for the trades page and the activity forms.
 
-use crate::model::{Activity, ActivityPage, Cursor};
+use crate::model::{Activity, ActivityPage};
 use leptos::prelude::*;
 
 /// Activities per page of `/trades`.
@@ -14,6 +14,7 @@ pub async fn get_activity_page(before: Option<String>) -> Result<ActivityPage, S
     let user = super::signed_in_user(&state).await?;
     let all =
         crate::server::portfolio::activities::list(&state, user.id).await.map_err(|e| ServerFnError::new(e.message))?;
+    use crate::model::Cursor;
     // A cursor that is not one this page wrote shows the newest page.
     let cursor = before.as_deref().and_then(Cursor::parse);
     let older: Vec<&Activity> = all.iter().filter(|a| cursor.is_none_or(|c| c.is_before(a))).collect();

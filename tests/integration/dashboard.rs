@@ -163,14 +163,24 @@ async fn with_finnhub_down_and_nothing_cached_prices_are_missing_not_invented() 
     assert_eq!(o["price_source"], "finnhub");
 }
 
+/// A new account's bearer token (password "long enough pw").
+async fn signup_token(app: &crate::helpers::TestApp, name: &str) -> String {
+    let signup = serde_json::json!({"username": name, "password": "long enough pw"});
+    let body: Value = app.post_json("/api/auth/signup", &signup).await.json().await.unwrap();
+    body["access_token"].as_str().unwrap().to_string()
+}
+
+/// The session cookie of a form sign-in.
+async fn form_cookie(app: &crate::helpers::TestApp, name: &str) -> String {
+    let form = [("username", name), ("password", "long enough pw")];
+    let login = app.client.post(app.url("/auth/login")).form(&form).send().await.unwrap();
+    login.headers()["set-cookie"].to_str().unwrap().split(';').next().unwrap().to_string()
+}
+
 #[tokio::test]
 async fn recent_trades_are_the_newest_trades_even_behind_sixty_newer_deposits() {
     let app = spawn_app().await;
-    let signup = serde_json::json!({"username": "saver", "password": "long enough pw"});
-    let token = app.post_json("/api/auth/signup", &signup).await.json::<Value>().await.unwrap()["access_token"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let token = signup_token(&app, "saver").await;
     let post = |body: Value| {
         let request = app.client.post(app.url("/api/activities")).bearer_auth(&token).json(&body);
         async move { request.send().await.unwrap().status() }
@@ -183,14 +193,7 @@ async fn recent_trades_are_the_newest_trades_even_behind_sixty_newer_deposits() 
         let day = first_day + chrono::Duration::days(i);
         assert_eq!(post(serde_json::json!({"kind": "deposit", "date": day.to_string(), "amount": "10"})).await, 201);
     }
-    let login = app
-        .client
-        .post(app.url("/auth/login"))
-        .form(&[("username", "saver"), ("password", "long enough pw")])
-        .send()
-        .await
-        .unwrap();
-    let cookie = login.headers()["set-cookie"].to_str().unwrap().split(';').next().unwrap().to_string();
+    let cookie = form_cookie(&app, "saver").await;
     let html = app.client.get(app.url("/")).header("cookie", cookie).send().await.unwrap().text().await.unwrap();
     let recent = &html[html.find("id=\"recent-heading\"").expect("the recent trades section")..];
     assert!(!recent.contains("No trades yet."), "the buy is hidden behind newer deposits");
@@ -200,11 +203,7 @@ async fn recent_trades_are_the_newest_trades_even_behind_sixty_newer_deposits() 
 #[tokio::test]
 async fn the_trades_page_and_the_api_read_cursors_the_same_strict_way() {
     let app = spawn_app().await;
-    let signup = serde_json::json!({"username": "pager", "password": "long enough pw"});
-    let token = app.post_json("/api/auth/signup", &signup).await.json::<Value>().await.unwrap()["access_token"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let token = signup_token(&app, "pager").await;
     let first_day = chrono::NaiveDate::from_ymd_opt(2025, 3, 1).unwrap();
     for i in 0..55 {
         let day = first_day + chrono::Duration::days(i);
@@ -213,14 +212,7 @@ async fn the_trades_page_and_the_api_read_cursors_the_same_strict_way() {
         let response = app.client.post(app.url("/api/activities")).bearer_auth(&token).json(&body).send().await;
         assert_eq!(response.unwrap().status(), 201);
     }
-    let login = app
-        .client
-        .post(app.url("/auth/login"))
-        .form(&[("username", "pager"), ("password", "long enough pw")])
-        .send()
-        .await
-        .unwrap();
-    let cookie = login.headers()["set-cookie"].to_str().unwrap().split(';').next().unwrap().to_string();
+    let cookie = form_cookie(&app, "pager").await;
     let page = |query: String| {
         let request = app.client.get(app.url(&format!("/trades{query}"))).header("cookie", cookie.clone());
         async move { request.send().await.unwrap().text().await.unwrap() }
