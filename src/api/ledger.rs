@@ -115,10 +115,10 @@ pub async fn get_import_review(token: String) -> Result<crate::model::ImportRevi
 pub async fn search_symbols(q: String) -> Result<Vec<(String, String)>, ServerFnError> {
     let state = super::app_state()?;
     super::signed_in_user(&state).await?;
-    let q = q.trim();
-    if q.is_empty() || q.chars().count() > 50 || q.chars().any(char::is_control) {
+    // Suggestions: text that is no valid search simply has none.
+    let Ok(q) = crate::model::SearchQuery::parse(&q) else {
         return Ok(vec![]);
-    }
-    let hits = state.market.search(q).await.map_err(|e| ServerFnError::new(e.to_string()))?;
+    };
+    let hits = state.market.search(&q).await.map_err(|e| ServerFnError::new(e.to_string()))?;
     Ok(hits.into_iter().take(10).map(|h| (h.symbol, h.description)).collect())
 }

@@ -150,6 +150,28 @@ pub struct MarketProblem {
     pub since: i64,
 }
 
+/// What a symbol search may ask for: 1 to 50 characters once trimmed, and no
+/// control character anywhere (not even at the ends, which trimming would hide).
+/// The market service takes only this type, so every front door checks the same way.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SearchQuery(String);
+
+pub const MAX_SEARCH_CHARS: usize = 50;
+
+impl SearchQuery {
+    pub fn parse(raw: &str) -> Result<Self, String> {
+        let text = raw.trim();
+        if text.is_empty() || raw.chars().count() > MAX_SEARCH_CHARS || raw.chars().any(char::is_control) {
+            return Err(format!("Search for 1 to {MAX_SEARCH_CHARS} characters of a symbol or company name."));
+        }
+        Ok(Self(text.to_string()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
 /// Keeps a URL only if it is http(s) (or a local absolute path); anything else,
 /// such as `javascript:`, becomes empty.
 pub fn safe_url(raw: &str) -> String {
@@ -168,6 +190,15 @@ pub fn safe_url(raw: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_search_is_short_visible_text() {
+        assert_eq!(SearchQuery::parse("  apple ").unwrap().as_str(), "apple");
+        for bad in ["", "   ", "\tapple", "apple\n", "a\u{7}b", &"x".repeat(51)] {
+            assert!(SearchQuery::parse(bad).is_err(), "{bad:?}");
+        }
+        assert!(SearchQuery::parse(&"x".repeat(50)).is_ok());
+    }
 
     #[test]
     fn symbols_are_trimmed_and_upper_cased() {

@@ -19,8 +19,8 @@ pub use charts::{
 };
 pub use cursor::Cursor;
 pub use market::{
-    CompanyProfile, MAX_SYMBOL_LEN, MarketProblem, MarketStatus, PriceSource, Quote, SearchHit, Symbol, SymbolView,
-    safe_url,
+    CompanyProfile, MAX_SEARCH_CHARS, MAX_SYMBOL_LEN, MarketProblem, MarketStatus, PriceSource, Quote, SearchHit,
+    SearchQuery, Symbol, SymbolView, safe_url,
 };
 pub use overview::{Overview, format_money, format_signed_money, format_signed_percent, round_cents};
 pub use performance::{Performance, PerformancePoint, PerformanceSummary, format_percent_points};

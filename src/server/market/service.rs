@@ -11,7 +11,7 @@
 //!   an error.
 
 use super::{MarketData, MarketError, Upstream, store};
-use crate::model::{CompanyProfile, MarketProblem, MarketStatus, PriceSource, Quote, SearchHit, Symbol};
+use crate::model::{CompanyProfile, MarketProblem, MarketStatus, PriceSource, Quote, SearchHit, SearchQuery, Symbol};
 use crate::server::db::{Db, now_unix};
 use moka::future::Cache;
 use std::collections::HashSet;
@@ -115,13 +115,14 @@ impl MarketService {
         }
     }
 
-    /// Symbol search (cached for an hour per query).
-    pub async fn search(&self, query: &str) -> Result<Vec<SearchHit>, MarketError> {
-        let key = query.trim().to_lowercase();
+    /// Symbol search (cached for an hour per query). Only a checked `SearchQuery`
+    /// reaches the provider.
+    pub async fn search(&self, query: &SearchQuery) -> Result<Vec<SearchHit>, MarketError> {
+        let key = query.as_str().to_lowercase();
         if let Some(hits) = self.searches.get(&key).await {
             return Ok(hits);
         }
-        let hits = self.upstream.search(query.trim()).await.inspect_err(|e| self.note_failure(e))?;
+        let hits = self.upstream.search(query.as_str()).await.inspect_err(|e| self.note_failure(e))?;
         self.note_success();
         self.searches.insert(key, hits.clone()).await;
         Ok(hits)

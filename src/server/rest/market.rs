@@ -74,16 +74,9 @@ pub async fn search(
     _user: AuthUser,
     ApiQuery(query): ApiQuery<SearchQuery>,
 ) -> Result<Json<Envelope<Vec<SearchHit>>>, AppError> {
-    let q = query.q.trim();
-    // Control characters are refused anywhere in `q`, as the schema's pattern says,
-    // including at the ends that trimming would have hidden.
-    if q.is_empty() || query.q.chars().count() > 50 || query.q.chars().any(char::is_control) {
-        return Err(AppError::validation(
-            "invalid_query",
-            "Search for 1 to 50 characters of a symbol or company name.",
-        ));
-    }
-    Ok(success(state.market.search(q).await?))
+    let q =
+        crate::model::SearchQuery::parse(&query.q).map_err(|message| AppError::validation("invalid_query", message))?;
+    Ok(success(state.market.search(&q).await?))
 }
 
 /// Where prices come from and whether the provider is healthy (the page's badge).
