@@ -129,7 +129,7 @@ test('prices refresh every minute without a reload', async ({ page }) => {
   await expect(performanceBox(page)).toHaveAttribute('data-chart-drawn', 'true');
   const navigations: string[] = [];
   page.on('framenavigated', (f) => navigations.push(f.url()));
-  const refreshed = page.waitForRequest((r) => /\/api\/get_positions/i.test(r.url()));
+  const refreshed = page.waitForRequest((r) => /\/api\/get_dashboard/i.test(r.url()));
   await page.clock.runFor(61_000);
   await refreshed;
   await expect(page.getByText(/^Demo prices — simulated, not market data · updated \d\d:\d\d UTC$/)).toBeVisible();

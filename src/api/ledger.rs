@@ -26,17 +26,6 @@ pub async fn get_activity_page(before: Option<String>) -> Result<ActivityPage, S
 /// Trades shown on the dashboard.
 pub const RECENT_TRADES: usize = 5;
 
-/// The signed-in user's newest buys and sells (not the newest activities: a ledger
-/// whose newest rows are deposits or dividends still shows its last trades).
-#[server(output = super::TextJson)]
-pub async fn get_recent_trades() -> Result<Vec<Activity>, ServerFnError> {
-    let state = super::app_state()?;
-    let user = super::signed_in_user(&state).await?;
-    let all =
-        crate::server::portfolio::activities::list(&state, user.id).await.map_err(|e| ServerFnError::new(e.message))?;
-    Ok(all.into_iter().filter(|a| a.kind.is_trade()).take(RECENT_TRADES).collect())
-}
-
 /// One of the signed-in user's activities.
 #[server(output = super::TextJson)]
 pub async fn get_activity(id: i64) -> Result<Activity, ServerFnError> {

@@ -7,13 +7,10 @@ mod session;
 mod symbol;
 
 pub use ledger::{
-    GetActivity, GetActivityPage, GetImportReview, GetQuoteHint, GetRecentTrades, GetToday, PAGE_SIZE, RECENT_TRADES,
-    SearchSymbols, get_activity, get_activity_page, get_import_review, get_quote_hint, get_recent_trades, get_today,
-    search_symbols,
+    GetActivity, GetActivityPage, GetImportReview, GetQuoteHint, GetToday, PAGE_SIZE, RECENT_TRADES, SearchSymbols,
+    get_activity, get_activity_page, get_import_review, get_quote_hint, get_today, search_symbols,
 };
-pub use portfolio::{
-    GetCharts, GetMarketStatus, GetOverview, GetPositions, get_charts, get_market_status, get_overview, get_positions,
-};
+pub use portfolio::{GetDashboard, get_dashboard};
 pub use session::{GetAuthSettings, GetCurrentUser, get_auth_settings, get_current_user};
 pub use symbol::{GetSymbolView, get_symbol_view};
 
@@ -63,8 +60,9 @@ pub(crate) fn app_state() -> Result<crate::server::state::AppState, leptos::prel
 pub(crate) async fn signed_in_user(
     state: &crate::server::state::AppState,
 ) -> Result<crate::model::CurrentUser, leptos::prelude::ServerFnError> {
-    let headers: axum::http::HeaderMap = leptos_axum::extract().await?;
-    crate::server::auth::extractor::user_from_headers(state, &headers)
+    let parts: axum::http::request::Parts =
+        leptos::prelude::use_context().ok_or_else(|| leptos::prelude::ServerFnError::new("no request"))?;
+    crate::server::auth::extractor::request_user(state, &parts)
         .await
         .map_err(|e| leptos::prelude::ServerFnError::new(e.message))
 }

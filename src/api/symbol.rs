@@ -31,15 +31,13 @@ pub async fn get_symbol_view(symbol: String) -> Result<SymbolView, ServerFnError
         Ok(quote) => (Some(quote), None),
         Err(err) => (None, Some(err.to_string())),
     };
-    let positions = crate::server::portfolio::service::positions(&state, user.id)
+    // One load of the portfolio: the position row and the symbol's activities.
+    let portfolio = crate::server::portfolio::service::portfolio(&state, user.id)
         .await
         .map_err(|e| ServerFnError::new(e.message))?;
+    let positions = crate::server::portfolio::service::position_rows(&state, &portfolio.valuation).await;
     let position = positions.into_iter().find(|p| p.symbol == symbol.as_str());
-    let activities = crate::server::portfolio::activities::list(&state, user.id)
-        .await
-        .map_err(|e| ServerFnError::new(e.message))?
-        .into_iter()
-        .filter(|a| a.symbol.as_ref() == Some(&symbol))
-        .collect();
+    let activities =
+        portfolio.kept.activities.iter().rev().filter(|a| a.symbol.as_ref() == Some(&symbol)).cloned().collect();
     Ok(SymbolView { symbol: symbol.to_string(), profile, quote, quote_problem, position, activities })
 }

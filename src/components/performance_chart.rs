@@ -6,7 +6,7 @@
 use super::chart::EChart;
 use super::query::href_with;
 use crate::model::{
-    BENCHMARK_COLOUR, ChartView, DRAWDOWN_COLOUR, DashboardCharts, PORTFOLIO_COLOUR, PerformanceChart, Range,
+    BENCHMARK_COLOUR, ChartView, DRAWDOWN_COLOUR, Dashboard, PORTFOLIO_COLOUR, PerformanceChart, Range,
     format_percent_points,
 };
 use leptos::prelude::*;
@@ -17,17 +17,18 @@ use leptos_router::hooks::use_query_map;
 pub fn PerformancePanel(
     range: Signal<Range>,
     view: Signal<ChartView>,
-    charts: Resource<Result<DashboardCharts, ServerFnError>>,
+    dashboard: Resource<Result<Dashboard, ServerFnError>>,
 ) -> impl IntoView {
     let query = use_query_map();
     let option = Signal::derive(move || {
-        let chart = charts.get()?.ok()?.performance;
+        let chart = dashboard.get()?.ok()?.charts.performance;
         chart.summary.as_ref()?;
         Some(chart.option)
     });
     // The legend is HTML: readable in both themes and by screen readers.
     let legend = move || {
-        let benchmark = charts.get().and_then(|r| r.ok()).map(|c| c.performance.benchmark).unwrap_or_default();
+        let benchmark =
+            dashboard.get().and_then(|r| r.ok()).map(|d| d.charts.performance.benchmark).unwrap_or_default();
         let entries = match view.get() {
             ChartView::Return => {
                 vec![("Portfolio (time-weighted)".to_string(), PORTFOLIO_COLOUR), (benchmark, BENCHMARK_COLOUR)]
@@ -80,8 +81,8 @@ pub fn PerformancePanel(
             </ul>
             <EChart label option height="h-72 sm:h-80">
                 <Transition fallback=|| view! { <p>"Loading the performance series…"</p> }>
-                    {move || charts.get().map(|result| match result {
-                        Ok(c) => summary(&c.performance).into_any(),
+                    {move || dashboard.get().map(|result| match result {
+                        Ok(d) => summary(&d.charts.performance).into_any(),
                         Err(err) => view! { <p role="alert" class="text-rose-700 dark:text-rose-400">"The performance series could not be loaded: " {err.to_string()}</p> }.into_any(),
                     })}
                 </Transition>

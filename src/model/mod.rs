@@ -4,6 +4,7 @@ mod activity;
 mod allocation;
 mod charts;
 mod cursor;
+mod dashboard;
 mod market;
 mod overview;
 mod performance;
@@ -18,6 +19,7 @@ pub use charts::{
     PerformanceChart,
 };
 pub use cursor::Cursor;
+pub use dashboard::Dashboard;
 pub use market::{
     CompanyProfile, MAX_SEARCH_CHARS, MAX_SYMBOL_LEN, MarketProblem, MarketStatus, PriceSource, Quote, SearchHit,
     SearchQuery, Symbol, SymbolView, safe_url,

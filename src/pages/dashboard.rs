@@ -4,7 +4,7 @@
 //! chart view (`?chart=`) live in the URL; once hydrated, prices and figures
 //! refresh every minute without a reload.
 
-use crate::api::{get_charts, get_market_status, get_overview, get_positions, get_recent_trades};
+use crate::api::get_dashboard;
 use crate::components::{AllocationPanel, OverviewCards, PerformancePanel, PositionsTable, PriceBadge, SignedInLayout};
 use crate::model::{ChartView, Range, format_money};
 use leptos::prelude::*;
@@ -24,23 +24,12 @@ pub fn DashboardPage() -> impl IntoView {
     let query = use_query_map();
     let range = Memo::new(move |_| query.with(|q| q.get("range").and_then(|r| Range::parse(&r))).unwrap_or_default());
     let chart_view = Memo::new(move |_| query.with(|q| ChartView::from_query(q.get("chart").as_deref())));
-    let overview = Resource::new(move || range.get(), get_overview);
-    let charts = Resource::new(move || (range.get(), chart_view.get()), |(range, view)| get_charts(range, view));
-    let positions = Resource::new(|| (), |_| get_positions());
-    let market = Resource::new(|| (), |_| get_market_status());
-    let recent = Resource::new(|| (), |_| get_recent_trades());
+    // One call for everything: the server loads the portfolio once for all of it.
+    let dashboard = Resource::new(move || (range.get(), chart_view.get()), |(range, view)| get_dashboard(range, view));
     #[cfg(feature = "hydrate")]
     {
         let every = std::time::Duration::from_secs(REFRESH_SECONDS);
-        if let Ok(timer) = set_interval_with_handle(
-            move || {
-                overview.refetch();
-                charts.refetch();
-                positions.refetch();
-                market.refetch();
-            },
-            every,
-        ) {
+        if let Ok(timer) = set_interval_with_handle(move || dashboard.refetch(), every) {
             on_cleanup(move || timer.clear());
         }
     }
@@ -57,9 +46,9 @@ pub fn DashboardPage() -> impl IntoView {
                 </div>
                 <Transition fallback=|| view! { <p class="mt-6 text-sm text-slate-500">"Loading your portfolio…"</p> }>
                     {move || Suspend::new(async move {
-                        match overview.await {
-                            Ok(o) => {
-                                let status = market.await.ok();
+                        match dashboard.await {
+                            Ok(d) => {
+                                let (o, status) = (d.overview, Some(d.market));
                                 view! {
                                     <PriceBadge overview=o.clone() status />
                                     <section aria-labelledby="overview-heading" class="mt-6">
@@ -83,14 +72,14 @@ pub fn DashboardPage() -> impl IntoView {
                     <h2 id="performance-heading" class="mb-3 text-lg font-semibold">"Performance"</h2>
                     <div class="grid gap-4 lg:grid-cols-3">
                         <div class="lg:col-span-2">
-                            <PerformancePanel range=range.into() view=chart_view.into() charts />
+                            <PerformancePanel range=range.into() view=chart_view.into() dashboard />
                         </div>
                         <div>
                             <h3 class="sr-only">"Allocation"</h3>
                             <Transition fallback=|| view! { <p class="text-sm text-slate-500">"Loading allocation…"</p> }>
                                 {move || Suspend::new(async move {
-                                    match charts.await {
-                                        Ok(c) => view! { <AllocationPanel chart=c.allocation /> }.into_any(),
+                                    match dashboard.await {
+                                        Ok(d) => view! { <AllocationPanel chart=d.charts.allocation /> }.into_any(),
                                         Err(err) => view! {
                                             <p role="alert" class="text-sm text-rose-700">"The allocation could not be loaded: " {err.to_string()}</p>
                                         }.into_any(),
@@ -104,8 +93,8 @@ pub fn DashboardPage() -> impl IntoView {
                     <h2 id="positions-heading" class="mb-3 text-lg font-semibold">"Positions"</h2>
                     <Transition fallback=|| view! { <p class="text-sm text-slate-500">"Loading positions…"</p> }>
                         {move || Suspend::new(async move {
-                            match positions.await {
-                                Ok(rows) => view! { <PositionsTable rows /> }.into_any(),
+                            match dashboard.await {
+                                Ok(d) => view! { <PositionsTable rows=d.positions /> }.into_any(),
                                 Err(err) => view! {
                                     <p role="alert" class="text-sm text-rose-700">"Positions could not be loaded: " {err.to_string()}</p>
                                 }.into_any(),
@@ -118,10 +107,10 @@ pub fn DashboardPage() -> impl IntoView {
                         <h2 id="recent-heading" class="text-lg font-semibold">"Recent trades"</h2>
                         <a href="/trades" class="text-sm font-medium text-emerald-700 hover:underline dark:text-emerald-400">"All activities →"</a>
                     </div>
-                    <Suspense fallback=|| view! { <p class="text-sm text-slate-500">"Loading trades…"</p> }>
+                    <Transition fallback=|| view! { <p class="text-sm text-slate-500">"Loading trades…"</p> }>
                         {move || Suspend::new(async move {
-                            let trades: Vec<_> = match recent.await {
-                                Ok(trades) => trades,
+                            let trades: Vec<_> = match dashboard.await {
+                                Ok(d) => d.recent_trades,
                                 Err(err) => return view! {
                                     <p role="alert" class="text-sm text-rose-700">"Trades could not be loaded: " {err.to_string()}</p>
                                 }.into_any(),
@@ -143,7 +132,7 @@ pub fn DashboardPage() -> impl IntoView {
                                 </ul>
                             }.into_any()
                         })}
-                    </Suspense>
+                    </Transition>
                 </section>
             }
         } />

@@ -30,14 +30,22 @@ pub async fn dashboard_charts(
     range: Range,
     view: ChartView,
 ) -> Result<DashboardCharts, AppError> {
-    let perf = service::performance(state, user_id, range).await?;
-    let valuation = service::portfolio(state, user_id).await?.valuation;
-    let cash = valuation.cash;
-    let positions = service::position_rows(state, valuation).await;
-    Ok(DashboardCharts {
-        performance: performance_chart(&perf, view),
-        allocation: allocation_chart(allocation_by_industry(&positions, cash)),
-    })
+    let portfolio = service::portfolio(state, user_id).await?;
+    let positions = service::position_rows(state, &portfolio.valuation).await;
+    Ok(charts_of(&portfolio, &positions, range, view))
+}
+
+/// The charts of an already loaded portfolio and its position rows (no IO).
+pub fn charts_of(
+    portfolio: &service::Portfolio,
+    positions: &[crate::model::PositionRow],
+    range: Range,
+    view: ChartView,
+) -> DashboardCharts {
+    DashboardCharts {
+        performance: performance_chart(&portfolio.performance(range), view),
+        allocation: allocation_chart(allocation_by_industry(positions, portfolio.valuation.cash)),
+    }
 }
 
 pub fn performance_chart(perf: &Performance, view: ChartView) -> PerformanceChart {

@@ -77,6 +77,9 @@ pub struct Config {
     pub cors_origins: Vec<String>,
     /// Failed sign-ins plus sign-ups one client address may make a minute.
     pub auth_attempts_per_address: usize,
+    /// Memory kept for users' portfolio states, in bytes (least recently used
+    /// users are dropped past it).
+    pub portfolio_cache_bytes: u64,
 }
 
 pub const DEFAULT_FINNHUB_BASE_URL: &str = "https://finnhub.io/api/v1";
@@ -172,6 +175,7 @@ impl Config {
         Ok(Self {
             cors_origins,
             auth_attempts_per_address: count_var(&get, "FOLIO_AUTH_ATTEMPTS_PER_ADDRESS", 20, 1..=100_000)? as usize,
+            portfolio_cache_bytes: u64::from(count_var(&get, "FOLIO_PORTFOLIO_CACHE_MB", 64, 1..=1_000_000)?) << 20,
             risk_free_rate,
             finnhub_timeout: duration_var(&get, "FINNHUB_TIMEOUT", Duration::from_secs(10))?,
             finnhub_calls_per_minute: count_var(&get, "FINNHUB_CALLS_PER_MINUTE", 60, 1..=100_000)?,

@@ -9,7 +9,7 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct AppError {
     pub status: StatusCode,
     /// Stable identifier clients can branch on (`invalid_credentials`, ...).

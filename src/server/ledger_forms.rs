@@ -3,14 +3,14 @@
 //! goes to `/trades` with a notice; a refused write goes back to the form with the
 //! rule's code and the values typed, so nothing is lost.
 
-use crate::server::auth::extractor::user_from_headers;
+use crate::server::auth::extractor::MaybeUser;
 use crate::server::portfolio::activities::{self, draft::Draft};
 use crate::server::state::AppState;
 use axum::Router;
 use axum::extract::multipart::{Multipart, MultipartRejection};
 use axum::extract::rejection::FormRejection;
 use axum::extract::{Form, Path, State};
-use axum::http::HeaderMap;
+
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::post;
 use serde::Deserialize;
@@ -87,10 +87,10 @@ fn sign_in_first() -> Response {
 
 async fn create(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    MaybeUser(session): MaybeUser,
     form: Result<Form<ActivityForm>, FormRejection>,
 ) -> Response {
-    let Ok(user) = user_from_headers(&state, &headers).await else { return sign_in_first() };
+    let Ok(user) = session else { return sign_in_first() };
     let Ok(Form(form)) = form else { return ActivityForm::default().back_to("/activities/new", "bad_request") };
     match activities::create(&state, user.id, &form.draft()).await {
         Ok(a) => Redirect::to(&format!("/trades?notice=added&id={}", a.id)).into_response(),
@@ -105,11 +105,11 @@ fn activity_id(raw: &str) -> Option<i64> {
 
 async fn update(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    MaybeUser(session): MaybeUser,
     Path(raw): Path<String>,
     form: Result<Form<ActivityForm>, FormRejection>,
 ) -> Response {
-    let Ok(user) = user_from_headers(&state, &headers).await else { return sign_in_first() };
+    let Ok(user) = session else { return sign_in_first() };
     let Some(id) = activity_id(&raw) else { return Redirect::to("/trades").into_response() };
     let page = format!("/activities/{id}/edit");
     let Ok(Form(form)) = form else { return ActivityForm::default().back_to(&page, "bad_request") };
@@ -119,8 +119,8 @@ async fn update(
     }
 }
 
-async fn delete(State(state): State<AppState>, headers: HeaderMap, Path(raw): Path<String>) -> Response {
-    let Ok(user) = user_from_headers(&state, &headers).await else { return sign_in_first() };
+async fn delete(State(state): State<AppState>, MaybeUser(session): MaybeUser, Path(raw): Path<String>) -> Response {
+    let Ok(user) = session else { return sign_in_first() };
     let Some(id) = activity_id(&raw) else { return Redirect::to("/trades").into_response() };
     match activities::delete(&state, user.id, id).await {
         Ok(_) => Redirect::to("/trades?notice=deleted").into_response(),
@@ -131,10 +131,10 @@ async fn delete(State(state): State<AppState>, headers: HeaderMap, Path(raw): Pa
 /// `/import`'s upload: keeps the file and shows its dry-run report.
 async fn upload(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    MaybeUser(session): MaybeUser,
     multipart: Result<Multipart, MultipartRejection>,
 ) -> Response {
-    let Ok(user) = user_from_headers(&state, &headers).await else { return sign_in_first() };
+    let Ok(user) = session else { return sign_in_first() };
     let back = |code: &str| Redirect::to(&format!("/import?error={code}")).into_response();
     let Ok(mut multipart) = multipart else { return back("missing_file") };
     loop {
@@ -162,8 +162,12 @@ async fn upload(
 }
 
 /// `/import`'s confirmation: imports the kept file, all or nothing.
-async fn confirm_import(State(state): State<AppState>, headers: HeaderMap, Path(token): Path<String>) -> Response {
-    let Ok(user) = user_from_headers(&state, &headers).await else { return sign_in_first() };
+async fn confirm_import(
+    State(state): State<AppState>,
+    MaybeUser(session): MaybeUser,
+    Path(token): Path<String>,
+) -> Response {
+    let Ok(user) = session else { return sign_in_first() };
     let Some((_, bytes)) = state.uploads.get(user.id, &token) else {
         return Redirect::to("/import?error=upload_expired").into_response();
     };

@@ -4,6 +4,8 @@
 pub mod auth;
 pub mod charts;
 pub mod config;
+pub mod counters;
+pub mod dashboard;
 pub mod db;
 pub mod error;
 pub mod headers;
@@ -137,6 +139,8 @@ pub async fn build_state(config: Config) -> Result<AppState, StartError> {
     let logos = Arc::new(market::logos::LogoStore::new(&config.finnhub_base_url, &config.site_root));
     let limits = auth::throttle::Limits { per_address: config.auth_attempts_per_address, ..Default::default() };
     let dummy_hash = auth::password::hash_password("no password matches this".into(), config.bcrypt_cost).await?;
+    let counters = Arc::new(counters::Counters::default());
+    let portfolios = Arc::new(portfolio::state::PortfolioStates::new(config.portfolio_cache_bytes, counters.clone()));
     Ok(AppState {
         config: Arc::new(config),
         db,
@@ -148,6 +152,8 @@ pub async fn build_state(config: Config) -> Result<AppState, StartError> {
         leptos_options,
         dummy_hash: dummy_hash.into(),
         uploads: Arc::new(import_uploads::ImportUploads::default()),
+        portfolios,
+        counters,
     })
 }
 
@@ -193,6 +199,7 @@ pub fn router(state: AppState) -> Router {
         .route("/logos/{name}", axum::routing::get(market::logos::serve))
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
         .layer(axum::middleware::from_fn_with_state(state.clone(), auth::guard::require_sign_in))
+        .layer(axum::middleware::from_fn(auth::extractor::remember_session))
         .layer(axum::middleware::from_fn(auth::same_origin::refuse_cross_origin_writes))
         // Extractors enforce it, so an oversized API body still gets the JSON envelope.
         .layer(axum::extract::DefaultBodyLimit::max(BODY_LIMIT))

@@ -3,10 +3,12 @@
 use super::auth::throttle::LoginThrottle;
 use super::auth::token::TokenKeys;
 use super::config::Config;
+use super::counters::Counters;
 use super::db::Db;
 use super::import_uploads::ImportUploads;
 use super::market::logos::LogoStore;
 use super::market::service::MarketService;
+use super::portfolio::state::PortfolioStates;
 use axum::extract::FromRef;
 use leptos::config::LeptosOptions;
 use std::sync::Arc;
@@ -28,6 +30,9 @@ pub struct AppState {
     pub dummy_hash: Arc<str>,
     /// CSV files waiting on the `/import` page for the person to confirm.
     pub uploads: Arc<ImportUploads>,
+    /// Each user's portfolio, replayed once and kept until their ledger or history changes.
+    pub portfolios: Arc<PortfolioStates>,
+    pub counters: Arc<Counters>,
 }
 
 impl FromRef<AppState> for LeptosOptions {

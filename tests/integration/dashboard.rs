@@ -1,6 +1,6 @@
 //! `/api/dashboard/*` against the demo ledger: shapes, numbers, validation.
 
-use crate::helpers::{error_code, spawn_app, spawn_app_with_fake};
+use crate::helpers::{error_code, form_cookie, signup_token, spawn_app, spawn_app_with_fake};
 use serde_json::Value;
 
 #[tokio::test]
@@ -161,20 +161,6 @@ async fn with_finnhub_down_and_nothing_cached_prices_are_missing_not_invented() 
     assert!(o["notes"]["total_value"].as_str().unwrap().contains("no price for"));
     assert_eq!(o["cash"], 64110.0);
     assert_eq!(o["price_source"], "finnhub");
-}
-
-/// A new account's bearer token (password "long enough pw").
-async fn signup_token(app: &crate::helpers::TestApp, name: &str) -> String {
-    let signup = serde_json::json!({"username": name, "password": "long enough pw"});
-    let body: Value = app.post_json("/api/auth/signup", &signup).await.json().await.unwrap();
-    body["access_token"].as_str().unwrap().to_string()
-}
-
-/// The session cookie of a form sign-in.
-async fn form_cookie(app: &crate::helpers::TestApp, name: &str) -> String {
-    let form = [("username", name), ("password", "long enough pw")];
-    let login = app.client.post(app.url("/auth/login")).form(&form).send().await.unwrap();
-    login.headers()["set-cookie"].to_str().unwrap().split(';').next().unwrap().to_string()
 }
 
 #[tokio::test]

@@ -166,9 +166,9 @@ async fn each_page_renders_its_data_once() {
     let app = spawn_app().await;
     let response = post_form(&app, "/auth/login", &[("username", "demo"), ("password", "demo123")]).await;
     let cookie = session_cookie(&response);
-    // The signed-in user + the page's own resources.
+    // The signed-in user + the page's own resource (the dashboard makes one call).
     for (path, resources) in
-        [("/", 6), ("/?range=1M&chart=drawdown&sort=weight&dir=asc", 6), ("/trades", 2), ("/symbol/AAPL", 2)]
+        [("/", 2), ("/?range=1M&chart=drawdown&sort=weight&dir=asc", 2), ("/trades", 2), ("/symbol/AAPL", 2)]
     {
         for _ in 0..3 {
             let html =

@@ -19,7 +19,8 @@ pub struct TestApp {
     pub running: Running,
     /// Does not follow redirects, so tests can inspect them.
     pub client: reqwest::Client,
-    _db: TestDatabase,
+    /// The database this app created (None for a second app on another's database).
+    _db: Option<TestDatabase>,
 }
 
 impl Drop for TestApp {
@@ -119,7 +120,7 @@ pub async fn spawn_app_with(overrides: &[(&str, &str)]) -> TestApp {
     let config = Config::from_lookup(|key| env.get(key).cloned()).expect("test config");
     let running = spawn(config.clone()).await.expect("app starts");
     let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
-    TestApp { base: format!("http://{}", running.addr), config, running, client, _db: db }
+    TestApp { base: format!("http://{}", running.addr), config, running, client, _db: Some(db) }
 }
 
 /// Starts a fake Finnhub and the app pointed at it (1 s upstream timeout, and a
@@ -139,6 +140,12 @@ pub async fn spawn_app_with_fake(overrides: &[(&str, &str)]) -> (TestApp, FakeFi
 }
 
 impl TestApp {
+    /// Another instance already started on `first`'s database (which `first` owns).
+    pub fn attach(running: Running, first: &TestApp) -> TestApp {
+        let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+        TestApp { base: format!("http://{}", running.addr), config: first.config.clone(), running, client, _db: None }
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base)
     }
@@ -190,4 +197,18 @@ pub fn b64(bytes: &[u8]) -> String {
         }
     }
     out
+}
+
+/// Signs a new user up through the API (password `long enough pw`) and returns the token.
+pub async fn signup_token(app: &TestApp, name: &str) -> String {
+    let signup = serde_json::json!({"username": name, "password": "long enough pw"});
+    let body: Value = app.post_json("/api/auth/signup", &signup).await.json().await.unwrap();
+    body["access_token"].as_str().unwrap().to_string()
+}
+
+/// The session cookie of a form sign-in.
+pub async fn form_cookie(app: &TestApp, name: &str) -> String {
+    let form = [("username", name), ("password", "long enough pw")];
+    let login = app.client.post(app.url("/auth/login")).form(&form).send().await.unwrap();
+    login.headers()["set-cookie"].to_str().unwrap().split(';').next().unwrap().to_string()
 }

@@ -12,4 +12,5 @@ mod health;
 mod helpers;
 mod market;
 mod portfolio;
+mod portfolio_state;
 mod security;

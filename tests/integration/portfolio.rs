@@ -19,9 +19,9 @@ async fn the_demo_user_starts_with_the_original_systems_numbers() {
     assert_eq!(v.invested, d("36090.00"));
     assert_eq!(v.realized, d("200.00"));
     assert_eq!(v.net_contributions, d("100000.00"));
-    assert_eq!(p.ledger.win_rate(), Some(d("100")));
-    assert_eq!(p.ledger.closed.len(), 1);
-    assert_eq!(p.ledger.trade_outcomes(), (1, 0, 0));
+    assert_eq!(p.ledger().win_rate(), Some(d("100")));
+    assert_eq!(p.ledger().closed.len(), 1);
+    assert_eq!(p.ledger().trade_outcomes(), (1, 0, 0));
     let symbols: Vec<&str> = v.positions.iter().map(|p| p.symbol.as_str()).collect();
     assert_eq!(symbols, ["AAPL", "GOOGL", "MSFT", "NVDA", "TSLA"]);
     // Demo prices for every position, so every total exists and adds up.

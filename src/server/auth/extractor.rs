@@ -5,13 +5,17 @@
 use super::SESSION_COOKIE;
 use super::users;
 use crate::model::CurrentUser;
+use crate::server::counters::Counters;
 use crate::server::error::AppError;
 use crate::server::state::AppState;
-use axum::extract::{ConnectInfo, FromRequestParts};
+use axum::extract::{ConnectInfo, FromRequestParts, Request};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, header};
+use axum::middleware::Next;
+use axum::response::Response;
 use std::convert::Infallible;
 use std::net::{IpAddr, SocketAddr};
+use std::sync::Arc;
 
 /// The bearer token if there is an `Authorization` header, else the session cookie.
 pub fn token_from_headers(headers: &HeaderMap) -> Option<&str> {
@@ -34,24 +38,58 @@ pub fn cookie_value<'h>(headers: &'h HeaderMap, name: &str) -> Option<&'h str> {
         .filter(|value| !value.is_empty())
 }
 
-/// The signed-in user, or 401.
-pub async fn user_from_headers(state: &AppState, headers: &HeaderMap) -> Result<CurrentUser, AppError> {
+/// Checks the request's token against the signing key and the users table. Every
+/// caller goes through [`request_user`], which does this at most once per request.
+async fn check_session(state: &AppState, headers: &HeaderMap) -> Result<CurrentUser, AppError> {
     let token = token_from_headers(headers).ok_or_else(|| AppError::unauthorized("Sign in first."))?;
     let ended = || AppError::unauthorized("Your session is invalid or has expired. Sign in again.");
     let claimed = state.tokens.verify(token).ok_or_else(ended)?;
+    Counters::add(&state.counters.session_checks);
     // The account must still exist (a token outlives a reset database) and the
     // session must not have been signed out.
     users::find_session(&state.db, claimed.user.id, claimed.version, &claimed.jti).await?.ok_or_else(ended)
 }
 
-/// Extractor for routes that need a signed-in user.
+/// The request's session, checked at most once: the first reader (the page guard,
+/// an extractor, a server function while the page renders) checks it and every
+/// later reader gets the same answer. [`remember_session`] puts one on each request.
+#[derive(Clone, Default)]
+pub struct SessionOnce(Arc<tokio::sync::OnceCell<Result<CurrentUser, AppError>>>);
+
+/// Middleware: gives the request its [`SessionOnce`] (checked only if read).
+pub async fn remember_session(mut request: Request, next: Next) -> Response {
+    request.extensions_mut().insert(SessionOnce::default());
+    next.run(request).await
+}
+
+/// The signed-in user, or 401; checked once per request (see [`SessionOnce`]).
+pub async fn request_user(state: &AppState, parts: &Parts) -> Result<CurrentUser, AppError> {
+    match parts.extensions.get::<SessionOnce>() {
+        Some(once) => once.0.get_or_init(|| check_session(state, &parts.headers)).await.clone(),
+        None => check_session(state, &parts.headers).await,
+    }
+}
+
+/// Extractor for routes that need a signed-in user (401 without one).
 pub struct AuthUser(pub CurrentUser);
 
 impl FromRequestParts<AppState> for AuthUser {
     type Rejection = AppError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
-        user_from_headers(state, &parts.headers).await.map(AuthUser)
+        request_user(state, parts).await.map(AuthUser)
+    }
+}
+
+/// Extractor for handlers that answer a missing session themselves (form posts
+/// redirect to the sign-in page): the outcome of the check, never a rejection.
+pub struct MaybeUser(pub Result<CurrentUser, AppError>);
+
+impl FromRequestParts<AppState> for MaybeUser {
+    type Rejection = Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        Ok(MaybeUser(request_user(state, parts).await))
     }
 }
 

@@ -3,7 +3,7 @@
 //! Errors travel back to the page as a code in the query string, never as text.
 
 use super::SESSION_COOKIE;
-use super::extractor::{ClientIp, cookie_value, user_from_headers};
+use super::extractor::{ClientIp, MaybeUser, cookie_value};
 use super::service::{self, Session};
 use crate::server::state::AppState;
 use axum::extract::{Form, State};
@@ -72,8 +72,8 @@ async fn logout(State(state): State<AppState>, headers: HeaderMap) -> Response {
 }
 
 /// Ends every session of the signed-in user, on every device.
-async fn logout_everywhere(State(state): State<AppState>, headers: HeaderMap) -> Response {
-    if let Ok(user) = user_from_headers(&state, &headers).await
+async fn logout_everywhere(State(state): State<AppState>, MaybeUser(session): MaybeUser) -> Response {
+    if let Ok(user) = session
         && let Err(err) = service::sign_out_everywhere(&state, &user).await
     {
         return err.into_response();

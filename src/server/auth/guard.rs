@@ -3,7 +3,7 @@
 //! that asks for `/login` or `/signup` is sent to the dashboard. API routes, server
 //! functions and static files answer for themselves and pass straight through.
 
-use super::extractor::user_from_headers;
+use super::extractor::request_user;
 use crate::server::state::AppState;
 use axum::extract::{Request, State};
 use axum::http::Method;
@@ -15,7 +15,10 @@ pub async fn require_sign_in(State(state): State<AppState>, request: Request, ne
     if request.method() != Method::GET || passes_through(path) {
         return next.run(request).await;
     }
-    let signed_in = user_from_headers(&state, request.headers()).await.is_ok();
+    let (parts, body) = request.into_parts();
+    let signed_in = request_user(&state, &parts).await.is_ok();
+    let request = Request::from_parts(parts, body);
+    let path = request.uri().path();
     if is_sign_in_page(path) {
         return if signed_in { Redirect::to("/").into_response() } else { next.run(request).await };
     }

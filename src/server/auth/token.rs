@@ -4,7 +4,7 @@
 //! A token can be ended before it expires: each carries a random id (`jti`),
 //! which sign-out puts on a deny list, and the user's session version (`ver`),
 //! which "sign out everywhere" bumps. Both are checked in the one users lookup
-//! every request makes (`extractor::user_from_headers`).
+//! every request makes once (`extractor::request_user`).
 
 use crate::model::CurrentUser;
 use crate::server::db::now_unix;

@@ -13,11 +13,11 @@
 //! door. Answers carry a sandboxing CSP, so even a file opened on its own cannot run.
 
 use crate::model::{PriceSource, Symbol};
-use crate::server::auth::extractor::user_from_headers;
+use crate::server::auth::extractor::MaybeUser;
 use crate::server::state::AppState;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use moka::Expiry;
 use moka::future::Cache;
@@ -151,8 +151,8 @@ pub fn logo_path(symbol: &str) -> String {
 
 /// `GET /logos/{symbol}` (signed in). `/logos/AAPL.svg`, the older address of the
 /// demo logos, is the same as `/logos/AAPL`.
-pub async fn serve(State(state): State<AppState>, headers: HeaderMap, Path(name): Path<String>) -> Response {
-    if let Err(err) = user_from_headers(&state, &headers).await {
+pub async fn serve(State(state): State<AppState>, MaybeUser(session): MaybeUser, Path(name): Path<String>) -> Response {
+    if let Err(err) = session {
         return err.into_response();
     }
     let Ok(symbol) = Symbol::parse(name.strip_suffix(".svg").unwrap_or(&name)) else {

@@ -13,7 +13,7 @@ pub mod draft;
 pub mod import;
 
 use super::ledger::{Ledger, LedgerError, Rules};
-use super::{repo, snapshots};
+use super::repo;
 use crate::model::{Activity, Symbol};
 use crate::server::db::WriteTx;
 use crate::server::error::AppError;
@@ -48,11 +48,11 @@ fn ledger_error(err: LedgerError, changed: i64, ledger: &[Activity]) -> AppError
     AppError::validation(err.code, message)
 }
 
-/// The activities of a user, newest first.
+/// The activities of a user, newest first (from the kept state: no read when the
+/// ledger has not changed).
 pub async fn list(state: &AppState, user_id: i64) -> Result<Vec<Activity>, AppError> {
-    let mut all = repo::activities(&state.db, user_id).await?;
-    all.reverse();
-    Ok(all)
+    let kept = state.portfolios.load(state, user_id, chrono::Utc::now().date_naive()).await?;
+    Ok(kept.activities.iter().rev().cloned().collect())
 }
 
 pub async fn get(state: &AppState, user_id: i64, id: i64) -> Result<Activity, AppError> {
@@ -166,7 +166,7 @@ async fn commit(mut tx: WriteTx, user_id: i64, earliest: NaiveDate) -> Result<()
 /// logged, not reported: the history simply stops early, and the next overview
 /// load extends it again (`ensure_current`).
 pub async fn after_change(state: &AppState, user_id: i64) {
-    if let Err(err) = snapshots::ensure_current(state, user_id, chrono::Utc::now().date_naive()).await {
+    if let Err(err) = state.portfolios.ensure_current(state, user_id, chrono::Utc::now().date_naive()).await {
         tracing::error!(user_id, error = %err, "snapshots were not rebuilt after a ledger change");
     }
 }

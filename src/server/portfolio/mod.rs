@@ -8,7 +8,8 @@
 //! - [`valuation`]: lots + quotes → positions and headline figures.
 //! - [`repo`]: the `activities` and `portfolio_snapshots` tables.
 //! - [`performance`]: snapshots → the chart's cumulative return and drawdown series.
-//! - [`service`]: a user's ledger, replayed and valued.
+//! - [`state`]: each user's ledger and history, replayed and read once, kept until they change.
+//! - [`service`]: a user's kept state valued at current quotes, and what pages need of it.
 //! - [`activities`]: changing the ledger (add, edit, delete, CSV import and export).
 
 pub mod activities;
@@ -20,4 +21,5 @@ pub mod repo;
 pub mod risk;
 pub mod service;
 pub mod snapshots;
+pub mod state;
 pub mod valuation;

@@ -3,14 +3,20 @@
 
 use super::metrics::Figure;
 use super::service;
-use crate::model::{Overview, Range};
+use crate::model::{Overview, PriceSource, Range};
 use crate::server::error::AppError;
 use crate::server::state::AppState;
 use std::collections::BTreeMap;
 
 pub async fn overview(state: &AppState, user_id: i64, range: Range) -> Result<Overview, AppError> {
-    let service::Portfolio { ledger, valuation: v } = service::portfolio(state, user_id).await?;
-    let risk = service::risk(state, user_id, range).await?;
+    let portfolio = service::portfolio(state, user_id).await?;
+    Ok(of(&portfolio, range, state.market.source()))
+}
+
+/// The cards of an already loaded portfolio (no IO).
+pub fn of(portfolio: &service::Portfolio, range: Range, price_source: PriceSource) -> Overview {
+    let (ledger, v) = (portfolio.ledger(), &portfolio.valuation);
+    let risk = portfolio.risk(range);
     let mut notes = BTreeMap::new();
     let no_price =
         format!("no price for {}", v.missing_prices.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", "));
@@ -61,7 +67,7 @@ pub async fn overview(state: &AppState, user_id: i64, range: Range) -> Result<Ov
         notes.insert("win_rate".into(), "no closed trades yet".into());
     }
     let (winning_trades, losing_trades, _) = ledger.trade_outcomes();
-    Ok(Overview {
+    Overview {
         range,
         total_value: v.total_value,
         cash: v.cash,
@@ -91,7 +97,7 @@ pub async fn overview(state: &AppState, user_id: i64, range: Range) -> Result<Ov
         winning_trades,
         losing_trades,
         as_of: v.positions.iter().filter_map(|p| p.quote.as_ref().map(|q| q.fetched_at)).min(),
-        price_source: state.market.source(),
+        price_source,
         stale_symbols: v
             .positions
             .iter()
@@ -99,5 +105,5 @@ pub async fn overview(state: &AppState, user_id: i64, range: Range) -> Result<Ov
             .map(|p| p.symbol.to_string())
             .collect(),
         notes,
-    })
+    }
 }

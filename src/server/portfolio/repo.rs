@@ -156,7 +156,11 @@ pub struct Snapshot {
 }
 
 /// Inserts or replaces the snapshot of `s.date` (idempotent).
-pub async fn upsert_snapshot(db: &Db, user_id: i64, s: &Snapshot) -> Result<(), AppError> {
+pub async fn upsert_snapshot<'e, E: Executor<'e, Database = Any>>(
+    executor: E,
+    user_id: i64,
+    s: &Snapshot,
+) -> Result<(), AppError> {
     sqlx::query(
         "INSERT INTO portfolio_snapshots (user_id, day, total_value, cash, invested, market_value, net_flow, benchmark_close)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
@@ -172,7 +176,7 @@ pub async fn upsert_snapshot(db: &Db, user_id: i64, s: &Snapshot) -> Result<(), 
     .bind(s.market_value.to_string())
     .bind(s.net_flow.to_string())
     .bind(s.benchmark_close.map(|d| d.to_string()))
-    .execute(&db.pool)
+    .execute(executor)
     .await?;
     Ok(())
 }

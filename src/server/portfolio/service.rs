@@ -1,10 +1,10 @@
-//! The portfolio as a signed-in user sees it: their ledger replayed and valued at
-//! the latest quotes. Pages and REST routes call this; it holds no rules of its own.
+//! The portfolio as a signed-in user sees it: their kept state (`state`) valued at
+//! the latest quotes. Pages and REST routes load it once per request and take what
+//! they need from it; it holds no rules of its own.
 
-use super::ledger::{Ledger, Rules};
-use super::repo;
-use super::risk::{RiskFigures, risk_figures};
-use super::snapshots;
+use super::ledger::Ledger;
+use super::risk::RiskFigures;
+use super::state::Kept;
 use super::valuation::Valuation;
 use crate::model::{Performance, PositionRow, Quote, Range, Symbol};
 use crate::server::error::AppError;
@@ -12,19 +12,27 @@ use crate::server::market::logos::logo_path;
 use crate::server::state::AppState;
 use chrono::NaiveDate;
 use std::collections::HashMap;
+use std::sync::Arc;
 
+/// One request's view of a user's portfolio.
 pub struct Portfolio {
-    pub ledger: Ledger,
+    pub kept: Arc<Kept>,
     pub valuation: Valuation,
+    pub today: NaiveDate,
+    risk_free_rate: f64,
+    benchmark: String,
 }
 
-/// Replays the user's ledger and values it (quotes from the market cache; a
-/// symbol without any quote is listed in `missing_prices`).
+/// The user's kept state (built if it is missing or out of date) valued at the
+/// quotes in the market cache; a symbol without any quote is in `missing_prices`.
 pub async fn portfolio(state: &AppState, user_id: i64) -> Result<Portfolio, AppError> {
-    let activities = repo::activities(&state.db, user_id).await?;
-    let ledger = Ledger::replay(&activities, Rules::default())
-        .map_err(|e| AppError::internal("the stored ledger does not replay", e))?;
-    let symbols: Vec<Symbol> = ledger.lots.keys().cloned().collect();
+    portfolio_on(state, user_id, chrono::Utc::now().date_naive()).await
+}
+
+/// [`portfolio`] as it is on `today` (tests move the day without a clock).
+pub async fn portfolio_on(state: &AppState, user_id: i64, today: NaiveDate) -> Result<Portfolio, AppError> {
+    let kept = state.portfolios.load(state, user_id, today).await?;
+    let symbols: Vec<Symbol> = kept.ledger.lots.keys().cloned().collect();
     let quotes: HashMap<Symbol, Quote> = state
         .market
         .quotes(&symbols)
@@ -38,48 +46,62 @@ pub async fn portfolio(state: &AppState, user_id: i64) -> Result<Portfolio, AppE
             }
         })
         .collect();
-    let valuation = Valuation::new(&ledger, &quotes);
-    Ok(Portfolio { ledger, valuation })
+    let valuation = Valuation::new(&kept.ledger, &quotes);
+    Ok(Portfolio {
+        kept,
+        valuation,
+        today,
+        risk_free_rate: state.config.risk_free_rate,
+        benchmark: state.market.settings.benchmark.as_str().to_string(),
+    })
 }
 
-/// The risk and performance figures of `range`, after making sure the history
-/// reaches today (writing today's snapshot if it is missing). A history that
-/// cannot be written (a full or read-only disk) is logged and the figures come
-/// from what is stored: a read must not fail because a write did.
-pub async fn risk(state: &AppState, user_id: i64, range: Range) -> Result<RiskFigures, AppError> {
-    let today = chrono::Utc::now().date_naive();
-    if let Err(err) = snapshots::ensure_current(state, user_id, today).await {
-        tracing::warn!(user_id, error = %err, "the history could not be brought up to today");
+impl Portfolio {
+    pub fn ledger(&self) -> &Ledger {
+        &self.kept.ledger
     }
-    let history = repo::snapshots(&state.db, user_id, NaiveDate::MIN).await?;
-    Ok(risk_figures(&history, range, today, state.config.risk_free_rate))
+
+    /// The risk and performance figures of `range` (kept until the history changes).
+    pub fn risk(&self, range: Range) -> Arc<RiskFigures> {
+        self.kept.risk(range, self.today, self.risk_free_rate)
+    }
+
+    /// The performance chart's series for `range`.
+    pub fn performance(&self, range: Range) -> Performance {
+        let risk = self.risk(range);
+        let from = risk.days.first().map_or(NaiveDate::MIN, |d| d.date);
+        Performance {
+            range,
+            benchmark: self.benchmark.clone(),
+            points: super::performance::series(self.kept.history_from(from), &risk),
+        }
+    }
+}
+
+/// The risk and performance figures of `range`, the history brought up to today
+/// first (see `state`).
+pub async fn risk(state: &AppState, user_id: i64, range: Range) -> Result<Arc<RiskFigures>, AppError> {
+    Ok(portfolio(state, user_id).await?.risk(range))
 }
 
 /// The performance chart's series for `range`.
 pub async fn performance(state: &AppState, user_id: i64, range: Range) -> Result<Performance, AppError> {
-    let risk = risk(state, user_id, range).await?;
-    let from = risk.days.first().map_or(NaiveDate::MIN, |d| d.date);
-    let history = repo::snapshots(&state.db, user_id, from).await?;
-    Ok(Performance {
-        range,
-        benchmark: state.market.settings.benchmark.as_str().to_string(),
-        points: super::performance::series(&history, &risk),
-    })
+    Ok(portfolio(state, user_id).await?.performance(range))
 }
 
 /// The positions table: every holding with its price and company profile.
 pub async fn positions(state: &AppState, user_id: i64) -> Result<Vec<PositionRow>, AppError> {
-    let Portfolio { valuation, .. } = portfolio(state, user_id).await?;
-    Ok(position_rows(state, valuation).await)
+    let portfolio = portfolio(state, user_id).await?;
+    Ok(position_rows(state, &portfolio.valuation).await)
 }
 
 /// The rows of an already valued portfolio, with company profiles.
-pub async fn position_rows(state: &AppState, valuation: Valuation) -> Vec<PositionRow> {
+pub async fn position_rows(state: &AppState, valuation: &Valuation) -> Vec<PositionRow> {
     // Profiles concurrently: on a cold cache each is an upstream call.
     let profiles = futures::future::join_all(valuation.positions.iter().map(|p| state.market.profile(&p.symbol))).await;
     valuation
         .positions
-        .into_iter()
+        .iter()
         .zip(profiles)
         .map(|(p, profile)| {
             let profile = profile.ok();
@@ -98,7 +120,7 @@ pub async fn position_rows(state: &AppState, valuation: Valuation) -> Vec<Positi
                 day_change: p.day_change,
                 day_change_pct: p.day_change_percent,
                 industry: profile.as_ref().map(|pr| pr.industry.clone()).filter(|i| !i.is_empty()),
-                logo: profile.as_ref().filter(|pr| !pr.logo.is_empty()).map(|_| logo_path(&p.symbol.to_string())),
+                logo: profile.as_ref().filter(|pr| !pr.logo.is_empty()).map(|_| logo_path(p.symbol.as_str())),
                 opened_at: p.opened_at,
                 weight: p.weight,
                 price_as_of: quote.map(|q| q.as_of),

@@ -11,6 +11,7 @@
 use super::ledger::{Ledger, Rules};
 use super::repo::{self, Snapshot};
 use crate::model::{Activity, PriceSource, Symbol};
+use crate::server::db::WriteTx;
 use crate::server::error::AppError;
 use crate::server::market::{demo, store};
 use crate::server::state::AppState;
@@ -140,7 +141,7 @@ pub fn spawn_daily(state: AppState) -> tokio::task::JoinHandle<()> {
                 }
             };
             for user_id in users {
-                if let Err(err) = ensure_current(&state, user_id, today).await {
+                if let Err(err) = state.portfolios.ensure_current(&state, user_id, today).await {
                     tracing::warn!(user_id, error = %err, "snapshot job failed for a user");
                 }
             }
@@ -150,14 +151,28 @@ pub fn spawn_daily(state: AppState) -> tokio::task::JoinHandle<()> {
 
 /// Builds the whole history in memory (replay is cheap) and writes the days from
 /// `from` on (all of them when `None`); returns how many it wrote.
+///
+/// All in one transaction that first takes the user's row (bumping
+/// `history_version`), as ledger writes do (bumping `ledger_version`): a rebuild
+/// and a write for one user take their locks in the same order, so they queue
+/// instead of deadlocking, and the ledger read here cannot change until the
+/// snapshots built from it are committed. Readers see the old history or the new
+/// one, never half of each, and the bump tells every process's kept state
+/// (`state`) to read it again.
 pub async fn rebuild_from(
     state: &AppState,
     user_id: i64,
     from: Option<NaiveDate>,
     to: NaiveDate,
 ) -> Result<usize, AppError> {
-    let activities = repo::activities(&state.db, user_id).await?;
+    let mut tx = WriteTx::begin(&state.db).await?;
+    sqlx::query("UPDATE users SET history_version = history_version + 1 WHERE id = $1")
+        .bind(user_id)
+        .execute(&mut *tx)
+        .await?;
+    let activities = repo::fetch_activities(&mut *tx, user_id).await?;
     let Some(first) = activities.iter().map(|a| a.date).min() else {
+        tx.commit().await?;
         return Ok(0);
     };
     let mut symbols: Vec<Symbol> = activities.iter().filter_map(|a| a.symbol.clone()).collect();
@@ -169,11 +184,13 @@ pub async fn rebuild_from(
     // holiday be valued at the last close.
     let history = history_for(state, &symbols, first - chrono::Duration::days(10), to).await?;
     let snapshots = build(&activities, &history, &benchmark, to);
+    crate::server::counters::Counters::add(&state.counters.history_rebuilds);
     let mut written = 0;
     for snapshot in snapshots.iter().filter(|s| from.is_none_or(|from| s.date >= from)) {
-        repo::upsert_snapshot(&state.db, user_id, snapshot).await?;
+        repo::upsert_snapshot(&mut *tx, user_id, snapshot).await?;
         written += 1;
     }
+    tx.commit().await?;
     Ok(written)
 }
 

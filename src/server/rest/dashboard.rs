@@ -11,8 +11,6 @@ use super::success;
 use crate::model::{ActivityKind, Cursor, Range};
 use crate::server::auth::extractor::AuthUser;
 use crate::server::error::AppError;
-use crate::server::portfolio::ledger::{Ledger, Rules};
-use crate::server::portfolio::repo;
 use crate::server::portfolio::service;
 use crate::server::state::AppState;
 use axum::Json;
@@ -101,13 +99,11 @@ pub async fn trades(
                 .ok_or_else(|| AppError::validation("invalid_parameter", "`cursor` is not one this API gave out."))?,
         ),
     };
-    // The realized P&L of each sell needs the ledger replayed, not valued: one read
-    // of the activities, no quotes.
-    let activities = repo::activities(&state.db, user.id).await?;
-    let ledger = Ledger::replay(&activities, Rules::default())
-        .map_err(|e| AppError::internal("the stored ledger does not replay", e))?;
-    let realized: BTreeMap<i64, _> = ledger.closed.iter().map(|t| (t.activity_id, t)).collect();
-    let mut trades: Vec<_> = activities.iter().filter(|a| a.kind.is_trade()).collect();
+    // The realized P&L of each sell needs the ledger replayed, not valued: the kept
+    // state has both (no quotes are asked for).
+    let kept = state.portfolios.load(&state, user.id, chrono::Utc::now().date_naive()).await?;
+    let realized: BTreeMap<i64, _> = kept.ledger.closed.iter().map(|t| (t.activity_id, t)).collect();
+    let mut trades: Vec<_> = kept.activities.iter().filter(|a| a.kind.is_trade()).collect();
     trades.sort_by_key(|a| std::cmp::Reverse((a.date, a.id)));
     let after_cursor: Vec<_> = trades.iter().filter(|a| cursor.is_none_or(|c| c.is_before(a))).collect();
     let page = &after_cursor[..limit.min(after_cursor.len())];
@@ -136,8 +132,6 @@ pub async fn trades(
     Ok(Json(TradesPage { status: SuccessStatus::Success, data, next_cursor }))
 }
 
-/// `YYYY-MM-DD_ID`, exactly the documented pattern: the lenient parsers would also
-/// take `2026-3-2_+17`, which the schema says is not a cursor.
 /// The daily series behind the performance chart: value, cumulative time-weighted
 /// return against the benchmark, and drawdown.
 #[utoipa::path(get, path = "/api/dashboard/performance", tag = "dashboard", params(RangeQuery),

@@ -1,0 +1,28 @@
+//! The dashboard in one load: the user's kept portfolio valued once, and every
+//! card, chart, position row and recent trade taken from that one valuation, so a
+//! page render replays nothing twice and no two parts can disagree.
+
+use crate::model::{Activity, ChartView, Dashboard, Range};
+use crate::server::charts::charts_of;
+use crate::server::error::AppError;
+use crate::server::portfolio::state::Kept;
+use crate::server::portfolio::{overview, service};
+use crate::server::state::AppState;
+
+pub async fn dashboard(state: &AppState, user_id: i64, range: Range, view: ChartView) -> Result<Dashboard, AppError> {
+    let portfolio = service::portfolio(state, user_id).await?;
+    let positions = service::position_rows(state, &portfolio.valuation).await;
+    Ok(Dashboard {
+        overview: overview::of(&portfolio, range, state.market.source()),
+        charts: charts_of(&portfolio, &positions, range, view),
+        positions,
+        market: state.market.status(),
+        recent_trades: newest_trades(&portfolio.kept, crate::api::RECENT_TRADES),
+    })
+}
+
+/// The newest `count` buys and sells, newest first (not the newest activities: a
+/// ledger whose newest rows are deposits or dividends still shows its last trades).
+pub fn newest_trades(kept: &Kept, count: usize) -> Vec<Activity> {
+    kept.activities.iter().rev().filter(|a| a.kind.is_trade()).take(count).cloned().collect()
+}

@@ -1,0 +1,331 @@
+//! The kept per-user portfolio state: it always equals a state read again from the
+//! database, any process's write invalidates it, a new price revalues it without a
+//! replay, and a page render replays and checks the session at most once.
+
+use crate::helpers::{TestApp, form_cookie, signup_token, spawn_app, spawn_app_with, spawn_app_with_fake};
+use chrono::NaiveDate;
+use folio::model::{PriceSource, Range, Symbol};
+use folio::server::counters::Counters;
+use folio::server::market::store;
+use folio::server::portfolio::activities::{self, draft::Draft};
+use folio::server::portfolio::state::{Kept, read_key};
+use folio::server::portfolio::valuation::Valuation;
+use folio::server::portfolio::{repo, service};
+use folio::server::state::AppState;
+use proptest::prelude::*;
+use rust_decimal::Decimal;
+use serde_json::Value;
+use std::collections::HashMap;
+
+fn counts(state: &AppState) -> (u64, u64) {
+    (Counters::read(&state.counters.ledger_replays), Counters::read(&state.counters.session_checks))
+}
+
+async fn post(app: &TestApp, token: &str, body: Value) -> u16 {
+    let response = app.client.post(app.url("/api/activities")).bearer_auth(token).json(&body).send().await.unwrap();
+    response.status().as_u16()
+}
+
+async fn overview(app: &TestApp, token: &str) -> Value {
+    let body: Value = app.get_with_token("/api/dashboard/overview", token).await.json().await.unwrap();
+    assert_eq!(body["status"], "success", "{body}");
+    body["data"].clone()
+}
+
+#[tokio::test]
+async fn a_dashboard_render_replays_the_ledger_once_and_checks_the_session_once() {
+    let app = spawn_app().await;
+    let state = &app.running.state;
+    let token = signup_token(&app, "counted").await;
+    assert_eq!(
+        post(&app, &token, serde_json::json!({"kind": "deposit", "date": "2025-03-03", "amount": "900"})).await,
+        201
+    );
+    let buy =
+        serde_json::json!({"kind": "buy", "date": "2025-03-04", "symbol": "AAPL", "quantity": "2", "price": "150"});
+    assert_eq!(post(&app, &token, buy).await, 201);
+    let cookie = form_cookie(&app, "counted").await;
+    let page = || async { app.client.get(app.url("/?range=1Y")).header("cookie", &cookie).send().await.unwrap() };
+
+    let before = counts(state);
+    let first = page().await;
+    assert_eq!(first.status(), 200);
+    let html = first.text().await.unwrap();
+    let after = counts(state);
+    assert!(html.contains("$600.00") && html.contains("AAPL"), "the cash and the position are in the first HTML");
+    assert_eq!(after.0 - before.0, 1, "the changed ledger is replayed once for the whole page");
+    assert_eq!(after.1 - before.1, 1, "the guard and every server function share one session check");
+
+    let again = page().await.text().await.unwrap();
+    let last = counts(state);
+    assert!(again.contains("$600.00"));
+    assert_eq!(last.0, after.0, "an unchanged ledger is not replayed again");
+    assert_eq!(last.1 - after.1, 1);
+}
+
+#[tokio::test]
+async fn a_write_through_one_instance_is_seen_by_the_next_request_on_another() {
+    let first = spawn_app().await;
+    let second = folio::server::spawn(first.config.clone()).await.expect("a second instance on the same database");
+    let second = TestApp::attach(second, &first);
+    let token = signup_token(&first, "shared").await;
+    assert_eq!(overview(&second, &token).await["cash"], 0.0, "the second instance keeps the empty ledger");
+
+    let deposit = serde_json::json!({"kind": "deposit", "date": "2025-05-01", "amount": "250"});
+    assert_eq!(post(&first, &token, deposit).await, 201);
+    assert_eq!(overview(&second, &token).await["cash"], 250.0, "the write on the first is seen on the second");
+
+    let withdrawal = serde_json::json!({"kind": "withdrawal", "date": "2025-05-02", "amount": "50"});
+    assert_eq!(post(&second, &token, withdrawal).await, 201);
+    assert_eq!(overview(&first, &token).await["cash"], 200.0, "and the other way round");
+    let trades: Value = first.get_with_token("/api/activities", &token).await.json().await.unwrap();
+    assert_eq!(trades["data"].as_array().map(Vec::len), Some(2), "{trades}");
+}
+
+#[tokio::test]
+async fn a_new_price_shows_in_the_next_overview_without_a_replay() {
+    let (app, fake) = spawn_app_with_fake(&[]).await;
+    let state = &app.running.state;
+    fake.state.set_quote("AAPL", 100.0, 100.0);
+    let token = signup_token(&app, "pricey").await;
+    assert_eq!(
+        post(&app, &token, serde_json::json!({"kind": "deposit", "date": "2025-06-02", "amount": "1000"})).await,
+        201
+    );
+    let buy =
+        serde_json::json!({"kind": "buy", "date": "2025-06-03", "symbol": "AAPL", "quantity": "3", "price": "100"});
+    assert_eq!(post(&app, &token, buy).await, 201);
+    assert_eq!(overview(&app, &token).await["market_value"], 300.0);
+
+    let replays = counts(state).0;
+    fake.state.set_quote("AAPL", 150.0, 100.0);
+    state.market.refresh_quote(&Symbol::parse("AAPL").unwrap()).await.unwrap();
+    let o = overview(&app, &token).await;
+    assert_eq!(o["market_value"], 450.0, "the new price is in the very next overview");
+    assert_eq!(o["unrealized_pnl"], 150.0);
+    assert_eq!(counts(state).0, replays, "the kept ledger was revalued, not replayed");
+}
+
+#[tokio::test]
+async fn memory_is_bounded_and_the_least_recently_used_users_are_dropped() {
+    let app = spawn_app_with(&[("FOLIO_PORTFOLIO_CACHE_MB", "1")]).await;
+    let state = &app.running.state;
+    let today = chrono::Utc::now().date_naive();
+    let mut users = Vec::new();
+    for n in 0..6 {
+        let token = signup_token(&app, &format!("mem{n}")).await;
+        // A thousand activities over three years each: a few hundred KB kept per user.
+        let mut csv = String::from("date,kind,amount,note\n");
+        for i in 0..1000 {
+            let day = NaiveDate::from_ymd_opt(2022, 1, 1).unwrap() + chrono::Duration::days(i);
+            csv.push_str(&format!("{day},deposit,1,row {i} of a long enough note to weigh something\n"));
+        }
+        let form = reqwest::multipart::Form::new()
+            .part("file", reqwest::multipart::Part::bytes(csv.into_bytes()).file_name("big.csv"));
+        let imported =
+            app.client.post(app.url("/api/activities/import?dry_run=false")).bearer_auth(&token).multipart(form);
+        assert_eq!(imported.send().await.unwrap().status(), 200);
+        let id =
+            folio::server::auth::users::find_by_name(&state.db, &format!("mem{n}")).await.unwrap().unwrap().user.id;
+        let kept = state.portfolios.load(state, id, today).await.unwrap();
+        assert!(kept.bytes() > 100_000 && kept.bytes() < 1 << 19, "{} bytes", kept.bytes());
+        users.push(id);
+    }
+    let (kept_users, bytes) = state.portfolios.usage();
+    assert!(bytes <= 1 << 20, "{bytes} bytes kept, more than the 1 MB allowed");
+    assert!(kept_users < 6, "{kept_users} users kept");
+    assert!(state.portfolios.peek(users[5]).is_some(), "the most recent user is kept");
+    assert!(state.portfolios.peek(users[0]).is_none(), "the least recent user was dropped first");
+}
+
+/// One change a person or the market can make.
+#[derive(Clone, Debug)]
+enum Op {
+    Deposit { day: u8, amount: u16 },
+    Withdraw { day: u8, amount: u16 },
+    Buy { day: u8, symbol: usize, quantity: u8 },
+    Sell { day: u8, symbol: usize, quantity: u8 },
+    Dividend { day: u8, symbol: usize, amount: u8 },
+    Edit { pick: usize, amount: u16 },
+    Delete { pick: usize },
+    Import { day: u8, rows: u8 },
+    Price { symbol: usize, cents: u32 },
+    NextDay { days: u8 },
+}
+
+const SYMBOLS: [&str; 2] = ["AAPL", "MSFT"];
+/// Activities fall in the 30 days before the real today; the test's day moves past it.
+const SPAN: i64 = 30;
+
+fn op() -> impl Strategy<Value = Op> {
+    let day = 0u8..=SPAN as u8;
+    prop_oneof![
+        (day.clone(), 1u16..5000).prop_map(|(day, amount)| Op::Deposit { day, amount }),
+        (day.clone(), 1u16..2000).prop_map(|(day, amount)| Op::Withdraw { day, amount }),
+        (day.clone(), 0..SYMBOLS.len(), 1u8..20).prop_map(|(day, symbol, quantity)| Op::Buy { day, symbol, quantity }),
+        (day.clone(), 0..SYMBOLS.len(), 1u8..20).prop_map(|(day, symbol, quantity)| Op::Sell { day, symbol, quantity }),
+        (day.clone(), 0..SYMBOLS.len(), 1u8..50).prop_map(|(day, symbol, amount)| Op::Dividend { day, symbol, amount }),
+        (any::<usize>(), 1u16..5000).prop_map(|(pick, amount)| Op::Edit { pick, amount }),
+        any::<usize>().prop_map(|pick| Op::Delete { pick }),
+        (day, 1u8..6).prop_map(|(day, rows)| Op::Import { day, rows }),
+        (0..SYMBOLS.len(), 5_000u32..50_000).prop_map(|(symbol, cents)| Op::Price { symbol, cents }),
+        (1u8..4).prop_map(|days| Op::NextDay { days }),
+    ]
+}
+
+fn draft(kind: &str, date: NaiveDate) -> Draft {
+    Draft { kind: Some(kind.into()), date: Some(date.to_string()), ..Draft::default() }
+}
+
+/// Applies `op`; a change the ledger's rules refuse is simply not made.
+async fn apply(
+    app: &TestApp,
+    fake_prices: &folio::server::market::fake_finnhub::FakeFinnhub,
+    user: i64,
+    first: NaiveDate,
+    today: &mut NaiveDate,
+    op: &Op,
+) {
+    let state = &app.running.state;
+    let on = |day: &u8| first + chrono::Duration::days(i64::from(*day));
+    let trade = |kind: &str, day: &u8, symbol: &usize, quantity: &u8| Draft {
+        symbol: Some(SYMBOLS[*symbol].into()),
+        quantity: Some(quantity.to_string()),
+        price: Some("100".into()),
+        ..draft(kind, on(day))
+    };
+    let _ = match op {
+        Op::Deposit { day, amount } => {
+            activities::create(state, user, &Draft { amount: Some(amount.to_string()), ..draft("deposit", on(day)) })
+                .await
+        }
+        Op::Withdraw { day, amount } => {
+            activities::create(state, user, &Draft { amount: Some(amount.to_string()), ..draft("withdrawal", on(day)) })
+                .await
+        }
+        Op::Buy { day, symbol, quantity } => {
+            activities::create(state, user, &trade("buy", day, symbol, quantity)).await
+        }
+        Op::Sell { day, symbol, quantity } => {
+            activities::create(state, user, &trade("sell", day, symbol, quantity)).await
+        }
+        Op::Dividend { day, symbol, amount } => {
+            let dividend = Draft {
+                symbol: Some(SYMBOLS[*symbol].into()),
+                amount: Some(amount.to_string()),
+                ..draft("dividend", on(day))
+            };
+            activities::create(state, user, &dividend).await
+        }
+        Op::Edit { pick, amount } => {
+            let all = repo::activities(&state.db, user).await.unwrap();
+            let Some(a) = (!all.is_empty()).then(|| &all[pick % all.len()]) else { return };
+            let mut edited = draft(a.kind.as_str(), a.date);
+            edited.symbol = a.symbol.as_ref().map(|s| s.to_string());
+            match (a.quantity, a.price) {
+                (Some(_), Some(price)) => {
+                    edited.quantity = Some((amount % 20 + 1).to_string());
+                    edited.price = Some(price.to_string());
+                }
+                _ => edited.amount = Some(amount.to_string()),
+            }
+            activities::update(state, user, a.id, &edited).await
+        }
+        Op::Delete { pick } => {
+            let all = repo::activities(&state.db, user).await.unwrap();
+            let Some(a) = (!all.is_empty()).then(|| &all[pick % all.len()]) else { return };
+            activities::delete(state, user, a.id).await
+        }
+        Op::Import { day, rows } => {
+            let mut csv = String::from("date,kind,amount\n");
+            for i in 0..*rows {
+                csv.push_str(&format!("{},deposit,{}\n", on(day), 10 + u32::from(i)));
+            }
+            let _ = activities::import::run(state, user, csv.as_bytes(), false).await;
+            return;
+        }
+        Op::Price { symbol, cents } => {
+            let price = f64::from(*cents) / 100.0;
+            fake_prices.state.set_quote(SYMBOLS[*symbol], price, price);
+            state.market.refresh_quote(&Symbol::parse(SYMBOLS[*symbol]).unwrap()).await.unwrap();
+            return;
+        }
+        Op::NextDay { days } => {
+            *today += chrono::Duration::days(i64::from(*days));
+            return;
+        }
+    };
+}
+
+/// The state the pages are served from equals one read again from the database
+/// and computed from nothing: key, activities, ledger, history, every range's
+/// risk figures and the valuation at the current quotes.
+async fn assert_kept_matches_a_fresh_load(state: &AppState, user: i64, today: NaiveDate, after: &[Op]) {
+    let served = service::portfolio_on(state, user, today).await.unwrap();
+    let key = read_key(&state.db, user).await.unwrap();
+    let activities = repo::activities(&state.db, user).await.unwrap();
+    let history = repo::snapshots(&state.db, user, NaiveDate::MIN).await.unwrap();
+    let fresh = Kept::build(key, activities, history).unwrap();
+    let kept = &served.kept;
+    assert_eq!(kept.key, fresh.key, "after {after:?}");
+    assert_eq!(kept.activities, fresh.activities, "after {after:?}");
+    assert_eq!(kept.ledger, fresh.ledger, "after {after:?}");
+    assert_eq!(kept.history, fresh.history, "after {after:?}");
+    assert!(
+        fresh.history.last().is_none_or(|last| last.date <= today),
+        "no snapshot after the day it is: {today} after {after:?}"
+    );
+    for range in Range::ALL_RANGES {
+        let expected = fresh.risk(range, today, state.config.risk_free_rate);
+        // Debug text: a NaN figure equals itself there.
+        assert_eq!(format!("{:?}", served.risk(range)), format!("{expected:?}"), "{range:?} after {after:?}");
+    }
+    let symbols: Vec<Symbol> = fresh.ledger.lots.keys().cloned().collect();
+    let quotes: HashMap<_, _> =
+        state.market.quotes(&symbols).await.into_iter().filter_map(|(s, q)| q.ok().map(|q| (s, q))).collect();
+    assert_eq!(served.valuation, Valuation::new(&fresh.ledger, &quotes), "after {after:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_kept_state_always_equals_a_fresh_load_after_any_writes_imports_prices_and_days() {
+    let (app, fake) = spawn_app_with_fake(&[("FOLIO_AUTH_ATTEMPTS_PER_ADDRESS", "100000")]).await;
+    let state = app.running.state.clone();
+    let real_today = chrono::Utc::now().date_naive();
+    let first = real_today - chrono::Duration::days(SPAN);
+    // A recorded close for every day the test can reach, so each has a snapshot.
+    for symbol in SYMBOLS.iter().chain(["SPY"].iter()) {
+        fake.state.set_quote(symbol, 100.0, 100.0);
+        let symbol = Symbol::parse(symbol).unwrap();
+        for n in -15..=SPAN + 40 {
+            let close = Decimal::from(100 + n % 7);
+            store::save_close(&state.db, &symbol, PriceSource::Finnhub, first + chrono::Duration::days(n), close)
+                .await
+                .unwrap();
+        }
+    }
+    let handle = tokio::runtime::Handle::current();
+    let mut runner = proptest::test_runner::TestRunner::new(proptest::test_runner::Config {
+        cases: 12,
+        failure_persistence: None,
+        rng_algorithm: proptest::test_runner::RngAlgorithm::ChaCha,
+        ..Default::default()
+    });
+    let case = std::sync::atomic::AtomicUsize::new(0);
+    let result = runner.run(&proptest::collection::vec(op(), 1..14), |ops| {
+        tokio::task::block_in_place(|| {
+            handle.block_on(async {
+                let n = case.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                let name = format!("prop{n}");
+                signup_token(&app, &name).await;
+                let user = folio::server::auth::users::find_by_name(&state.db, &name).await.unwrap().unwrap().user.id;
+                let mut today = real_today;
+                for (i, op) in ops.iter().enumerate() {
+                    apply(&app, &fake, user, first, &mut today, op).await;
+                    assert_kept_matches_a_fresh_load(&state, user, today, &ops[..=i]).await;
+                }
+            })
+        });
+        Ok(())
+    });
+    result.unwrap();
+}
