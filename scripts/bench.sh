@@ -11,8 +11,12 @@
 #   api.txt         throughput and p50/p99 latency of GET /api/dashboard/overview (demo
 #                   user, warm cache) at 1, 16 and 128 connections, beside /healthz as the
 #                   ceiling of the same server (wrk, 10 s each).
+#   api.txt         ... and GET /api/dashboard/positions and /performance beside it, and
+#                   the signed-in dashboard page (SSR) at 1 and 16 connections.
 #   import.txt      a 50,000-row CSV import (dry run, then the real one) into a new
-#                   account, and the dashboard overview of that account afterwards.
+#                   account, the dashboard overview of that account afterwards, the
+#                   first overview after a restart and the warm p50.
+#   memory.txt      the server's resident memory after 1,000 users loaded their dashboards.
 #   portfolio.txt   replay + valuation + all metrics, 10,000 activities, 10 years (criterion).
 #   reliability.txt the disk-full soak (scripts/disk-full-soak.sh; needs root).
 set -euo pipefail
@@ -29,11 +33,16 @@ cleanup() {
   rm -rf "$work"
 }
 trap cleanup EXIT
-env -u DATABASE_URL -u FINNHUB_API_KEY FOLIO_DATA_DIR="$work" LEPTOS_SITE_ADDR="127.0.0.1:$port" RUST_LOG=warn \
-  ./target/release/folio >"$work/server.log" 2>&1 &
-server_pid=$!
+# (Re)starts the release server on $work's database, with extra VAR=VALUE settings.
+start_server() {
+  if [ -n "${server_pid:-}" ]; then kill "$server_pid" 2>/dev/null || true; wait "$server_pid" 2>/dev/null || true; fi
+  env -u DATABASE_URL -u FINNHUB_API_KEY FOLIO_DATA_DIR="$work" LEPTOS_SITE_ADDR="127.0.0.1:$port" RUST_LOG=warn "$@" \
+    ./target/release/folio >>"$work/server.log" 2>&1 &
+  server_pid=$!
+  for _ in $(seq 1 100); do curl -fs "$base/readyz" >/dev/null 2>&1 && break; sleep 0.2; done
+}
 base="http://127.0.0.1:$port"
-for _ in $(seq 1 100); do curl -fs "$base/readyz" >/dev/null 2>&1 && break; sleep 0.2; done
+start_server
 
 curl -fs -c "$work/cookies" -o /dev/null -d 'username=demo&password=demo123' "$base/auth/login"
 
@@ -66,9 +75,9 @@ token=$(curl -fs "$base/api/auth/login" -H 'content-type: application/json' \
   -d '{"username":"demo","password":"demo123"}' | python3 -c 'import json, sys; print(json.load(sys.stdin)["access_token"])')
 # One wrk run; prints "requests/s p50 p99" (latencies in ms).
 load() {
-  local connections=$1 path=$2 threads=2
+  local connections=$1 path=$2 auth=${3:-"Authorization: Bearer $token"} threads=2
   [ "$connections" -ge 2 ] || threads=1
-  wrk -t"$threads" -c"$connections" -d"${BENCH_SECONDS:-10}"s --latency -H "Authorization: Bearer $token" "$base$path" |
+  wrk -t"$threads" -c"$connections" -d"${BENCH_SECONDS:-10}"s --latency -H "$auth" "$base$path" |
     python3 -c 'import re, sys
 text = sys.stdin.read()
 def ms(label):
@@ -85,11 +94,19 @@ for _ in $(seq 1 20); do curl -fs -o /dev/null -H "Authorization: Bearer $token"
   echo "# Folio REST API throughput — $(date -u +%Y-%m-%dT%H:%M:%SZ), $(nproc) cores shared by server and wrk, release build, demo prices, warm cache"
   printf '%-28s %5s %12s %10s %10s %8s\n' route conns "requests/s" "p50 ms" "p99 ms" non-2xx
   for connections in 1 16 128; do
-    read -r o_rps o_p50 o_p99 o_err <<<"$(load "$connections" /api/dashboard/overview)"
     read -r h_rps h_p50 h_p99 h_err <<<"$(load "$connections" /healthz)"
-    printf '%-28s %5s %12s %10s %10s %8s\n' "GET /api/dashboard/overview" "$connections" "$o_rps" "$o_p50" "$o_p99" "$o_err"
     printf '%-28s %5s %12s %10s %10s %8s\n' "GET /healthz (ceiling)" "$connections" "$h_rps" "$h_p50" "$h_p99" "$h_err"
-    python3 -c "print('%-28s %5s %12.3f' % ('overview / ceiling', $connections, $o_rps / $h_rps))"
+    for route in overview positions performance; do
+      read -r rps p50 p99 err <<<"$(load "$connections" "/api/dashboard/$route")"
+      printf '%-28s %5s %12s %10s %10s %8s\n' "GET /api/dashboard/$route" "$connections" "$rps" "$p50" "$p99" "$err"
+      python3 -c "print('%-28s %5s %12.3f' % ('$route / ceiling', $connections, $rps / $h_rps))"
+    done
+  done
+  # The whole dashboard page, server-rendered for a signed-in browser (cookie).
+  cookie=$(awk '$6 == "folio_token" { print "Cookie: folio_token=" $7 }' "$work/cookies")
+  for connections in 1 16; do
+    read -r rps p50 p99 err <<<"$(load "$connections" / "$cookie")"
+    printf '%-28s %5s %12s %10s %10s %8s\n' "GET / (dashboard SSR)" "$connections" "$rps" "$p50" "$p99" "$err"
   done
 } | tee bench-results/api.txt
 
@@ -117,7 +134,44 @@ timed() { curl -s -o "$work/out.json" -w '%{http_code} %{time_total}' "$@"; }
   echo "overview afterwards HTTP $code  ${seconds} s (first load: snapshots of ~9 years)"
   read -r code seconds <<<"$(timed -H "Authorization: Bearer $bulk_token" "$base/api/dashboard/overview")"
   echo "overview again      HTTP $code  ${seconds} s"
+  start_server
+  read -r code seconds <<<"$(timed -H "Authorization: Bearer $bulk_token" "$base/api/dashboard/overview")"
+  echo "first overview after a restart  HTTP $code  ${seconds} s (the kept state is built)"
+  read -r rps p50 p99 err <<<"$(BENCH_SECONDS=5 load 1 /api/dashboard/overview "Authorization: Bearer $bulk_token")"
+  echo "warm overview, 1 connection     p50 ${p50} ms  p99 ${p99} ms  ${rps} requests/s  non-2xx ${err}"
 } | tee bench-results/import.txt
+
+# Memory: 1,000 people sign up, record a deposit and a buy, and load their
+# dashboards; the server's resident memory before and after (cheap bcrypt, so
+# sign-ups do not dominate; the throttle lets one address sign up 1,000 times).
+start_server FOLIO_BCRYPT_COST=4 FOLIO_AUTH_ATTEMPTS_PER_ADDRESS=100000
+rss() { awk '/^VmRSS/ { print $2 }' "/proc/$server_pid/status"; }
+{
+  echo "# Folio memory — $(date -u +%Y-%m-%dT%H:%M:%SZ), $(nproc) cores, release build, SQLite, demo prices, FOLIO_PORTFOLIO_CACHE_MB default"
+  before=$(rss)
+  python3 - "$base" 1000 <<'PY'
+import datetime, json, sys, urllib.request
+base, users = sys.argv[1], int(sys.argv[2])
+def call(path, body=None, token=None):
+    request = urllib.request.Request(base + path, data=json.dumps(body).encode() if body is not None else None)
+    request.add_header("content-type", "application/json")
+    if token:
+        request.add_header("authorization", "Bearer " + token)
+    with urllib.request.urlopen(request) as response:
+        return response.status, response.read()
+day = (datetime.date.today() - datetime.timedelta(days=30)).isoformat()
+for n in range(users):
+    _, body = call("/api/auth/signup", {"username": f"mem{n:04d}", "password": "memory bench pw"})
+    token = json.loads(body)["access_token"]
+    call("/api/activities", {"kind": "deposit", "date": day, "amount": "10000"}, token)
+    call("/api/activities", {"kind": "buy", "date": day, "symbol": "AAPL", "quantity": "5", "price": "180"}, token)
+    status, page = call("/", token=token)
+    assert status == 200 and b"AAPL" in page, status
+PY
+  after=$(rss)
+  echo "resident memory at start         $((before / 1024)) MiB"
+  echo "after 1,000 users' dashboards    $((after / 1024)) MiB  (+$(( (after - before) / 1000 )) KiB a user)"
+} | tee bench-results/memory.txt
 
 cleanup
 trap - EXIT
@@ -128,7 +182,7 @@ trap - EXIT
 
 {
   echo "# Folio portfolio-engine benchmark — $(date -u +%Y-%m-%dT%H:%M:%SZ), $(nproc) cores, release build (criterion)"
-  cargo bench --features ssr --bench portfolio 2>/dev/null | grep -E "time:|replay" || true
+  cargo bench --features ssr --bench portfolio 2>/dev/null | grep -E "time:|replay|kept|warm" || true
   python3 - <<'PY'
 import json, glob
 for path in glob.glob("target/criterion/*/new/estimates.json"):

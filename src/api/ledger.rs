@@ -1,5 +1,6 @@
 //! The ledger's data for the trades page and the activity forms.
 
+use crate::model::ApiError;
 use crate::model::{Activity, ActivityPage};
 use leptos::prelude::*;
 
@@ -9,11 +10,10 @@ pub const PAGE_SIZE: usize = 50;
 /// A page of the signed-in user's activities, newest first, older than `before`
 /// (`date_id`, from the previous page's `next`).
 #[server(output = super::TextJson)]
-pub async fn get_activity_page(before: Option<String>) -> Result<ActivityPage, ServerFnError> {
+pub async fn get_activity_page(before: Option<String>) -> Result<ActivityPage, ApiError> {
     let state = super::app_state()?;
     let user = super::signed_in_user(&state).await?;
-    let all =
-        crate::server::portfolio::activities::list(&state, user.id).await.map_err(|e| ServerFnError::new(e.message))?;
+    let all = crate::server::portfolio::activities::list(&state, user.id).await?;
     use crate::model::Cursor;
     // A cursor that is not one this page wrote shows the newest page.
     let cursor = before.as_deref().and_then(Cursor::parse);
@@ -28,42 +28,43 @@ pub const RECENT_TRADES: usize = 5;
 
 /// One of the signed-in user's activities.
 #[server(output = super::TextJson)]
-pub async fn get_activity(id: i64) -> Result<Activity, ServerFnError> {
+pub async fn get_activity(id: i64) -> Result<Activity, ApiError> {
     let state = super::app_state()?;
     let user = super::signed_in_user(&state).await?;
-    crate::server::portfolio::activities::get(&state, user.id, id).await.map_err(|e| ServerFnError::new(e.message))
+    crate::server::portfolio::activities::get(&state, user.id, id).await.map_err(ApiError::from)
 }
 
 /// For the activity form: the company's name and its last price (as text), or
 /// why there is none.
 #[server(output = super::TextJson)]
-pub async fn get_quote_hint(symbol: String) -> Result<(String, String), ServerFnError> {
+pub async fn get_quote_hint(symbol: String) -> Result<(String, String), ApiError> {
     let state = super::app_state()?;
     super::signed_in_user(&state).await?;
-    let symbol = crate::model::Symbol::parse(&symbol).map_err(ServerFnError::new)?;
-    let quote = state.market.quote(&symbol).await.map_err(|e| ServerFnError::new(e.to_string()))?;
+    use crate::server::error::AppError;
+    let symbol = crate::model::Symbol::parse(&symbol).map_err(|why| AppError::validation("invalid_symbol", why))?;
+    let quote = state.market.quote(&symbol).await?;
     let name = state.market.profile(&symbol).await.map(|p| p.name).unwrap_or_else(|_| symbol.to_string());
     Ok((name, quote.price.round_dp(2).to_string()))
 }
 
 /// Today's date on the server (UTC), the form's default date.
 #[server(output = super::TextJson)]
-pub async fn get_today() -> Result<String, ServerFnError> {
+pub async fn get_today() -> Result<String, ApiError> {
     Ok(chrono::Utc::now().date_naive().to_string())
 }
 
 /// The dry-run report of a file uploaded on `/import` (by its token).
 #[server(output = super::TextJson)]
-pub async fn get_import_review(token: String) -> Result<crate::model::ImportReview, ServerFnError> {
+pub async fn get_import_review(token: String) -> Result<crate::model::ImportReview, ApiError> {
     use crate::model::{ImportReview, ReviewLine};
     use crate::server::portfolio::activities::import;
     const LISTED: usize = 100;
     let state = super::app_state()?;
     let user = super::signed_in_user(&state).await?;
-    let (file_name, bytes) = state
-        .uploads
-        .get(user.id, &token)
-        .ok_or_else(|| ServerFnError::new("That upload has expired. Choose the file again."))?;
+    let (file_name, bytes) = state.uploads.get(user.id, &token).ok_or_else(|| {
+        let message = "That upload has expired. Choose the file again.";
+        crate::server::error::AppError::new(axum::http::StatusCode::NOT_FOUND, "upload_expired", message)
+    })?;
     let mut review = ImportReview {
         file_name,
         file_error: None,
@@ -77,21 +78,16 @@ pub async fn get_import_review(token: String) -> Result<crate::model::ImportRevi
     };
     match import::run(&state, user.id, &bytes, true).await {
         Ok(outcome) => {
-            let plan = outcome.plan;
-            review.rows = outcome.rows;
-            review.new_count = plan.new.len();
-            review.duplicate_count = plan.duplicates.len();
-            review.error_count = plan.errors.len();
-            review.new =
-                plan.new.iter().take(LISTED).map(|(line, a)| ReviewLine { line: *line, text: a.describe() }).collect();
-            review.duplicates = plan
-                .duplicates
-                .iter()
-                .take(LISTED)
-                .map(|(line, a, _)| ReviewLine { line: *line, text: a.describe() })
-                .collect();
+            let listing = outcome.listing(LISTED);
+            let line = |line: usize, a: &crate::model::Activity| ReviewLine { line, text: a.describe() };
+            review.rows = listing.rows;
+            review.new_count = listing.new_count;
+            review.duplicate_count = listing.duplicate_count;
+            review.error_count = listing.error_count;
+            review.new = listing.new.iter().map(|(n, a)| line(*n, a)).collect();
+            review.duplicates = listing.duplicates.iter().map(|(n, a, _)| line(*n, a)).collect();
             review.errors =
-                plan.errors.into_iter().take(LISTED).map(|e| ReviewLine { line: e.line, text: e.message }).collect();
+                listing.errors.iter().map(|e| ReviewLine { line: e.line, text: e.message.clone() }).collect();
         }
         Err((err, _)) => review.file_error = Some(err.message),
     }
@@ -101,13 +97,13 @@ pub async fn get_import_review(token: String) -> Result<crate::model::ImportRevi
 /// Symbols matching what was typed in the activity form: (symbol, description),
 /// at most 10.
 #[server(output = super::TextJson)]
-pub async fn search_symbols(q: String) -> Result<Vec<(String, String)>, ServerFnError> {
+pub async fn search_symbols(q: String) -> Result<Vec<(String, String)>, ApiError> {
     let state = super::app_state()?;
     super::signed_in_user(&state).await?;
     // Suggestions: text that is no valid search simply has none.
     let Ok(q) = crate::model::SearchQuery::parse(&q) else {
         return Ok(vec![]);
     };
-    let hits = state.market.search(&q).await.map_err(|e| ServerFnError::new(e.to_string()))?;
+    let hits = state.market.search(&q).await?;
     Ok(hits.into_iter().take(10).map(|h| (h.symbol, h.description)).collect())
 }

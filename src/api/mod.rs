@@ -51,18 +51,20 @@ pub type TextJson = leptos::server_fn::codec::Post<TextJsonEncoding>;
 
 /// The shared server state, provided to every server function by `leptos_routes`.
 #[cfg(feature = "ssr")]
-pub(crate) fn app_state() -> Result<crate::server::state::AppState, leptos::prelude::ServerFnError> {
-    leptos::prelude::use_context().ok_or_else(|| leptos::prelude::ServerFnError::new("server state is missing"))
+pub(crate) fn app_state() -> Result<crate::server::state::AppState, crate::model::ApiError> {
+    leptos::prelude::use_context().ok_or_else(|| {
+        crate::server::error::AppError::internal("server function", "the server state is missing").into()
+    })
 }
 
-/// The user the request's session cookie names.
+/// The user the request's session names, checked once per request (the page
+/// guard, the layout and every server function of one page render share it).
 #[cfg(feature = "ssr")]
 pub(crate) async fn signed_in_user(
     state: &crate::server::state::AppState,
-) -> Result<crate::model::CurrentUser, leptos::prelude::ServerFnError> {
-    let parts: axum::http::request::Parts =
-        leptos::prelude::use_context().ok_or_else(|| leptos::prelude::ServerFnError::new("no request"))?;
-    crate::server::auth::extractor::request_user(state, &parts)
-        .await
-        .map_err(|e| leptos::prelude::ServerFnError::new(e.message))
+) -> Result<crate::model::CurrentUser, crate::model::ApiError> {
+    use crate::server::error::AppError;
+    let parts: axum::http::request::Parts = leptos::prelude::use_context()
+        .ok_or_else(|| AppError::internal("server function", "the request is missing"))?;
+    Ok(crate::server::auth::extractor::request_user(state, &parts).await?)
 }

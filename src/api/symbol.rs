@@ -1,40 +1,35 @@
 //! The symbol page's data.
 
-use crate::model::SymbolView;
+use crate::model::{ApiError, SymbolView};
 use leptos::prelude::*;
 
 /// The market's and the user's view of `symbol`. An unknown or invalid symbol is
 /// an error, and the page's HTTP status becomes 404.
 #[server(output = super::TextJson)]
-pub async fn get_symbol_view(symbol: String) -> Result<SymbolView, ServerFnError> {
+pub async fn get_symbol_view(symbol: String) -> Result<SymbolView, ApiError> {
     use crate::model::Symbol;
+    use crate::server::error::AppError;
     use crate::server::market::MarketError;
     let state = super::app_state()?;
     let user = super::signed_in_user(&state).await?;
-    let not_found = |message: String| {
-        if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
-            response.set_status(axum::http::StatusCode::NOT_FOUND);
-        }
-        ServerFnError::new(message)
-    };
-    let symbol = Symbol::parse(&symbol).map_err(not_found)?;
+    let symbol = Symbol::parse(&symbol).map_err(AppError::not_found)?;
     let profile = match state.market.profile(&symbol).await {
         // The page shows the logo through this origin (`/logos/{symbol}`).
         Ok(profile) if !profile.logo.is_empty() => {
             crate::model::CompanyProfile { logo: crate::server::market::logos::logo_path(symbol.as_str()), ..profile }
         }
         Ok(profile) => profile,
-        Err(MarketError::NotFound(_)) => return Err(not_found(format!("No market data knows the symbol {symbol}."))),
-        Err(err) => return Err(ServerFnError::new(err.to_string())),
+        Err(MarketError::NotFound(_)) => {
+            return Err(AppError::not_found(format!("No market data knows the symbol {symbol}.")).into());
+        }
+        Err(err) => return Err(err.into()),
     };
     let (quote, quote_problem) = match state.market.quote(&symbol).await {
         Ok(quote) => (Some(quote), None),
         Err(err) => (None, Some(err.to_string())),
     };
     // One load of the portfolio: the position row and the symbol's activities.
-    let portfolio = crate::server::portfolio::service::portfolio(&state, user.id)
-        .await
-        .map_err(|e| ServerFnError::new(e.message))?;
+    let portfolio = crate::server::portfolio::service::portfolio(&state, user.id).await?;
     let positions = crate::server::portfolio::service::position_rows(&state, &portfolio.valuation).await;
     let position = positions.into_iter().find(|p| p.symbol == symbol.as_str());
     let activities =

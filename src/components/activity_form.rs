@@ -82,9 +82,7 @@ pub fn ActivityForm(
                         price.set(last);
                     }
                 }
-                Err(err) => {
-                    quote_hint.set(err.to_string().trim_start_matches("error running server function: ").to_string())
-                }
+                Err(err) => quote_hint.set(err.message),
             }
         }
     });

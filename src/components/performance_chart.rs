@@ -6,7 +6,7 @@
 use super::chart::EChart;
 use super::query::href_with;
 use crate::model::{
-    BENCHMARK_COLOUR, ChartView, DRAWDOWN_COLOUR, Dashboard, PORTFOLIO_COLOUR, PerformanceChart, Range,
+    ApiError, BENCHMARK_COLOUR, ChartView, DRAWDOWN_COLOUR, Dashboard, PORTFOLIO_COLOUR, PerformanceChart, Range,
     format_percent_points,
 };
 use leptos::prelude::*;
@@ -17,7 +17,7 @@ use leptos_router::hooks::use_query_map;
 pub fn PerformancePanel(
     range: Signal<Range>,
     view: Signal<ChartView>,
-    dashboard: Resource<Result<Dashboard, ServerFnError>>,
+    dashboard: Resource<Result<Dashboard, ApiError>>,
 ) -> impl IntoView {
     let query = use_query_map();
     let option = Signal::derive(move || {

@@ -5,6 +5,7 @@ mod allocation;
 mod charts;
 mod cursor;
 mod dashboard;
+mod error;
 mod market;
 mod overview;
 mod performance;
@@ -20,6 +21,7 @@ pub use charts::{
 };
 pub use cursor::Cursor;
 pub use dashboard::Dashboard;
+pub use error::ApiError;
 pub use market::{
     CompanyProfile, MAX_SEARCH_CHARS, MAX_SYMBOL_LEN, MarketProblem, MarketStatus, PriceSource, Quote, SearchHit,
     SearchQuery, Symbol, SymbolView, safe_url,

@@ -160,7 +160,7 @@ pub fn SymbolPage() -> impl IntoView {
                             Err(err) => view! {
                                 <h1 class="text-2xl font-semibold tracking-tight">"Symbol not found"</h1>
                                 <p role="alert" class="mt-2 text-sm text-slate-600 dark:text-slate-400">
-                                    {err.to_string().replace("error running server function: ", "")}
+                                    {err.to_string()}
                                     " " <a href="/" class="font-medium text-emerald-700 underline dark:text-emerald-400">"Back to the dashboard"</a>
                                 </p>
                             }.into_any(),

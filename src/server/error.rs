@@ -77,6 +77,28 @@ impl std::fmt::Display for AppError {
 
 impl std::error::Error for AppError {}
 
+/// The one place a server function's error becomes what the browser gets: the
+/// code and message of the REST envelope, and the HTTP status (and `Retry-After`)
+/// of the response, whether that is the server function's own answer or the page
+/// being rendered with it (an unknown symbol's page is a 404).
+impl From<AppError> for crate::model::ApiError {
+    fn from(err: AppError) -> Self {
+        if let Some(response) = leptos::prelude::use_context::<leptos_axum::ResponseOptions>() {
+            response.set_status(err.status);
+            if let Some(seconds) = err.retry_after {
+                response.insert_header(header::RETRY_AFTER, HeaderValue::from(seconds));
+            }
+        }
+        crate::model::ApiError { code: err.code.to_string(), message: err.message }
+    }
+}
+
+impl From<crate::server::market::MarketError> for crate::model::ApiError {
+    fn from(err: crate::server::market::MarketError) -> Self {
+        AppError::from(err).into()
+    }
+}
+
 impl From<sqlx::Error> for AppError {
     /// A database that is full, read-only, busy or out of reach is the server's
     /// trouble, not a bug: 507 or 503 with `Retry-After`, so a client knows nothing

@@ -135,29 +135,14 @@ async fn upload(
     multipart: Result<Multipart, MultipartRejection>,
 ) -> Response {
     let Ok(user) = session else { return sign_in_first() };
-    let back = |code: &str| Redirect::to(&format!("/import?error={code}")).into_response();
-    let Ok(mut multipart) = multipart else { return back("missing_file") };
-    loop {
-        let field = match multipart.next_field().await {
-            Ok(Some(field)) => field,
-            Ok(None) => return back("missing_file"),
-            Err(_) => return back("file_too_large"),
-        };
-        if field.name() != Some("file") {
-            continue;
-        }
-        let file_name = field.file_name().unwrap_or("upload.csv").chars().take(100).collect::<String>();
-        let Ok(bytes) = field.bytes().await else { return back("file_too_large") };
-        if bytes.is_empty() {
-            return back("missing_file");
-        }
-        if bytes.len() > activities::import::MAX_FILE_BYTES {
-            return back("file_too_large");
-        }
-        return match state.uploads.put(user.id, file_name, bytes.to_vec()) {
+    match crate::server::upload::read_file(multipart).await {
+        Ok(file) => match state.uploads.put(user.id, file.name, file.bytes) {
             Some(token) => Redirect::to(&format!("/import?review={token}")).into_response(),
-            None => back("internal_error"),
-        };
+            None => Redirect::to("/import?error=internal_error").into_response(),
+        },
+        // A body that is no form reads, to a person, as no file chosen.
+        Err(err) if err.code == "invalid_body" => Redirect::to("/import?error=missing_file").into_response(),
+        Err(err) => Redirect::to(&format!("/import?error={}", err.code)).into_response(),
     }
 }
 

@@ -17,6 +17,7 @@ pub mod preferences;
 pub mod rest;
 pub mod seed;
 pub mod state;
+pub mod upload;
 
 use crate::app::{App, shell};
 use auth::{throttle::LoginThrottle, token::TokenKeys};

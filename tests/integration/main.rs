@@ -14,3 +14,4 @@ mod market;
 mod portfolio;
 mod portfolio_state;
 mod security;
+mod server_fns;

@@ -263,31 +263,28 @@ pub struct ImportReport {
 
 impl ImportReport {
     fn new(outcome: import::Outcome, dry_run: bool) -> Self {
-        let plan = outcome.plan;
+        let listing = outcome.listing(REPORT_ITEMS);
         Self {
             dry_run,
             written: outcome.written,
-            rows: outcome.rows,
-            new_count: plan.new.len(),
-            duplicate_count: plan.duplicates.len(),
-            error_count: plan.errors.len(),
-            new: plan
+            rows: listing.rows,
+            new_count: listing.new_count,
+            duplicate_count: listing.duplicate_count,
+            error_count: listing.error_count,
+            new: listing
                 .new
                 .iter()
-                .take(REPORT_ITEMS)
                 .map(|(line, a)| ImportRow { line: *line, activity: a.into(), existing_id: None })
                 .collect(),
-            duplicates: plan
+            duplicates: listing
                 .duplicates
                 .iter()
-                .take(REPORT_ITEMS)
                 .map(|(line, a, id)| ImportRow { line: *line, activity: a.into(), existing_id: Some(*id) })
                 .collect(),
-            errors: plan
+            errors: listing
                 .errors
-                .into_iter()
-                .take(REPORT_ITEMS)
-                .map(|e| ImportProblem { line: e.line, field: e.field, code: e.code, message: e.message })
+                .iter()
+                .map(|e| ImportProblem { line: e.line, field: e.field, code: e.code, message: e.message.clone() })
                 .collect(),
         }
     }
@@ -339,7 +336,7 @@ pub async fn import(
         Some("false") => false,
         Some(_) => return Err(AppError::validation("invalid_parameter", "`dry_run` must be true or false.")),
     };
-    let bytes = read_file(multipart).await?;
+    let bytes = crate::server::upload::read_file(multipart).await?.bytes;
     match import::run(&state, user.id, &bytes, dry_run).await {
         Ok(outcome) => Ok(success(ImportReport::new(outcome, dry_run)).into_response()),
         Err((err, None)) => Err(err),
@@ -351,31 +348,5 @@ pub async fn import(
             };
             Ok((StatusCode::UNPROCESSABLE_ENTITY, Json(body)).into_response())
         }
-    }
-}
-
-async fn read_file(multipart: Result<Multipart, MultipartRejection>) -> Result<Vec<u8>, AppError> {
-    let not_multipart =
-        || AppError::bad_request("invalid_body", "Send the file as multipart/form-data in a field named `file`.");
-    let too_large = || AppError::new(StatusCode::PAYLOAD_TOO_LARGE, "file_too_large", "The file is larger than 5 MB.");
-    let mut multipart = multipart.map_err(|_| not_multipart())?;
-    loop {
-        let field = match multipart.next_field().await {
-            Ok(Some(field)) => field,
-            Ok(None) => return Err(AppError::bad_request("missing_file", "The form has no field named `file`.")),
-            Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => return Err(too_large()),
-            Err(_) => return Err(not_multipart()),
-        };
-        if field.name() != Some("file") {
-            continue;
-        }
-        let bytes = field
-            .bytes()
-            .await
-            .map_err(|e| if e.status() == StatusCode::PAYLOAD_TOO_LARGE { too_large() } else { not_multipart() })?;
-        if bytes.len() > MAX_IMPORT_BYTES {
-            return Err(too_large());
-        }
-        return Ok(bytes.to_vec());
     }
 }

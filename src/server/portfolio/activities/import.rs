@@ -183,6 +183,33 @@ pub struct Outcome {
     pub written: bool,
 }
 
+/// What a report of an outcome shows, for every front door alike: complete
+/// counts, and the first `listed` rows of each list.
+pub struct Listing<'a> {
+    pub rows: usize,
+    pub new_count: usize,
+    pub duplicate_count: usize,
+    pub error_count: usize,
+    pub new: &'a [(usize, Activity)],
+    pub duplicates: &'a [(usize, Activity, i64)],
+    pub errors: &'a [RowError],
+}
+
+impl Outcome {
+    pub fn listing(&self, listed: usize) -> Listing<'_> {
+        let plan = &self.plan;
+        Listing {
+            rows: self.rows,
+            new_count: plan.new.len(),
+            duplicate_count: plan.duplicates.len(),
+            error_count: plan.errors.len(),
+            new: &plan.new[..plan.new.len().min(listed)],
+            duplicates: &plan.duplicates[..plan.duplicates.len().min(listed)],
+            errors: &plan.errors[..plan.errors.len().min(listed)],
+        }
+    }
+}
+
 /// Checks `bytes` and, unless `dry_run`, writes the new rows all at once. A real
 /// import with any bad row writes nothing and answers with the report (422).
 pub async fn run(
