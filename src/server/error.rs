@@ -79,11 +79,15 @@ impl std::error::Error for AppError {}
 
 /// The one place a server function's error becomes what the browser gets: the
 /// code and message of the REST envelope, and the HTTP status (and `Retry-After`)
-/// of the response, whether that is the server function's own answer or the page
-/// being rendered with it (an unknown symbol's page is a 404).
+/// of a server function's own answer. A page rendered with the error keeps its
+/// 200 (it shows the message in place), except that a page about something that
+/// does not exist is a 404 (an unknown symbol).
 impl From<AppError> for crate::model::ApiError {
     fn from(err: AppError) -> Self {
-        if let Some(response) = leptos::prelude::use_context::<leptos_axum::ResponseOptions>() {
+        let own_answer = leptos::prelude::use_context::<axum::http::request::Parts>()
+            .is_some_and(|parts| parts.uri.path().starts_with("/api/"));
+        let sets_status = own_answer || err.code == "not_found";
+        if sets_status && let Some(response) = leptos::prelude::use_context::<leptos_axum::ResponseOptions>() {
             response.set_status(err.status);
             if let Some(seconds) = err.retry_after {
                 response.insert_header(header::RETRY_AFTER, HeaderValue::from(seconds));

@@ -41,6 +41,14 @@ async fn a_server_function_error_has_the_rest_code_message_and_status() {
     assert_eq!(body["code"], "unauthorized", "{body}");
     assert_eq!(body["message"], "Sign in first.");
 
+    // A page rendered with an error keeps its own status, except a page about
+    // something that does not exist.
+    let page = |path: &'static str| app.client.get(app.url(path)).header("cookie", cookie.clone()).send();
+    assert_eq!(page("/symbol/NOPE1").await.unwrap().status(), 404);
+    let expired = page("/import?review=not-a-kept-upload").await.unwrap();
+    assert_eq!(expired.status(), 200);
+    assert!(expired.text().await.unwrap().contains("That upload has expired."));
+
     let fine = call(GetDashboard::PATH, "range=ALL&view=Return", Some(cookie)).await;
     assert_eq!(fine.status(), 200);
     let body: Value = serde_json::from_str(&fine.text().await.unwrap()).unwrap();

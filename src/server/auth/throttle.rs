@@ -62,15 +62,23 @@ pub struct Attempt<'a> {
 }
 
 impl Attempt<'_> {
-    /// A right password: the username's reservations and failures are forgotten
-    /// (the address's stay, so many accounts cannot be tried from one place).
+    /// A right password: the username's reservations and failures are forgotten,
+    /// and this attempt's place in the address's budget is given back (its earlier
+    /// failures stay, so many accounts cannot be tried from one place; but an
+    /// office behind one address is not locked out by people signing in).
     pub fn succeeded(self) {
         let mut map = self.throttle.lock();
         map.remove(&Key::UserAtAddress(self.user.clone(), self.ip));
-        if let Some(times) = map.get_mut(&Key::User(self.user.clone()))
-            && let Some(position) = times.iter().position(|t| *t == self.at)
-        {
-            times.remove(position);
+        let mut give_back = |key: Key| {
+            if let Some(times) = map.get_mut(&key)
+                && let Some(position) = times.iter().position(|t| *t == self.at)
+            {
+                times.remove(position);
+            }
+        };
+        give_back(Key::User(self.user.clone()));
+        if let Some(ip) = self.ip {
+            give_back(Key::Address(ip));
         }
     }
 }
@@ -220,5 +228,18 @@ mod tests {
         throttle.reserve_login("bob", HOME, t0).unwrap().succeeded();
         throttle.reserve_login("bob", HOME, t0).unwrap().succeeded();
         assert!(throttle.reserve_login("bob", HOME, t0).is_ok());
+    }
+
+    #[test]
+    fn many_people_signing_in_from_one_address_are_not_throttled_but_failures_are() {
+        let throttle = throttle(5, 100, 3);
+        let t0 = Instant::now();
+        for n in 0..10 {
+            throttle.reserve_login(&format!("colleague{n}"), HOME, t0).unwrap().succeeded();
+        }
+        for n in 0..3 {
+            let _failed = throttle.reserve_login(&format!("guess{n}"), HOME, t0).unwrap();
+        }
+        assert!(throttle.reserve_login("colleague0", HOME, t0).is_err(), "three failures fill the address's budget");
     }
 }

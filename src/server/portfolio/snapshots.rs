@@ -152,27 +152,25 @@ pub fn spawn_daily(state: AppState) -> tokio::task::JoinHandle<()> {
 /// Builds the whole history in memory (replay is cheap) and writes the days from
 /// `from` on (all of them when `None`); returns how many it wrote.
 ///
-/// All in one transaction that first takes the user's row (bumping
-/// `history_version`), as ledger writes do (bumping `ledger_version`): a rebuild
+/// The history is built outside any transaction (reading prices, replaying), then
+/// written in one that first takes the user's row, as ledger writes do: a rebuild
 /// and a write for one user take their locks in the same order, so they queue
-/// instead of deadlocking, and the ledger read here cannot change until the
-/// snapshots built from it are committed. Readers see the old history or the new
-/// one, never half of each, and the bump tells every process's kept state
-/// (`state`) to read it again.
+/// instead of deadlocking, and no database lock is held while prices are read.
+/// Under that lock the ledger version is checked: if a write came in since the
+/// ledger was read, nothing is written (that write rebuilds after it commits).
+/// Days that come out as they are stored are not written again, and then the
+/// history version is not bumped either, so the hourly job on a day without a new
+/// close does not make every process read every history again. Readers see the
+/// old history or the new one, never half of each.
 pub async fn rebuild_from(
     state: &AppState,
     user_id: i64,
     from: Option<NaiveDate>,
     to: NaiveDate,
 ) -> Result<usize, AppError> {
-    let mut tx = WriteTx::begin(&state.db).await?;
-    sqlx::query("UPDATE users SET history_version = history_version + 1 WHERE id = $1")
-        .bind(user_id)
-        .execute(&mut *tx)
-        .await?;
-    let activities = repo::fetch_activities(&mut *tx, user_id).await?;
+    let read_version = super::state::read_key(&state.db, user_id).await?.ledger_version;
+    let activities = repo::activities(&state.db, user_id).await?;
     let Some(first) = activities.iter().map(|a| a.date).min() else {
-        tx.commit().await?;
         return Ok(0);
     };
     let mut symbols: Vec<Symbol> = activities.iter().filter_map(|a| a.symbol.clone()).collect();
@@ -183,15 +181,28 @@ pub async fn rebuild_from(
     // Closes from a few days before the first activity let a position opened on a
     // holiday be valued at the last close.
     let history = history_for(state, &symbols, first - chrono::Duration::days(10), to).await?;
-    let snapshots = build(&activities, &history, &benchmark, to);
     crate::server::counters::Counters::add(&state.counters.history_rebuilds);
-    let mut written = 0;
-    for snapshot in snapshots.iter().filter(|s| from.is_none_or(|from| s.date >= from)) {
+    let built: Vec<Snapshot> =
+        build(&activities, &history, &benchmark, to).into_iter().filter(|s| from.is_none_or(|f| s.date >= f)).collect();
+    if repo::snapshots(&state.db, user_id, from.unwrap_or(NaiveDate::MIN)).await? == built {
+        return Ok(0);
+    }
+    let mut tx = WriteTx::begin(&state.db).await?;
+    let version: i64 = sqlx::query_scalar(
+        "UPDATE users SET history_version = history_version + 1 WHERE id = $1 RETURNING ledger_version",
+    )
+    .bind(user_id)
+    .fetch_one(&mut *tx)
+    .await?;
+    if version != read_version {
+        tx.rollback().await?;
+        return Ok(0);
+    }
+    for snapshot in &built {
         repo::upsert_snapshot(&mut *tx, user_id, snapshot).await?;
-        written += 1;
     }
     tx.commit().await?;
-    Ok(written)
+    Ok(built.len())
 }
 
 #[cfg(test)]

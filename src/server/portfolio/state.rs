@@ -132,6 +132,7 @@ pub struct PortfolioStates {
     kept: moka::sync::Cache<i64, Arc<Kept>>,
     stripes: Vec<tokio::sync::Mutex<()>>,
     counters: Arc<Counters>,
+    capacity: u64,
 }
 
 impl PortfolioStates {
@@ -141,7 +142,8 @@ impl PortfolioStates {
             .weigher(|_, kept: &Arc<Kept>| kept.bytes())
             .eviction_policy(moka::policy::EvictionPolicy::lru())
             .build();
-        PortfolioStates { kept, stripes: (0..STRIPES).map(|_| tokio::sync::Mutex::new(())).collect(), counters }
+        let stripes = (0..STRIPES).map(|_| tokio::sync::Mutex::new(())).collect();
+        PortfolioStates { kept, stripes, counters, capacity: max_bytes }
     }
 
     fn stripe(&self, user_id: i64) -> &tokio::sync::Mutex<()> {
@@ -159,6 +161,10 @@ impl PortfolioStates {
     }
 
     /// The user's state, brought up to `today`: kept, or built once.
+    ///
+    /// Holds the user's stripe while it builds: it calls `snapshots::ensure_current`
+    /// directly, never [`Self::ensure_current`], which takes the same stripe (a
+    /// tokio mutex is not re-entrant: that would wait for itself).
     pub async fn load(&self, state: &AppState, user_id: i64, today: NaiveDate) -> Result<Arc<Kept>, AppError> {
         let key = read_key(&state.db, user_id).await?;
         if let Some(kept) = self.valid(user_id, key, today) {
@@ -194,6 +200,14 @@ impl PortfolioStates {
         let mut kept = Kept::build(key, activities, history)?;
         kept.ensured = ensured;
         let kept = Arc::new(kept);
+        if u64::from(kept.bytes()) > self.capacity {
+            tracing::warn!(
+                user_id,
+                bytes = kept.bytes(),
+                capacity = self.capacity,
+                "a portfolio is larger than FOLIO_PORTFOLIO_CACHE_MB: it is rebuilt on every request; raise the setting"
+            );
+        }
         self.kept.insert(user_id, kept.clone());
         Ok(kept)
     }

@@ -320,7 +320,7 @@ pub struct ImportForm {
 #[utoipa::path(post, path = "/api/activities/import", tag = "activities", params(ImportQuery),
     request_body(content = ImportForm, content_type = "multipart/form-data"),
     responses((status = 200, body = Envelope<ImportReport>), Unauthorized,
-        (status = 400, description = "Not a multipart body, or no `file` field.", body = ErrorEnvelope),
+        (status = 400, description = "Not a multipart body, no `file` field, or an empty file.", body = ErrorEnvelope),
         (status = 413, description = "Larger than 5 MB.", body = ErrorEnvelope),
         (status = 422, description = "The file cannot be read (`invalid_encoding`, `unknown_column`, \
             `too_many_rows`, ...), `dry_run` is not true or false, or (`import_rejected`) rows are bad; \
