@@ -134,12 +134,16 @@ timed() { curl -s -o "$work/out.json" -w '%{http_code} %{time_total}' "$@"; }
   echo "overview afterwards HTTP $code  ${seconds} s (first load: snapshots of ~9 years)"
   read -r code seconds <<<"$(timed -H "Authorization: Bearer $bulk_token" "$base/api/dashboard/overview")"
   echo "overview again      HTTP $code  ${seconds} s"
-  start_server
+} | tee bench-results/import.txt
+# Restarted here, not inside the block above (a pipeline runs it in a subshell,
+# which would leave a second server behind).
+start_server
+{
   read -r code seconds <<<"$(timed -H "Authorization: Bearer $bulk_token" "$base/api/dashboard/overview")"
   echo "first overview after a restart  HTTP $code  ${seconds} s (the kept state is built)"
   read -r rps p50 p99 err <<<"$(BENCH_SECONDS=5 load 1 /api/dashboard/overview "Authorization: Bearer $bulk_token")"
   echo "warm overview, 1 connection     p50 ${p50} ms  p99 ${p99} ms  ${rps} requests/s  non-2xx ${err}"
-} | tee bench-results/import.txt
+} | tee -a bench-results/import.txt
 
 # Memory: 1,000 people sign up, record a deposit and a buy, and load their
 # dashboards; the server's resident memory before and after (cheap bcrypt, so

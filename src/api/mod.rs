@@ -68,3 +68,10 @@ pub(crate) async fn signed_in_user(
         .ok_or_else(|| AppError::internal("server function", "the request is missing"))?;
     Ok(crate::server::auth::extractor::request_user(state, &parts).await?)
 }
+
+/// The key of the user's kept portfolio, read by this request's session check.
+#[cfg(feature = "ssr")]
+pub(crate) fn portfolio_key() -> Option<crate::server::portfolio::state::Key> {
+    let parts: axum::http::request::Parts = leptos::prelude::use_context()?;
+    crate::server::auth::extractor::request_portfolio_key(&parts)
+}

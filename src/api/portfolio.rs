@@ -10,5 +10,7 @@ use leptos::prelude::*;
 pub async fn get_dashboard(range: Range, view: ChartView) -> Result<Dashboard, ApiError> {
     let state = super::app_state()?;
     let user = super::signed_in_user(&state).await?;
-    crate::server::dashboard::dashboard(&state, user.id, range, view).await.map_err(ApiError::from)
+    crate::server::dashboard::dashboard(&state, user.id, super::portfolio_key(), range, view)
+        .await
+        .map_err(ApiError::from)
 }

@@ -29,7 +29,7 @@ pub async fn get_symbol_view(symbol: String) -> Result<SymbolView, ApiError> {
         Err(err) => (None, Some(err.to_string())),
     };
     // One load of the portfolio: the position row and the symbol's activities.
-    let portfolio = crate::server::portfolio::service::portfolio(&state, user.id).await?;
+    let portfolio = crate::server::portfolio::service::portfolio_for(&state, user.id, super::portfolio_key()).await?;
     let positions = crate::server::portfolio::service::position_rows(&state, &portfolio.valuation).await;
     let position = positions.into_iter().find(|p| p.symbol == symbol.as_str());
     let activities =

@@ -11,9 +11,7 @@ use crate::model::{
     Allocation, AllocationChart, BENCHMARK_COLOUR, ChartView, DRAWDOWN_COLOUR, DashboardCharts, PALETTE,
     PORTFOLIO_COLOUR, Performance, PerformanceChart, Range, allocation_by_industry,
 };
-use crate::server::error::AppError;
 use crate::server::portfolio::service;
-use crate::server::state::AppState;
 use charming::Chart;
 use charming::component::{Axis, DataZoom, DataZoomType, Grid};
 use charming::element::{
@@ -22,20 +20,9 @@ use charming::element::{
 use charming::series::{Line, Pie};
 use rust_decimal::prelude::ToPrimitive;
 
-/// Both charts of the dashboard: the performance chart of `range` in `view`, and
-/// the allocation.
-pub async fn dashboard_charts(
-    state: &AppState,
-    user_id: i64,
-    range: Range,
-    view: ChartView,
-) -> Result<DashboardCharts, AppError> {
-    let portfolio = service::portfolio(state, user_id).await?;
-    let positions = service::position_rows(state, &portfolio.valuation).await;
-    Ok(charts_of(&portfolio, &positions, range, view))
-}
-
-/// The charts of an already loaded portfolio and its position rows (no IO).
+/// Both charts of the dashboard, from an already loaded portfolio and its
+/// position rows (no IO): the performance chart of `range` in `view`, and the
+/// allocation.
 pub fn charts_of(
     portfolio: &service::Portfolio,
     positions: &[crate::model::PositionRow],

@@ -5,12 +5,18 @@
 use crate::model::{Activity, ChartView, Dashboard, Range};
 use crate::server::charts::charts_of;
 use crate::server::error::AppError;
-use crate::server::portfolio::state::Kept;
+use crate::server::portfolio::state::{Kept, Key};
 use crate::server::portfolio::{overview, service};
 use crate::server::state::AppState;
 
-pub async fn dashboard(state: &AppState, user_id: i64, range: Range, view: ChartView) -> Result<Dashboard, AppError> {
-    let portfolio = service::portfolio(state, user_id).await?;
+pub async fn dashboard(
+    state: &AppState,
+    user_id: i64,
+    known: Option<Key>,
+    range: Range,
+    view: ChartView,
+) -> Result<Dashboard, AppError> {
+    let portfolio = service::portfolio_for(state, user_id, known).await?;
     let positions = service::position_rows(state, &portfolio.valuation).await;
     Ok(Dashboard {
         overview: overview::of(&portfolio, range, state.market.source()),

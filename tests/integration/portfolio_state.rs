@@ -127,7 +127,7 @@ async fn memory_is_bounded_and_the_least_recently_used_users_are_dropped() {
         assert_eq!(imported.send().await.unwrap().status(), 200);
         let id =
             folio::server::auth::users::find_by_name(&state.db, &format!("mem{n}")).await.unwrap().unwrap().user.id;
-        let kept = state.portfolios.load(state, id, today).await.unwrap();
+        let kept = state.portfolios.load(state, id, today, None).await.unwrap();
         assert!(kept.bytes() > 100_000 && kept.bytes() < 1 << 19, "{} bytes", kept.bytes());
         users.push(id);
     }
@@ -261,7 +261,7 @@ async fn apply(
 /// and computed from nothing: key, activities, ledger, history, every range's
 /// risk figures and the valuation at the current quotes.
 async fn assert_kept_matches_a_fresh_load(state: &AppState, user: i64, today: NaiveDate, after: &[Op]) {
-    let served = service::portfolio_on(state, user, today).await.unwrap();
+    let served = service::portfolio_on(state, user, today, None).await.unwrap();
     let key = read_key(&state.db, user).await.unwrap();
     let activities = repo::activities(&state.db, user).await.unwrap();
     let history = repo::snapshots(&state.db, user, NaiveDate::MIN).await.unwrap();

@@ -7,6 +7,7 @@ use super::users;
 use crate::model::CurrentUser;
 use crate::server::counters::Counters;
 use crate::server::error::AppError;
+use crate::server::portfolio::state::Key;
 use crate::server::state::AppState;
 use axum::extract::{ConnectInfo, FromRequestParts, Request};
 use axum::http::request::Parts;
@@ -40,7 +41,7 @@ pub fn cookie_value<'h>(headers: &'h HeaderMap, name: &str) -> Option<&'h str> {
 
 /// Checks the request's token against the signing key and the users table. Every
 /// caller goes through [`request_user`], which does this at most once per request.
-async fn check_session(state: &AppState, headers: &HeaderMap) -> Result<CurrentUser, AppError> {
+async fn check_session(state: &AppState, headers: &HeaderMap) -> Result<(CurrentUser, Key), AppError> {
     let token = token_from_headers(headers).ok_or_else(|| AppError::unauthorized("Sign in first."))?;
     let ended = || AppError::unauthorized("Your session is invalid or has expired. Sign in again.");
     let claimed = state.tokens.verify(token).ok_or_else(ended)?;
@@ -54,7 +55,7 @@ async fn check_session(state: &AppState, headers: &HeaderMap) -> Result<CurrentU
 /// an extractor, a server function while the page renders) checks it and every
 /// later reader gets the same answer. [`remember_session`] puts one on each request.
 #[derive(Clone, Default)]
-pub struct SessionOnce(Arc<tokio::sync::OnceCell<Result<CurrentUser, AppError>>>);
+pub struct SessionOnce(Arc<tokio::sync::OnceCell<Result<(CurrentUser, Key), AppError>>>);
 
 /// Middleware: gives the request its [`SessionOnce`] (checked only if read).
 pub async fn remember_session(mut request: Request, next: Next) -> Response {
@@ -64,9 +65,28 @@ pub async fn remember_session(mut request: Request, next: Next) -> Response {
 
 /// The signed-in user, or 401; checked once per request (see [`SessionOnce`]).
 pub async fn request_user(state: &AppState, parts: &Parts) -> Result<CurrentUser, AppError> {
-    match parts.extensions.get::<SessionOnce>() {
+    let checked = match parts.extensions.get::<SessionOnce>() {
         Some(once) => once.0.get_or_init(|| check_session(state, &parts.headers)).await.clone(),
         None => check_session(state, &parts.headers).await,
+    };
+    checked.map(|(user, _)| user)
+}
+
+/// The key of the user's kept portfolio state as the session check read it, at
+/// the start of this request (None before the check, or when it failed).
+pub fn request_portfolio_key(parts: &Parts) -> Option<Key> {
+    parts.extensions.get::<SessionOnce>()?.0.get()?.as_ref().ok().map(|(_, key)| *key)
+}
+
+/// Extractor: [`request_portfolio_key`], for handlers that load the portfolio
+/// after [`AuthUser`] checked the session.
+pub struct PortfolioKey(pub Option<Key>);
+
+impl<S: Send + Sync> FromRequestParts<S> for PortfolioKey {
+    type Rejection = Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        Ok(PortfolioKey(request_portfolio_key(parts)))
     }
 }
 

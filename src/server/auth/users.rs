@@ -3,6 +3,7 @@
 use crate::model::CurrentUser;
 use crate::server::db::{Db, now_unix};
 use crate::server::error::AppError;
+use crate::server::portfolio::state::Key;
 use sqlx::Row;
 
 pub struct StoredUser {
@@ -31,10 +32,14 @@ pub async fn find_by_name(db: &Db, username: &str) -> Result<Option<StoredUser>,
 
 /// The user a token names, if the token is still in force: the account exists,
 /// its sessions were not all ended after the token was issued, and the token
-/// itself was not signed out. One query, made by every signed-in request.
-pub async fn find_session(db: &Db, id: i64, version: i64, jti: &str) -> Result<Option<CurrentUser>, AppError> {
+/// itself was not signed out. One query, made once by every signed-in request;
+/// it reads the key of the user's kept portfolio state in the same breath, so a
+/// request that shows the portfolio needs no second query to know it is current.
+pub async fn find_session(db: &Db, id: i64, version: i64, jti: &str) -> Result<Option<(CurrentUser, Key)>, AppError> {
     let row = sqlx::query(
-        "SELECT u.id, u.username FROM users u WHERE u.id = $1 AND u.session_version = $2 \
+        "SELECT u.id, u.username, u.ledger_version, u.history_version, \
+           (SELECT MAX(s.day) FROM portfolio_snapshots s WHERE s.user_id = u.id) AS last_day \
+         FROM users u WHERE u.id = $1 AND u.session_version = $2 \
          AND NOT EXISTS (SELECT 1 FROM revoked_tokens r WHERE r.jti = $3)",
     )
     .bind(id)
@@ -42,7 +47,11 @@ pub async fn find_session(db: &Db, id: i64, version: i64, jti: &str) -> Result<O
     .bind(jti)
     .fetch_optional(&db.pool)
     .await?;
-    Ok(row.map(|row| CurrentUser { id: row.get("id"), username: row.get("username") }))
+    row.map(|row| {
+        let user = CurrentUser { id: row.try_get("id")?, username: row.try_get("username")? };
+        Ok((user, Key::from_row(&row)?))
+    })
+    .transpose()
 }
 
 /// Ends one token (sign-out); expired entries are swept on the way.

@@ -51,7 +51,7 @@ fn ledger_error(err: LedgerError, changed: i64, ledger: &[Activity]) -> AppError
 /// The activities of a user, newest first (from the kept state: no read when the
 /// ledger has not changed).
 pub async fn list(state: &AppState, user_id: i64) -> Result<Vec<Activity>, AppError> {
-    let kept = state.portfolios.load(state, user_id, chrono::Utc::now().date_naive()).await?;
+    let kept = state.portfolios.load(state, user_id, chrono::Utc::now().date_naive(), None).await?;
     Ok(kept.activities.iter().rev().cloned().collect())
 }
 

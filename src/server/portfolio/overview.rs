@@ -4,14 +4,7 @@
 use super::metrics::Figure;
 use super::service;
 use crate::model::{Overview, PriceSource, Range};
-use crate::server::error::AppError;
-use crate::server::state::AppState;
 use std::collections::BTreeMap;
-
-pub async fn overview(state: &AppState, user_id: i64, range: Range) -> Result<Overview, AppError> {
-    let portfolio = service::portfolio(state, user_id).await?;
-    Ok(of(&portfolio, range, state.market.source()))
-}
 
 /// The cards of an already loaded portfolio (no IO).
 pub fn of(portfolio: &service::Portfolio, range: Range, price_source: PriceSource) -> Overview {

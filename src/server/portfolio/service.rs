@@ -4,7 +4,7 @@
 
 use super::ledger::Ledger;
 use super::risk::RiskFigures;
-use super::state::Kept;
+use super::state::{Kept, Key};
 use super::valuation::Valuation;
 use crate::model::{Performance, PositionRow, Quote, Range, Symbol};
 use crate::server::error::AppError;
@@ -26,12 +26,23 @@ pub struct Portfolio {
 /// The user's kept state (built if it is missing or out of date) valued at the
 /// quotes in the market cache; a symbol without any quote is in `missing_prices`.
 pub async fn portfolio(state: &AppState, user_id: i64) -> Result<Portfolio, AppError> {
-    portfolio_on(state, user_id, chrono::Utc::now().date_naive()).await
+    portfolio_on(state, user_id, chrono::Utc::now().date_naive(), None).await
+}
+
+/// [`portfolio`] for a request whose session check already read the key of the
+/// kept state (`auth::extractor::request_portfolio_key`): no second query.
+pub async fn portfolio_for(state: &AppState, user_id: i64, known: Option<Key>) -> Result<Portfolio, AppError> {
+    portfolio_on(state, user_id, chrono::Utc::now().date_naive(), known).await
 }
 
 /// [`portfolio`] as it is on `today` (tests move the day without a clock).
-pub async fn portfolio_on(state: &AppState, user_id: i64, today: NaiveDate) -> Result<Portfolio, AppError> {
-    let kept = state.portfolios.load(state, user_id, today).await?;
+pub async fn portfolio_on(
+    state: &AppState,
+    user_id: i64,
+    today: NaiveDate,
+    known: Option<Key>,
+) -> Result<Portfolio, AppError> {
+    let kept = state.portfolios.load(state, user_id, today, known).await?;
     let symbols: Vec<Symbol> = kept.ledger.lots.keys().cloned().collect();
     let quotes: HashMap<Symbol, Quote> = state
         .market
@@ -82,17 +93,6 @@ impl Portfolio {
 /// first (see `state`).
 pub async fn risk(state: &AppState, user_id: i64, range: Range) -> Result<Arc<RiskFigures>, AppError> {
     Ok(portfolio(state, user_id).await?.risk(range))
-}
-
-/// The performance chart's series for `range`.
-pub async fn performance(state: &AppState, user_id: i64, range: Range) -> Result<Performance, AppError> {
-    Ok(portfolio(state, user_id).await?.performance(range))
-}
-
-/// The positions table: every holding with its price and company profile.
-pub async fn positions(state: &AppState, user_id: i64) -> Result<Vec<PositionRow>, AppError> {
-    let portfolio = portfolio(state, user_id).await?;
-    Ok(position_rows(state, &portfolio.valuation).await)
 }
 
 /// The rows of an already valued portfolio, with company profiles.

@@ -105,7 +105,19 @@ fn estimate_bytes(activities: &[Activity], ledger: &Ledger, history: &[Snapshot]
     u32::try_from(total).unwrap_or(u32::MAX)
 }
 
-/// Reads a user's key: one query on the `users` primary key and the snapshots'.
+impl Key {
+    /// From a row with `ledger_version`, `history_version` and `last_day`.
+    pub fn from_row(row: &sqlx::any::AnyRow) -> Result<Key, AppError> {
+        Ok(Key {
+            ledger_version: row.try_get("ledger_version")?,
+            history_version: row.try_get("history_version")?,
+            last_snapshot: row.try_get::<Option<String>, _>("last_day")?.and_then(|day| NaiveDate::from_str(&day).ok()),
+        })
+    }
+}
+
+/// Reads a user's key: one query on the `users` primary key and the snapshots'
+/// (a signed-in request has it already: `auth::users::find_session` reads it).
 pub async fn read_key(db: &Db, user_id: i64) -> Result<Key, AppError> {
     let row = sqlx::query(
         "SELECT ledger_version, history_version, \
@@ -116,11 +128,7 @@ pub async fn read_key(db: &Db, user_id: i64) -> Result<Key, AppError> {
     .fetch_optional(&db.pool)
     .await?
     .ok_or_else(|| AppError::unauthorized("This account no longer exists. Sign in again."))?;
-    Ok(Key {
-        ledger_version: row.try_get("ledger_version")?,
-        history_version: row.try_get("history_version")?,
-        last_snapshot: row.try_get::<Option<String>, _>("last_day")?.and_then(|day| NaiveDate::from_str(&day).ok()),
-    })
+    Key::from_row(&row)
 }
 
 /// How many users' locks there are: a user always takes the same one, so two
@@ -160,13 +168,23 @@ impl PortfolioStates {
         current.then_some(kept)
     }
 
-    /// The user's state, brought up to `today`: kept, or built once.
+    /// The user's state, brought up to `today`: kept, or built once. `known` is
+    /// the key this request already read (with its session check), if any.
     ///
     /// Holds the user's stripe while it builds: it calls `snapshots::ensure_current`
     /// directly, never [`Self::ensure_current`], which takes the same stripe (a
     /// tokio mutex is not re-entrant: that would wait for itself).
-    pub async fn load(&self, state: &AppState, user_id: i64, today: NaiveDate) -> Result<Arc<Kept>, AppError> {
-        let key = read_key(&state.db, user_id).await?;
+    pub async fn load(
+        &self,
+        state: &AppState,
+        user_id: i64,
+        today: NaiveDate,
+        known: Option<Key>,
+    ) -> Result<Arc<Kept>, AppError> {
+        let key = match known {
+            Some(key) => key,
+            None => read_key(&state.db, user_id).await?,
+        };
         if let Some(kept) = self.valid(user_id, key, today) {
             return Ok(kept);
         }

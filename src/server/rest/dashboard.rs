@@ -9,7 +9,7 @@ use super::schema::{
 };
 use super::success;
 use crate::model::{ActivityKind, Cursor, Range};
-use crate::server::auth::extractor::AuthUser;
+use crate::server::auth::extractor::{AuthUser, PortfolioKey};
 use crate::server::error::AppError;
 use crate::server::portfolio::service;
 use crate::server::state::AppState;
@@ -45,10 +45,12 @@ fn parse_range(raw: Option<&str>) -> Result<Range, AppError> {
 pub async fn overview(
     State(state): State<AppState>,
     AuthUser(user): AuthUser,
+    PortfolioKey(key): PortfolioKey,
     ApiQuery(query): ApiQuery<RangeQuery>,
 ) -> Result<Json<Envelope<OverviewData>>, AppError> {
     let range = parse_range(query.range.as_deref())?;
-    let overview = crate::server::portfolio::overview::overview(&state, user.id, range).await?;
+    let portfolio = service::portfolio_for(&state, user.id, key).await?;
+    let overview = crate::server::portfolio::overview::of(&portfolio, range, state.market.source());
     Ok(success(OverviewData::from(overview)))
 }
 
@@ -58,8 +60,10 @@ pub async fn overview(
 pub async fn positions(
     State(state): State<AppState>,
     AuthUser(user): AuthUser,
+    PortfolioKey(key): PortfolioKey,
 ) -> Result<Json<Envelope<Vec<PositionData>>>, AppError> {
-    let rows = service::positions(&state, user.id).await?.into_iter().map(PositionData::from).collect();
+    let portfolio = service::portfolio_for(&state, user.id, key).await?;
+    let rows = service::position_rows(&state, &portfolio.valuation).await.into_iter().map(PositionData::from).collect();
     Ok(success(rows))
 }
 
@@ -80,6 +84,7 @@ pub struct TradesQuery {
 pub async fn trades(
     State(state): State<AppState>,
     AuthUser(user): AuthUser,
+    PortfolioKey(key): PortfolioKey,
     ApiQuery(query): ApiQuery<TradesQuery>,
 ) -> Result<Json<TradesPage>, AppError> {
     let limit = match query.limit.as_deref() {
@@ -101,7 +106,7 @@ pub async fn trades(
     };
     // The realized P&L of each sell needs the ledger replayed, not valued: the kept
     // state has both (no quotes are asked for).
-    let kept = state.portfolios.load(&state, user.id, chrono::Utc::now().date_naive()).await?;
+    let kept = state.portfolios.load(&state, user.id, chrono::Utc::now().date_naive(), key).await?;
     let realized: BTreeMap<i64, _> = kept.ledger.closed.iter().map(|t| (t.activity_id, t)).collect();
     let mut trades: Vec<_> = kept.activities.iter().filter(|a| a.kind.is_trade()).collect();
     trades.sort_by_key(|a| std::cmp::Reverse((a.date, a.id)));
@@ -139,10 +144,11 @@ pub async fn trades(
 pub async fn performance(
     State(state): State<AppState>,
     AuthUser(user): AuthUser,
+    PortfolioKey(key): PortfolioKey,
     ApiQuery(query): ApiQuery<RangeQuery>,
 ) -> Result<Json<Envelope<PerformanceData>>, AppError> {
     let range = parse_range(query.range.as_deref())?;
-    let perf = service::performance(&state, user.id, range).await?;
+    let perf = service::portfolio_for(&state, user.id, key).await?.performance(range);
     let points = perf
         .points
         .into_iter()
