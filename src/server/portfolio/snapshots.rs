@@ -10,7 +10,7 @@
 
 use super::ledger::{Ledger, Rules};
 use super::repo::{self, Snapshot};
-use crate::model::{Activity, PriceSource, Symbol};
+use crate::model::{Activity, ActivityKind, PriceSource, Symbol};
 use crate::server::db::WriteTx;
 use crate::server::error::AppError;
 use crate::server::market::{demo, store};
@@ -48,15 +48,22 @@ pub fn build(activities: &[Activity], history: &PriceHistory, benchmark: &Symbol
         return Vec::new();
     };
     let mut ledger = Ledger::default();
+    // Shares and cost held per symbol, kept up to date activity by activity: the
+    // ledger's own sums walk every open lot, which made a long ledger's history
+    // quadratic (a 50,000-activity account spent a second in them).
+    let mut held: HashMap<Symbol, (Decimal, Decimal)> = HashMap::new();
     let mut next = 0;
     let mut snapshots = Vec::new();
     let mut pending_flow = Decimal::ZERO;
     for day in history.days_of(benchmark, first, to) {
         while next < ordered.len() && ordered[next].date <= day {
+            let a = ordered[next];
             let before = ledger.net_contributions();
             // Stored ledgers were validated when written; an entry that does not
             // apply any more is skipped here rather than stopping the history.
-            let _ = ledger.apply(ordered[next], Rules { allow_margin: true });
+            if ledger.apply(a, Rules { allow_margin: true }).is_ok() {
+                track_holding(&mut held, &ledger, a);
+            }
             pending_flow += ledger.net_contributions() - before;
             next += 1;
         }
@@ -64,7 +71,7 @@ pub fn build(activities: &[Activity], history: &PriceHistory, benchmark: &Symbol
         let mut priced = true;
         for symbol in ledger.lots.keys() {
             match history.close_on_or_before(symbol, day) {
-                Some(close) => market_value += ledger.quantity_of(symbol) * close,
+                Some(close) => market_value += held.get(symbol).map_or(Decimal::ZERO, |h| h.0) * close,
                 None => priced = false,
             }
         }
@@ -75,7 +82,7 @@ pub fn build(activities: &[Activity], history: &PriceHistory, benchmark: &Symbol
             date: day,
             total_value: ledger.cash + market_value,
             cash: ledger.cash,
-            invested: ledger.invested(),
+            invested: held.values().map(|h| h.1).sum(),
             market_value,
             net_flow: pending_flow,
             benchmark_close: history.close_on_or_before(benchmark, day),
@@ -83,6 +90,32 @@ pub fn build(activities: &[Activity], history: &PriceHistory, benchmark: &Symbol
         pending_flow = Decimal::ZERO;
     }
     snapshots
+}
+
+/// Updates the shares and cost held of `a`'s symbol after `a` was applied: a buy
+/// adds its lot (quantity, quantity × price + fee, as the ledger costs it); a sell
+/// takes away what its closed trade consumed (the ledger conserves lot cost
+/// exactly, so the running sums equal the sums over the open lots).
+fn track_holding(held: &mut HashMap<Symbol, (Decimal, Decimal)>, ledger: &Ledger, a: &Activity) {
+    let (Some(symbol), Some(quantity)) = (&a.symbol, a.quantity) else { return };
+    match a.kind {
+        ActivityKind::Buy => {
+            let entry = held.entry(symbol.clone()).or_default();
+            entry.0 += quantity;
+            entry.1 += quantity * a.price.unwrap_or_default() + a.fee;
+        }
+        ActivityKind::Sell => {
+            if let Some(trade) = ledger.closed.last() {
+                let entry = held.entry(symbol.clone()).or_default();
+                entry.0 -= trade.quantity;
+                entry.1 -= trade.cost;
+                if !ledger.lots.contains_key(symbol) {
+                    held.remove(symbol);
+                }
+            }
+        }
+        _ => {}
+    }
 }
 
 /// The price history the configured provider has: simulated for demo prices, the
@@ -256,6 +289,45 @@ mod tests {
         assert_eq!(snaps[3].net_flow, d("-50"));
         assert_eq!(snaps[3].total_value, d("850") + d("120"));
         assert_eq!(snaps[3].benchmark_close, Some(d("103")));
+    }
+
+    #[test]
+    fn running_holdings_equal_the_sums_over_open_lots_through_partial_sells() {
+        let (spy, abc, xyz) = (sym("SPY"), sym("ABC"), sym("XYZ"));
+        let mut history = PriceHistory::default();
+        for n in 0..40 {
+            history.insert(&spy, day(n), d("100"));
+            history.insert(&abc, day(n), Decimal::from(10 + n % 3));
+            history.insert(&xyz, day(n), Decimal::from(7 + n % 5));
+        }
+        let mut activities = vec![Activity { amount: Some(d("100000")), ..activity(1, ActivityKind::Deposit, 0) }];
+        for n in 1..36i64 {
+            let (kind, symbol, quantity) = match n % 4 {
+                0 => (ActivityKind::Sell, &abc, "1.5"),
+                1 => (ActivityKind::Buy, &abc, "3"),
+                2 => (ActivityKind::Buy, &xyz, "2.25"),
+                _ => (ActivityKind::Sell, &xyz, "0.75"),
+            };
+            activities.push(Activity {
+                symbol: Some(symbol.clone()),
+                quantity: Some(d(quantity)),
+                price: Some(Decimal::from(9 + n % 7) / d("3")),
+                fee: d("0.35"),
+                ..activity(n + 1, kind, n)
+            });
+        }
+        let snaps = build(&activities, &history, &spy, day(39));
+        assert_eq!(snaps.len(), 40);
+        for snap in &snaps {
+            let upto: Vec<Activity> = activities.iter().filter(|a| a.date <= snap.date).cloned().collect();
+            let ledger = Ledger::replay(&upto, Rules { allow_margin: true }).unwrap();
+            let market: Decimal = ledger
+                .lots
+                .keys()
+                .map(|s| ledger.quantity_of(s) * history.close_on_or_before(s, snap.date).unwrap())
+                .sum();
+            assert_eq!((snap.invested, snap.market_value), (ledger.invested(), market), "{}", snap.date);
+        }
     }
 
     #[test]
