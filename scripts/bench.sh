@@ -102,6 +102,11 @@ for _ in $(seq 1 20); do curl -fs -o /dev/null -H "Authorization: Bearer $token"
       python3 -c "print('%-28s %5s %12.3f' % ('$route / ceiling', $connections, $rps / $h_rps))"
     done
   done
+  # The floor of any signed-in route: /api/auth/me makes the one indexed read of the
+  # session check and nothing else (the same read the dashboard routes make).
+  read -r rps p50 p99 err <<<"$(load 128 /api/auth/me)"
+  printf '%-28s %5s %12s %10s %10s %8s\n' "GET /api/auth/me (1 read)" 128 "$rps" "$p50" "$p99" "$err"
+  python3 -c "print('%-28s %5s %12.3f' % ('one read / ceiling', 128, $rps / $h_rps))"
   # The whole dashboard page, server-rendered for a signed-in browser (cookie).
   cookie=$(awk '$6 == "folio_token" { print "Cookie: folio_token=" $7 }' "$work/cookies")
   for connections in 1 16; do
