@@ -26,6 +26,14 @@ async fn post(app: &TestApp, token: &str, body: Value) -> u16 {
     response.status().as_u16()
 }
 
+/// A deposit (date, amount), then a buy of AAPL (date, quantity, price); both must be stored.
+async fn deposit_and_buy(app: &TestApp, token: &str, deposit: (&str, &str), buy: (&str, &str, &str)) {
+    let deposit = serde_json::json!({"kind": "deposit", "date": deposit.0, "amount": deposit.1});
+    assert_eq!(post(app, token, deposit).await, 201);
+    let buy = serde_json::json!({"kind": "buy", "date": buy.0, "symbol": "AAPL", "quantity": buy.1, "price": buy.2});
+    assert_eq!(post(app, token, buy).await, 201);
+}
+
 async fn overview(app: &TestApp, token: &str) -> Value {
     let body: Value = app.get_with_token("/api/dashboard/overview", token).await.json().await.unwrap();
     assert_eq!(body["status"], "success", "{body}");
@@ -37,13 +45,7 @@ async fn a_dashboard_render_replays_the_ledger_once_and_checks_the_session_once(
     let app = spawn_app().await;
     let state = &app.running.state;
     let token = signup_token(&app, "counted").await;
-    assert_eq!(
-        post(&app, &token, serde_json::json!({"kind": "deposit", "date": "2025-03-03", "amount": "900"})).await,
-        201
-    );
-    let buy =
-        serde_json::json!({"kind": "buy", "date": "2025-03-04", "symbol": "AAPL", "quantity": "2", "price": "150"});
-    assert_eq!(post(&app, &token, buy).await, 201);
+    deposit_and_buy(&app, &token, ("2025-03-03", "900"), ("2025-03-04", "2", "150")).await;
     let cookie = form_cookie(&app, "counted").await;
     let page = || async { app.client.get(app.url("/?range=1Y")).header("cookie", &cookie).send().await.unwrap() };
 
@@ -88,13 +90,7 @@ async fn a_new_price_shows_in_the_next_overview_without_a_replay() {
     let state = &app.running.state;
     fake.state.set_quote("AAPL", 100.0, 100.0);
     let token = signup_token(&app, "pricey").await;
-    assert_eq!(
-        post(&app, &token, serde_json::json!({"kind": "deposit", "date": "2025-06-02", "amount": "1000"})).await,
-        201
-    );
-    let buy =
-        serde_json::json!({"kind": "buy", "date": "2025-06-03", "symbol": "AAPL", "quantity": "3", "price": "100"});
-    assert_eq!(post(&app, &token, buy).await, 201);
+    deposit_and_buy(&app, &token, ("2025-06-02", "1000"), ("2025-06-03", "3", "100")).await;
     assert_eq!(overview(&app, &token).await["market_value"], 300.0);
 
     let replays = counts(state).0;

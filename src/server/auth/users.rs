@@ -3,8 +3,9 @@
 use crate::model::CurrentUser;
 use crate::server::db::{Db, now_unix};
 use crate::server::error::AppError;
-use crate::server::portfolio::state::Key;
+use crate::server::portfolio::state::{KEY_COLUMNS, Key};
 use sqlx::Row;
+use std::sync::LazyLock;
 
 pub struct StoredUser {
     pub user: CurrentUser,
@@ -36,17 +37,14 @@ pub async fn find_by_name(db: &Db, username: &str) -> Result<Option<StoredUser>,
 /// it reads the key of the user's kept portfolio state in the same breath, so a
 /// request that shows the portfolio needs no second query to know it is current.
 pub async fn find_session(db: &Db, id: i64, version: i64, jti: &str) -> Result<Option<(CurrentUser, Key)>, AppError> {
-    let row = sqlx::query(
-        "SELECT u.id, u.username, u.ledger_version, u.history_version, \
-           (SELECT MAX(s.day) FROM portfolio_snapshots s WHERE s.user_id = u.id) AS last_day \
-         FROM users u WHERE u.id = $1 AND u.session_version = $2 \
-         AND NOT EXISTS (SELECT 1 FROM revoked_tokens r WHERE r.jti = $3)",
-    )
-    .bind(id)
-    .bind(version)
-    .bind(jti)
-    .fetch_optional(&db.pool)
-    .await?;
+    // Built once: this runs on every signed-in request.
+    static SQL: LazyLock<String> = LazyLock::new(|| {
+        format!(
+            "SELECT u.id, u.username, {KEY_COLUMNS} FROM users u WHERE u.id = $1 AND u.session_version = $2 \
+             AND NOT EXISTS (SELECT 1 FROM revoked_tokens r WHERE r.jti = $3)"
+        )
+    });
+    let row = sqlx::query(SQL.as_str()).bind(id).bind(version).bind(jti).fetch_optional(&db.pool).await?;
     row.map(|row| {
         let user = CurrentUser { id: row.try_get("id")?, username: row.try_get("username")? };
         Ok((user, Key::from_row(&row)?))

@@ -28,7 +28,7 @@ use chrono::NaiveDate;
 use sqlx::Row;
 use std::collections::HashMap;
 use std::str::FromStr;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, LazyLock, Mutex};
 
 /// What a kept state was built from.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -105,8 +105,12 @@ fn estimate_bytes(activities: &[Activity], ledger: &Ledger, history: &[Snapshot]
     u32::try_from(total).unwrap_or(u32::MAX)
 }
 
+/// The columns a [`Key`] is read from, selected from `users` aliased `u`.
+pub const KEY_COLUMNS: &str = "u.ledger_version, u.history_version, \
+    (SELECT MAX(s.day) FROM portfolio_snapshots s WHERE s.user_id = u.id) AS last_day";
+
 impl Key {
-    /// From a row with `ledger_version`, `history_version` and `last_day`.
+    /// From a row with [`KEY_COLUMNS`].
     pub fn from_row(row: &sqlx::any::AnyRow) -> Result<Key, AppError> {
         Ok(Key {
             ledger_version: row.try_get("ledger_version")?,
@@ -119,15 +123,12 @@ impl Key {
 /// Reads a user's key: one query on the `users` primary key and the snapshots'
 /// (a signed-in request has it already: `auth::users::find_session` reads it).
 pub async fn read_key(db: &Db, user_id: i64) -> Result<Key, AppError> {
-    let row = sqlx::query(
-        "SELECT ledger_version, history_version, \
-           (SELECT MAX(day) FROM portfolio_snapshots WHERE user_id = $1) AS last_day \
-         FROM users WHERE id = $1",
-    )
-    .bind(user_id)
-    .fetch_optional(&db.pool)
-    .await?
-    .ok_or_else(|| AppError::unauthorized("This account no longer exists. Sign in again."))?;
+    static SQL: LazyLock<String> = LazyLock::new(|| format!("SELECT {KEY_COLUMNS} FROM users u WHERE u.id = $1"));
+    let row = sqlx::query(SQL.as_str())
+        .bind(user_id)
+        .fetch_optional(&db.pool)
+        .await?
+        .ok_or_else(|| AppError::unauthorized("This account no longer exists. Sign in again."))?;
     Key::from_row(&row)
 }
 
