@@ -31,13 +31,15 @@ async fn main() {
         fake.state.set_quote(symbol.as_str(), 100.0 + i as f64, 99.0 + i as f64);
     }
     let limiter = Arc::new(RateLimiter::new(30, 60));
-    let client = FinnhubClient::new(&fake.base_url(), Secret::new("bench"), Duration::from_secs(10), limiter);
+    let metrics = Arc::new(folio::server::ops::metrics::Metrics::new());
+    let client =
+        FinnhubClient::new(&fake.base_url(), Secret::new("bench"), Duration::from_secs(10), limiter, metrics.clone());
     let settings = MarketSettings {
         quote_ttl: Duration::from_secs(60),
         profile_ttl: Duration::from_secs(86_400),
         benchmark: Symbol::parse("SPY").unwrap(),
     };
-    let market = MarketService::new(Upstream::Finnhub(client), db, settings);
+    let market = MarketService::new(Upstream::Finnhub(client), db, settings, metrics);
 
     // 1. Warm-cache lookups.
     let aapl = Symbol::parse("AAPL").unwrap();

@@ -17,6 +17,8 @@
 #                   account, the dashboard overview of that account afterwards, the
 #                   first overview after a restart and the warm p50.
 #   memory.txt      the server's resident memory after 1,000 users loaded their dashboards.
+#   metrics.txt     the overview's throughput with /metrics on and off (alternated), and
+#                   the cost of one scrape.
 #   portfolio.txt   replay + valuation + all metrics, 10,000 activities, 10 years (criterion).
 #   reliability.txt the disk-full soak (scripts/disk-full-soak.sh; needs root).
 set -euo pipefail
@@ -114,6 +116,30 @@ for _ in $(seq 1 20); do curl -fs -o /dev/null -H "Authorization: Bearer $token"
     printf '%-28s %5s %12s %10s %10s %8s\n' "GET / (dashboard SSR)" "$connections" "$rps" "$p50" "$p99" "$err"
   done
 } | tee bench-results/api.txt
+
+# The cost of the metrics: the overview at 16 connections with /metrics on (token)
+# and off, alternated twice so drift on a shared machine hits both alike.
+metrics_token=bench-metrics-token-0123456789
+{
+  echo "# Folio metrics cost — $(date -u +%Y-%m-%dT%H:%M:%SZ), $(nproc) cores shared by server and wrk, release build, demo prices, warm cache, 16 connections"
+  printf '%-34s %12s %10s %10s\n' run "requests/s" "p50 ms" "p99 ms"
+  on_total=0; off_total=0
+  for round in 1 2; do
+    for mode in on off; do
+      if [ "$mode" = on ]; then start_server FOLIO_METRICS_TOKEN="$metrics_token"; else start_server; fi
+      for _ in $(seq 1 20); do curl -fs -o /dev/null -H "Authorization: Bearer $token" "$base/api/dashboard/overview"; done
+      read -r rps p50 p99 _ <<<"$(load 16 /api/dashboard/overview)"
+      printf '%-34s %12s %10s %10s\n' "overview, metrics $mode ($round)" "$rps" "$p50" "$p99"
+      if [ "$mode" = on ]; then on_total=$((on_total + rps)); else off_total=$((off_total + rps)); fi
+      if [ "$mode" = on ] && [ "$round" = 1 ]; then
+        echo "GET /metrics (scrape)              $(ttfb -H "Authorization: Bearer $metrics_token" "$base/metrics")"
+        echo "exposition                         $(curl -fs -H "Authorization: Bearer $metrics_token" "$base/metrics" | wc -c) bytes, $(curl -fs -H "Authorization: Bearer $metrics_token" "$base/metrics" | grep -vc '^#') series lines"
+      fi
+    done
+  done
+  python3 -c "on, off = $on_total, $off_total; print(f'throughput with metrics / without: {on / off:.3f} (cost {100 * (1 - on / off):+.1f} %)')"
+} | tee bench-results/metrics.txt
+start_server
 
 # 50,000 rows: a deposit every third row, buys of KO otherwise, 15 a day over ~9 years.
 python3 - "$work/ledger.csv" <<'PY'

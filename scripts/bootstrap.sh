@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs the pinned tools Folio needs, skipping whatever is already there.
 #   scripts/bootstrap.sh run    build tools (wasm target, cargo-leptos, wasm-bindgen, npm packages)
-#   scripts/bootstrap.sh test   the same, plus Chromium for the end-to-end tests
+#   scripts/bootstrap.sh test   the same, plus Chromium for the end-to-end tests and Prometheus
+#                               (Debian's package, unpacked into .tools/) for the metrics test
 #   scripts/bootstrap.sh bench  the same, plus wrk for the API throughput benchmark
 # Idempotent: a second run only checks. Versions are pinned here and in package-lock.json.
 set -euo pipefail
@@ -84,6 +85,24 @@ apt_install() {
 }
 if [ "$mode" = test ] || [ "$mode" = bench ]; then
   if [ -x /usr/bin/chromium ]; then say "chromium: present"; else apt_install chromium; fi
+fi
+# Prometheus for the metrics test: Debian's package unpacked into .tools/ rather
+# than installed, so no service starts and no port is taken on the machine.
+if [ "$mode" = test ] || [ "$mode" = bench ]; then
+  prometheus_bin=.tools/prometheus/usr/bin/prometheus
+  if [ -x "$prometheus_bin" ]; then
+    say "prometheus: present ($("$prometheus_bin" --version 2>&1 | head -n 1))"
+  else
+    say "unpacking Debian's prometheus into .tools/prometheus"
+    rm -rf .tools/debs && mkdir -p .tools/debs
+    sudo_cmd=""
+    [ "$(id -u)" -eq 0 ] || sudo_cmd="sudo"
+    (cd .tools/debs && apt-get download prometheus 2>/dev/null) \
+      || { $sudo_cmd apt-get update -qq && (cd .tools/debs && apt-get download prometheus); }
+    dpkg-deb -x .tools/debs/prometheus_*.deb .tools/prometheus
+    rm -rf .tools/debs
+    "$prometheus_bin" --version 2>&1 | head -n 1
+  fi
 fi
 if [ "$mode" = bench ]; then
   if command -v wrk >/dev/null 2>&1; then say "wrk: present"; else apt_install wrk; fi

@@ -11,6 +11,9 @@ export PATH="$HOME/.cargo/bin:$PWD/node_modules/.bin:$PATH"
 cargo leptos build
 cargo build --features ssr --bin fake_finnhub
 
+# The servers log request lines as JSON; the logs join the run's for check-logs.sh.
+export SERVE_RUST_LOG="info,tower_http=debug" SERVE_LOG_FORMAT=json
+export SERVE_KEEP_LOGS="$PWD/target/tmp/logs" SERVE_LOG_PREFIX=e2e
 # shellcheck source=scripts/lib/serve.sh
 . scripts/lib/serve.sh
 serve_with_fake e2e-key

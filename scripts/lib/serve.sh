@@ -8,6 +8,8 @@
 # starts a second app on demo prices (no API key: the configuration `make run`
 # gives a new user, with a year of back-filled history for the charts) in a data
 # directory of its own. Afterwards: $demo_base, $demo_log.
+# SERVE_RUST_LOG and SERVE_LOG_FORMAT set the servers' logging; with SERVE_KEEP_LOGS
+# their logs are copied into that folder on exit (named SERVE_LOG_PREFIX-*.log).
 # Both let one address sign up and fail to sign in far more often than the
 # default 20 a minute: every test user comes from 127.0.0.1.
 
@@ -17,6 +19,13 @@ _serve_cleanup() {
   for pid in "${_server_pid:-}" "${_fake_pid:-}" "${_demo_pid:-}"; do
     if [ -n "$pid" ]; then kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; fi
   done
+  # The servers' logs join the run's logs for scripts/check-logs.sh.
+  if [ -n "${SERVE_KEEP_LOGS:-}" ] && [ -d "${work:-}" ]; then
+    mkdir -p "$SERVE_KEEP_LOGS"
+    for log in "$work/server.log" "$work/demo.log"; do
+      [ -f "$log" ] && cp "$log" "$SERVE_KEEP_LOGS/${SERVE_LOG_PREFIX:-serve}-$(basename "$log")"
+    done
+  fi
   rm -rf "${work:-}"
 }
 
@@ -33,7 +42,8 @@ serve_with_fake() {
   env -u DATABASE_URL -u FOLIO_JWT_SECRET \
     FINNHUB_API_KEY="$key" FINNHUB_BASE_URL="http://127.0.0.1:$fake_port/api/v1" \
     FOLIO_DATA_DIR="$work" LEPTOS_SITE_ADDR="127.0.0.1:$port" LEPTOS_SITE_ROOT=target/site \
-    FOLIO_SEED_DEMO=true FOLIO_ALLOW_SIGNUP=true FOLIO_AUTH_ATTEMPTS_PER_ADDRESS=100000 RUST_LOG=warn "$@" \
+    FOLIO_SEED_DEMO=true FOLIO_ALLOW_SIGNUP=true FOLIO_AUTH_ATTEMPTS_PER_ADDRESS=100000 \
+    RUST_LOG="${SERVE_RUST_LOG:-warn}" FOLIO_LOG_FORMAT="${SERVE_LOG_FORMAT:-text}" "$@" \
     ./target/debug/folio >"$server_log" 2>&1 &
   _server_pid=$!
   base="http://127.0.0.1:$port"
@@ -58,7 +68,8 @@ serve_demo() {
   demo_log="$work/demo.log"
   env -u DATABASE_URL -u FOLIO_JWT_SECRET -u FINNHUB_API_KEY \
     FOLIO_DATA_DIR="$work/demo" LEPTOS_SITE_ADDR="127.0.0.1:$port" LEPTOS_SITE_ROOT=target/site \
-    FOLIO_SEED_DEMO=true FOLIO_ALLOW_SIGNUP=true FOLIO_AUTH_ATTEMPTS_PER_ADDRESS=100000 RUST_LOG=warn \
+    FOLIO_SEED_DEMO=true FOLIO_ALLOW_SIGNUP=true FOLIO_AUTH_ATTEMPTS_PER_ADDRESS=100000 \
+    RUST_LOG="${SERVE_RUST_LOG:-warn}" FOLIO_LOG_FORMAT="${SERVE_LOG_FORMAT:-text}" \
     ./target/debug/folio >"$demo_log" 2>&1 &
   _demo_pid=$!
   demo_base="http://127.0.0.1:$port"

@@ -80,20 +80,33 @@ pub struct Config {
     /// Memory kept for users' portfolio states, in bytes (least recently used
     /// users are dropped past it).
     pub portfolio_cache_bytes: u64,
+    /// A separate address serving only `/metrics` (meant for a private interface).
+    pub metrics_addr: Option<SocketAddr>,
+    /// A bearer token that opens `/metrics` (on the main address when no separate
+    /// one is set). With neither, there is no `/metrics` and requests are not timed.
+    pub metrics_token: Option<Secret>,
+    /// Text or JSON log lines.
+    pub log_format: crate::server::ops::logging::LogFormat,
+    /// How long a stopping server answers `/readyz` with 503 before it stops taking
+    /// connections, so a load balancer moves traffic first (none by default).
+    pub shutdown_drain: Option<Duration>,
+}
+
+impl Config {
+    /// True when `/metrics` is served somewhere, so requests are worth timing.
+    pub fn metrics_enabled(&self) -> bool {
+        self.metrics_addr.is_some() || self.metrics_token.is_some()
+    }
 }
 
 pub const DEFAULT_FINNHUB_BASE_URL: &str = "https://finnhub.io/api/v1";
 const MIN_SECRET_LEN: usize = 32;
+const MIN_METRICS_TOKEN_LEN: usize = 16;
 
 impl Config {
     /// Reads the process environment, after loading `.env` if there is one.
     pub fn from_env() -> Result<Self, ConfigError> {
-        // A missing .env is normal; a broken one is worth saying.
-        if let Err(err) = dotenvy::dotenv()
-            && !err.not_found()
-        {
-            return Err(ConfigError::new(".env", err.to_string()));
-        }
+        load_dotenv()?;
         Self::from_lookup(|key| std::env::var(key).ok())
     }
 
@@ -172,7 +185,31 @@ impl Config {
             ));
         }
 
+        let metrics_addr = match get("FOLIO_METRICS_ADDR") {
+            Some(addr) => Some(addr.parse().map_err(|_| {
+                ConfigError::new("FOLIO_METRICS_ADDR", format!("`{addr}` is not an address like 127.0.0.1:9464"))
+            })?),
+            None => None,
+        };
+        let metrics_token = match get("FOLIO_METRICS_TOKEN") {
+            Some(token) if token.len() < MIN_METRICS_TOKEN_LEN || !token.bytes().all(|b| b.is_ascii_graphic()) => {
+                return Err(ConfigError::new(
+                    "FOLIO_METRICS_TOKEN",
+                    format!("must be at least {MIN_METRICS_TOKEN_LEN} printable characters without spaces"),
+                ));
+            }
+            token => token.map(Secret::new),
+        };
+        let log_format = crate::server::ops::logging::LogFormat::parse(get("FOLIO_LOG_FORMAT").as_deref())
+            .map_err(|m| ConfigError::new("FOLIO_LOG_FORMAT", m))?;
+
         Ok(Self {
+            metrics_addr,
+            metrics_token,
+            log_format,
+            shutdown_drain: get("FOLIO_SHUTDOWN_DRAIN")
+                .map(|raw| parse_duration(&raw).map_err(|m| ConfigError::new("FOLIO_SHUTDOWN_DRAIN", m)))
+                .transpose()?,
             cors_origins,
             auth_attempts_per_address: count_var(&get, "FOLIO_AUTH_ATTEMPTS_PER_ADDRESS", 20, 1..=100_000)? as usize,
             portfolio_cache_bytes: u64::from(count_var(&get, "FOLIO_PORTFOLIO_CACHE_MB", 64, 1..=1_000_000)?) << 20,
@@ -197,6 +234,15 @@ impl Config {
             bcrypt_cost,
             data_dir,
         })
+    }
+}
+
+/// Loads `.env` into the environment if there is one (variables already set win).
+pub fn load_dotenv() -> Result<(), ConfigError> {
+    // A missing .env is normal; a broken one is worth saying.
+    match dotenvy::dotenv() {
+        Err(err) if !err.not_found() => Err(ConfigError::new(".env", err.to_string())),
+        _ => Ok(()),
     }
 }
 
@@ -374,6 +420,9 @@ mod tests {
         assert_eq!(config.profile_ttl, Duration::from_secs(86_400));
         assert_eq!(config.finnhub_timeout, Duration::from_secs(10));
         assert_eq!(config.benchmark.as_str(), "SPY");
+        // Metrics are off, not public, unless asked for.
+        assert!(config.metrics_addr.is_none() && config.metrics_token.is_none() && !config.metrics_enabled());
+        assert!(config.shutdown_drain.is_none());
         // The generated secret is stored and reused.
         let again = config_in("defaults", &[]).unwrap();
         assert_eq!(config.jwt_secret.expose(), again.jwt_secret.expose());
@@ -398,6 +447,11 @@ mod tests {
             ("FOLIO_CORS_ORIGINS", "example.com"),
             ("FOLIO_CORS_ORIGINS", "http://"),
             ("FOLIO_CORS_ORIGINS", "https://a.example/path"),
+            ("FOLIO_METRICS_ADDR", "9464"),
+            ("FOLIO_METRICS_TOKEN", "short"),
+            ("FOLIO_METRICS_TOKEN", "has a space in it somewhere"),
+            ("FOLIO_LOG_FORMAT", "yaml"),
+            ("FOLIO_SHUTDOWN_DRAIN", "5"),
         ] {
             let err = config_in(var, &[(var, value)]).unwrap_err();
             assert_eq!(err.var, var);

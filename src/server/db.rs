@@ -5,6 +5,7 @@
 //! exact decimals. Each engine has its own migration folder with the same schema.
 
 use sqlx::any::{AnyPoolOptions, install_default_drivers};
+use sqlx::migrate::Migrator;
 use sqlx::pool::PoolConnection;
 use sqlx::{Any, AnyConnection, AnyPool, Executor};
 use std::ops::{Deref, DerefMut};
@@ -45,17 +46,51 @@ pub async fn connect(url: &str) -> Result<Db, sqlx::Error> {
         Backend::Postgres => options.max_connections(16),
     };
     let pool = options.connect(url).await?;
-    match backend {
-        Backend::Sqlite => sqlx::migrate!("./migrations/sqlite").run(&pool).await?,
-        Backend::Postgres => sqlx::migrate!("./migrations/postgres").run(&pool).await?,
-    }
+    backend.migrator().run(&pool).await?;
     Ok(Db { pool, backend })
 }
 
+static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("./migrations/sqlite");
+static POSTGRES_MIGRATIONS: Migrator = sqlx::migrate!("./migrations/postgres");
+
+impl Backend {
+    /// The migrations compiled into this binary for the engine.
+    pub fn migrator(self) -> &'static Migrator {
+        match self {
+            Backend::Sqlite => &SQLITE_MIGRATIONS,
+            Backend::Postgres => &POSTGRES_MIGRATIONS,
+        }
+    }
+}
+
+/// How the database's applied migrations compare with this binary's.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MigrationState {
+    Current,
+    /// This binary has migrations the database has not applied.
+    Pending,
+    /// The database has migrations this binary does not know (a newer version ran).
+    Newer,
+}
+
 impl Db {
-    /// True when a trivial query round-trips (used by `/readyz`).
-    pub async fn is_reachable(&self) -> bool {
-        sqlx::query("SELECT 1").execute(&self.pool).await.is_ok()
+    /// Compares the applied migrations with this binary's (one query; an error
+    /// means the database did not answer).
+    pub async fn migration_state(&self) -> Result<MigrationState, sqlx::Error> {
+        use sqlx::Row;
+        let rows =
+            sqlx::query("SELECT version FROM _sqlx_migrations WHERE success = TRUE").fetch_all(&self.pool).await?;
+        let applied: std::collections::BTreeSet<i64> =
+            rows.iter().map(|row| row.try_get::<i64, _>("version")).collect::<Result<_, _>>()?;
+        let known: std::collections::BTreeSet<i64> =
+            self.backend.migrator().iter().filter(|m| m.migration_type.is_up_migration()).map(|m| m.version).collect();
+        Ok(if !applied.is_subset(&known) {
+            MigrationState::Newer
+        } else if applied != known {
+            MigrationState::Pending
+        } else {
+            MigrationState::Current
+        })
     }
 }
 

@@ -4,7 +4,6 @@
 pub mod auth;
 pub mod charts;
 pub mod config;
-pub mod counters;
 pub mod dashboard;
 pub mod db;
 pub mod error;
@@ -12,6 +11,7 @@ pub mod headers;
 pub mod import_uploads;
 pub mod ledger_forms;
 pub mod market;
+pub mod ops;
 pub mod portfolio;
 pub mod preferences;
 pub mod rest;
@@ -55,11 +55,24 @@ pub enum StartError {
 
 /// The `folio` binary: read the environment, start, serve until Ctrl-C / SIGTERM.
 pub async fn run() -> Result<(), StartError> {
-    init_tracing();
+    config::load_dotenv()?;
+    // The format is checked again, with a message, when the configuration is read.
+    ops::logging::init(
+        ops::logging::LogFormat::parse(std::env::var("FOLIO_LOG_FORMAT").ok().as_deref()).unwrap_or_default(),
+    );
     let config = Config::from_env()?;
+    let drain = config.shutdown_drain;
     let mut running = spawn(config).await?;
     tracing::info!("Folio is listening on http://{}", running.addr);
+    if let Some(addr) = running.metrics_addr {
+        tracing::info!("metrics are served on http://{addr}/metrics");
+    }
     shutdown_signal().await;
+    running.mark_draining();
+    if let Some(drain) = drain {
+        tracing::info!("draining: /readyz answers 503 for {drain:?} before connections stop");
+        tokio::time::sleep(drain).await;
+    }
     tracing::info!("shutting down: no new connections; finishing the requests under way");
     running.begin_shutdown();
     if running.finished(SHUTDOWN_GRACE).await {
@@ -79,14 +92,23 @@ pub struct Running {
     pub addr: SocketAddr,
     pub state: AppState,
     pub task: tokio::task::JoinHandle<()>,
-    /// Background jobs (market refresher, daily snapshots).
+    /// Background jobs (market refresher, daily snapshots, the metrics listener).
     pub background: Vec<tokio::task::JoinHandle<()>>,
+    /// Where `/metrics` is served when it has its own address.
+    pub metrics_addr: Option<SocketAddr>,
     shutdown: tokio::sync::watch::Sender<bool>,
 }
 
 impl Running {
+    /// From now on `/readyz` answers 503 (a load balancer stops sending work);
+    /// requests are still served.
+    pub fn mark_draining(&self) {
+        self.state.draining.store(true, std::sync::atomic::Ordering::Relaxed);
+    }
+
     /// Stops accepting connections; requests under way go on to their answer.
     pub fn begin_shutdown(&self) {
+        self.mark_draining();
         let _ = self.shutdown.send(true);
         self.background.iter().for_each(|job| job.abort());
     }
@@ -124,7 +146,20 @@ pub async fn spawn(config: Config) -> Result<Running, StartError> {
             tracing::error!(error = %err, "server stopped");
         }
     });
-    Ok(Running { addr, state, task, background: vec![refresher, snapshot_job], shutdown })
+    let mut background = vec![refresher, snapshot_job];
+    let mut metrics_addr = None;
+    if let Some(wanted) = state.config.metrics_addr {
+        let listener =
+            tokio::net::TcpListener::bind(wanted).await.map_err(|source| StartError::Bind { addr: wanted, source })?;
+        metrics_addr = Some(listener.local_addr().map_err(|source| StartError::Bind { addr: wanted, source })?);
+        let metrics_app = ops::http::metrics_only_router(state.clone());
+        background.push(tokio::spawn(async move {
+            if let Err(err) = axum::serve(listener, metrics_app).await {
+                tracing::error!(error = %err, "the metrics listener stopped");
+            }
+        }));
+    }
+    Ok(Running { addr, state, task, background, metrics_addr, shutdown })
 }
 
 pub async fn build_state(config: Config) -> Result<AppState, StartError> {
@@ -135,13 +170,13 @@ pub async fn build_state(config: Config) -> Result<AppState, StartError> {
         .site_pkg_dir("pkg")
         .site_addr(config.site_addr)
         .build();
-    let market = market_service(&config, db.clone());
+    let metrics = Arc::new(ops::metrics::Metrics::new());
+    let market = market_service(&config, db.clone(), metrics.clone());
     let tokens = TokenKeys::new(config.jwt_secret.expose().as_bytes(), config.token_ttl);
     let logos = Arc::new(market::logos::LogoStore::new(&config.finnhub_base_url, &config.site_root));
     let limits = auth::throttle::Limits { per_address: config.auth_attempts_per_address, ..Default::default() };
     let dummy_hash = auth::password::hash_password("no password matches this".into(), config.bcrypt_cost).await?;
-    let counters = Arc::new(counters::Counters::default());
-    let portfolios = Arc::new(portfolio::state::PortfolioStates::new(config.portfolio_cache_bytes, counters.clone()));
+    let portfolios = Arc::new(portfolio::state::PortfolioStates::new(config.portfolio_cache_bytes, metrics.clone()));
     Ok(AppState {
         config: Arc::new(config),
         db,
@@ -154,12 +189,17 @@ pub async fn build_state(config: Config) -> Result<AppState, StartError> {
         dummy_hash: dummy_hash.into(),
         uploads: Arc::new(import_uploads::ImportUploads::default()),
         portfolios,
-        counters,
+        metrics,
+        draining: Arc::default(),
     })
 }
 
 /// Finnhub when a key is configured, otherwise simulated demo prices.
-fn market_service(config: &Config, db: db::Db) -> Arc<market::service::MarketService> {
+fn market_service(
+    config: &Config,
+    db: db::Db,
+    metrics: Arc<ops::metrics::Metrics>,
+) -> Arc<market::service::MarketService> {
     use market::{Upstream, demo::DemoMarket, finnhub::FinnhubClient, limiter::RateLimiter};
     let upstream = match &config.finnhub_api_key {
         Some(key) => {
@@ -169,6 +209,7 @@ fn market_service(config: &Config, db: db::Db) -> Arc<market::service::MarketSer
                 key.clone(),
                 config.finnhub_timeout,
                 limiter,
+                metrics.clone(),
             ))
         }
         None => {
@@ -181,7 +222,7 @@ fn market_service(config: &Config, db: db::Db) -> Arc<market::service::MarketSer
         profile_ttl: config.profile_ttl,
         benchmark: config.benchmark.clone(),
     };
-    market::service::MarketService::new(upstream, db, settings)
+    market::service::MarketService::new(upstream, db, settings, metrics)
 }
 
 /// Pages (server-rendered Leptos, with their server functions), the REST API, the
@@ -198,6 +239,7 @@ pub fn router(state: AppState) -> Router {
         .merge(ledger_forms::router())
         .merge(preferences::router())
         .route("/logos/{name}", axum::routing::get(market::logos::serve))
+        .merge(metrics_on_main_address(&state.config))
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
         .layer(axum::middleware::from_fn_with_state(state.clone(), auth::guard::require_sign_in))
         .layer(axum::middleware::from_fn(auth::extractor::remember_session))
@@ -224,13 +266,21 @@ pub fn router(state: AppState) -> Router {
                 .allow_headers([header::AUTHORIZATION, header::CONTENT_TYPE]),
         );
     }
-    app.layer(TraceLayer::new_for_http()).with_state(state)
+    app = app.layer(TraceLayer::new_for_http().make_span_with(ops::request_id::span::<axum::body::Body>));
+    if state.config.metrics_enabled() {
+        app = app.layer(axum::middleware::from_fn_with_state(state.metrics.clone(), ops::http::record_request));
+    }
+    app.layer(axum::middleware::from_fn(ops::request_id::assign)).with_state(state)
 }
 
-fn init_tracing() {
-    use tracing_subscriber::EnvFilter;
-    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn"));
-    let _ = tracing_subscriber::fmt().with_env_filter(filter).try_init();
+/// `/metrics` on the main address: only behind its token, and only when it has no
+/// address of its own.
+fn metrics_on_main_address(config: &Config) -> Router<AppState> {
+    if config.metrics_token.is_some() && config.metrics_addr.is_none() {
+        Router::new().route("/metrics", axum::routing::get(ops::http::metrics_endpoint))
+    } else {
+        Router::new()
+    }
 }
 
 async fn shutdown_signal() {

@@ -30,7 +30,7 @@ pub async fn seed_demo(state: &AppState) -> Result<bool, AppError> {
             }
             // History for the performance chart and risk figures from the first run.
             super::portfolio::snapshots::rebuild(state, user.id, today).await?;
-            tracing::info!("created the demo user (demo / demo123) and its ledger");
+            tracing::info!("created the demo user `demo` and its ledger (its password is on the sign-in page)");
             Ok(true)
         }
         // Another instance seeded it first.

@@ -3,7 +3,6 @@
 use super::auth::throttle::LoginThrottle;
 use super::auth::token::TokenKeys;
 use super::config::Config;
-use super::counters::Counters;
 use super::db::Db;
 use super::import_uploads::ImportUploads;
 use super::market::logos::LogoStore;
@@ -32,7 +31,10 @@ pub struct AppState {
     pub uploads: Arc<ImportUploads>,
     /// Each user's portfolio, replayed once and kept until their ledger or history changes.
     pub portfolios: Arc<PortfolioStates>,
-    pub counters: Arc<Counters>,
+    /// Every counter and histogram `/metrics` shows (also read by the tests).
+    pub metrics: Arc<super::ops::metrics::Metrics>,
+    /// Set once shutdown begins: `/readyz` answers 503 from then on.
+    pub draining: Arc<std::sync::atomic::AtomicBool>,
 }
 
 impl FromRef<AppState> for LeptosOptions {

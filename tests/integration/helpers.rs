@@ -2,6 +2,7 @@
 
 use folio::server::config::Config;
 use folio::server::market::fake_finnhub::FakeFinnhub;
+use folio::server::ops::logging::LogFormat;
 use folio::server::{Running, spawn};
 use serde_json::Value;
 use std::collections::HashMap;
@@ -99,8 +100,24 @@ pub async fn spawn_app() -> TestApp {
     spawn_app_with(&[]).await
 }
 
+/// Everything the suite's apps log, at debug level, goes to one file per run under
+/// `target/tmp/logs/`, which `scripts/check-logs.sh` searches for the run's secrets.
+fn log_to_file() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("logs");
+        std::fs::create_dir_all(&dir).unwrap();
+        let engine = std::env::var("FOLIO_TEST_DB").unwrap_or_else(|_| "sqlite".into());
+        let file = std::fs::File::create(dir.join(format!("integration-{engine}-{}.log", std::process::id()))).unwrap();
+        // Connection-level chatter is left out; every line of Folio's own is kept.
+        let directives = "debug,hyper=info,h2=info,rustls=info,sqlx=info";
+        folio::server::ops::logging::install(LogFormat::Text, directives, std::sync::Mutex::new(file));
+    });
+}
+
 /// Starts the app with some environment variables overridden.
 pub async fn spawn_app_with(overrides: &[(&str, &str)]) -> TestApp {
+    log_to_file();
     let data_dir = std::env::temp_dir().join(unique("folio-it"));
     std::fs::create_dir_all(&data_dir).unwrap();
     let (db, url) = TestDatabase::create(&data_dir).await;

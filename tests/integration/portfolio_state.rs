@@ -5,7 +5,6 @@
 use crate::helpers::{TestApp, form_cookie, signup_token, spawn_app, spawn_app_with, spawn_app_with_fake};
 use chrono::NaiveDate;
 use folio::model::{PriceSource, Range, Symbol};
-use folio::server::counters::Counters;
 use folio::server::market::store;
 use folio::server::portfolio::activities::{self, draft::Draft};
 use folio::server::portfolio::state::{Kept, read_key};
@@ -18,7 +17,7 @@ use serde_json::Value;
 use std::collections::HashMap;
 
 fn counts(state: &AppState) -> (u64, u64) {
-    (Counters::read(&state.counters.ledger_replays), Counters::read(&state.counters.session_checks))
+    (state.metrics.ledger_replays.get(), state.metrics.session_checks.get())
 }
 
 async fn post(app: &TestApp, token: &str, body: Value) -> u16 {

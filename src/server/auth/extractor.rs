@@ -5,7 +5,6 @@
 use super::SESSION_COOKIE;
 use super::users;
 use crate::model::CurrentUser;
-use crate::server::counters::Counters;
 use crate::server::error::AppError;
 use crate::server::portfolio::state::Key;
 use crate::server::state::AppState;
@@ -45,7 +44,7 @@ async fn check_session(state: &AppState, headers: &HeaderMap) -> Result<(Current
     let token = token_from_headers(headers).ok_or_else(|| AppError::unauthorized("Sign in first."))?;
     let ended = || AppError::unauthorized("Your session is invalid or has expired. Sign in again.");
     let claimed = state.tokens.verify(token).ok_or_else(ended)?;
-    Counters::add(&state.counters.session_checks);
+    state.metrics.session_checks.inc();
     // The account must still exist (a token outlives a reset database) and the
     // session must not have been signed out.
     users::find_session(&state.db, claimed.user.id, claimed.version, &claimed.jti).await?.ok_or_else(ended)

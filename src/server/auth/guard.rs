@@ -51,6 +51,7 @@ fn passes_through(path: &str) -> bool {
     ["/api/", "/auth/"].iter().any(|prefix| path.starts_with(prefix))
         || path == "/healthz"
         || path == "/readyz"
+        || path == "/metrics"
         || path == "/docs"
         || is_static_file(path)
 }
@@ -61,7 +62,9 @@ mod tests {
 
     #[test]
     fn only_pages_are_guarded() {
-        for open in ["/api/auth/login", "/pkg/folio.wasm", "/favicon.ico", "/healthz", "/readyz", "/auth/logout"] {
+        for open in
+            ["/api/auth/login", "/pkg/folio.wasm", "/favicon.ico", "/healthz", "/readyz", "/metrics", "/auth/logout"]
+        {
             assert!(passes_through(open), "{open}");
         }
         for page in ["/", "/trades", "/symbol/AAPL", "/symbol/BRK.B", "/login"] {

@@ -72,7 +72,10 @@ pub async fn login(state: &AppState, username: &str, password: &str, ip: Option<
         ));
     }
     let key = username_key(username);
-    let attempt = state.throttle.reserve_login(&key, ip, Instant::now()).map_err(too_many_attempts)?;
+    let attempt = state.throttle.reserve_login(&key, ip, Instant::now()).map_err(|wait| {
+        state.metrics.auth_throttled.with_label_values(&["sign_in"]).inc();
+        too_many_attempts(wait)
+    })?;
     let stored = users::find_by_name(&state.db, username).await?;
     let (hash, user) = match stored {
         Some(stored) => (stored.password_hash.clone(), Some(stored)),
@@ -86,6 +89,7 @@ pub async fn login(state: &AppState, username: &str, password: &str, ip: Option<
         }
         _ => {
             tracing::info!(username = %key, "failed sign-in");
+            state.metrics.sign_in_failures.inc();
             Err(invalid_credentials())
         }
     }
@@ -102,7 +106,10 @@ pub async fn signup(state: &AppState, username: &str, password: &str, ip: Option
     }
     let username = validate_username(username)?;
     validate_new_password(password)?;
-    state.throttle.reserve_signup(ip, Instant::now()).map_err(too_many_attempts)?;
+    state.throttle.reserve_signup(ip, Instant::now()).map_err(|wait| {
+        state.metrics.auth_throttled.with_label_values(&["sign_up"]).inc();
+        too_many_attempts(wait)
+    })?;
     if users::find_by_name(&state.db, username).await?.is_some() {
         return Err(users::taken());
     }

@@ -7,6 +7,7 @@ use super::{Fetched, MarketData, MarketError, to_decimal, to_signed_decimal};
 use crate::model::{CompanyProfile, PriceSource, Quote, SearchHit, Symbol, safe_url};
 use crate::server::config::Secret;
 use crate::server::db::now_unix;
+use crate::server::ops::metrics::Metrics;
 use reqwest::StatusCode;
 use reqwest::header::HeaderMap;
 use serde::Deserialize;
@@ -28,6 +29,7 @@ pub struct FinnhubClient {
     key: Secret,
     limiter: Arc<RateLimiter>,
     retry_base: Duration,
+    metrics: Arc<Metrics>,
 }
 
 /// `/quote`: floats; `d`/`dp` are null for unknown symbols.
@@ -87,7 +89,13 @@ enum Attempt<T> {
 }
 
 impl FinnhubClient {
-    pub fn new(base_url: &str, key: Secret, timeout: Duration, limiter: Arc<RateLimiter>) -> Self {
+    pub fn new(
+        base_url: &str,
+        key: Secret,
+        timeout: Duration,
+        limiter: Arc<RateLimiter>,
+        metrics: Arc<Metrics>,
+    ) -> Self {
         let http = reqwest::Client::builder()
             .timeout(timeout)
             .connect_timeout(timeout.min(Duration::from_secs(5)))
@@ -100,7 +108,34 @@ impl FinnhubClient {
             key,
             limiter,
             retry_base: Duration::from_millis(200),
+            metrics,
         }
+    }
+
+    /// What is left of the rate budget right now.
+    pub fn budget(&self) -> super::limiter::Headroom {
+        self.limiter.headroom(tokio::time::Instant::now())
+    }
+
+    /// Counts one call's outcome (the label set is fixed: see `ops::metrics`).
+    fn count(&self, path: &str, outcome: &str) {
+        let endpoint = match path {
+            "/quote" => "quote",
+            "/stock/profile2" => "profile",
+            "/search" => "search",
+            _ => "other",
+        };
+        self.metrics.upstream("finnhub", endpoint, outcome);
+    }
+
+    /// Counts a decoded answer: a price or profile, or Finnhub's "no such symbol".
+    fn count_decoded<T>(&self, path: &str, result: &Fetched<T>) {
+        let outcome = match result {
+            Ok(_) => "ok",
+            Err(MarketError::NotFound(_)) => "not_found",
+            Err(_) => "bad_response",
+        };
+        self.count(path, outcome);
     }
 
     /// GET `path` with retries; decodes the JSON body into `T`.
@@ -124,35 +159,59 @@ impl FinnhubClient {
     async fn attempt<T: DeserializeOwned>(&self, path: &str, query: &[(&str, &str)], subject: &str) -> Attempt<T> {
         let _permit = match self.limiter.acquire_within(MAX_BUDGET_WAIT).await {
             Ok(permit) => permit,
-            Err(wait) => return Attempt::Done(Err(MarketError::RateLimited(wait.as_secs().max(1)))),
+            Err(wait) => {
+                self.count(path, "budget_refused");
+                return Attempt::Done(Err(MarketError::RateLimited(wait.as_secs().max(1))));
+            }
         };
         let url = format!("{}{path}", self.base_url);
         let response = match self.http.get(&url).query(query).header("X-Finnhub-Token", self.key.expose()).send().await
         {
             Ok(response) => response,
-            Err(err) if err.is_timeout() => return Attempt::Retry("Finnhub did not answer in time".into()),
-            Err(_) => return Attempt::Retry("cannot reach Finnhub".into()),
+            Err(err) if err.is_timeout() => {
+                self.count(path, "timeout");
+                return Attempt::Retry("Finnhub did not answer in time".into());
+            }
+            Err(_) => {
+                self.count(path, "unreachable");
+                return Attempt::Retry("cannot reach Finnhub".into());
+            }
         };
         let status = response.status();
+        let refused = |outcome: &str, attempt: Attempt<T>| {
+            self.count(path, outcome);
+            attempt
+        };
         match status {
             StatusCode::OK => {}
-            StatusCode::UNAUTHORIZED => return Attempt::Done(Err(MarketError::Rejected)),
-            StatusCode::FORBIDDEN => return Attempt::Done(Err(MarketError::Forbidden(subject.to_string()))),
+            StatusCode::UNAUTHORIZED => return refused("rejected", Attempt::Done(Err(MarketError::Rejected))),
+            StatusCode::FORBIDDEN => {
+                return refused("forbidden", Attempt::Done(Err(MarketError::Forbidden(subject.to_string()))));
+            }
             StatusCode::TOO_MANY_REQUESTS => {
                 let wait = wait_after_429(response.headers(), now_unix());
                 self.limiter.pause_for(wait);
-                return Attempt::Done(Err(MarketError::RateLimited(wait.as_secs().max(1))));
+                self.metrics.upstream_pauses.inc();
+                return refused("rate_limited", Attempt::Done(Err(MarketError::RateLimited(wait.as_secs().max(1)))));
             }
-            s if s.is_server_error() => return Attempt::Retry(format!("Finnhub answered {s}")),
-            s => return Attempt::Done(Err(MarketError::Unavailable(format!("Finnhub answered {s}")))),
+            s if s.is_server_error() => {
+                return refused("server_error", Attempt::Retry(format!("Finnhub answered {s}")));
+            }
+            s => {
+                return refused(
+                    "client_error",
+                    Attempt::Done(Err(MarketError::Unavailable(format!("Finnhub answered {s}")))),
+                );
+            }
         }
         let body = match response.bytes().await {
             Ok(body) => body,
-            Err(_) => return Attempt::Retry("Finnhub's answer was cut short".into()),
+            Err(_) => return refused("bad_response", Attempt::Retry("Finnhub's answer was cut short".into())),
         };
         match serde_json::from_slice(&body) {
+            // Counted once decoded (`count_decoded`): "no such symbol" arrives as a 200.
             Ok(value) => Attempt::Done(Ok(value)),
-            Err(_) => Attempt::Retry("Finnhub's answer was not the expected JSON".into()),
+            Err(_) => refused("bad_response", Attempt::Retry("Finnhub's answer was not the expected JSON".into())),
         }
     }
 
@@ -184,16 +243,21 @@ impl MarketData for FinnhubClient {
 
     async fn quote(&self, symbol: &Symbol) -> Fetched<Quote> {
         let raw: RawQuote = self.get("/quote", &[("symbol", symbol.as_str())], symbol.as_str()).await?;
-        decode_quote(symbol, raw)
+        let decoded = decode_quote(symbol, raw);
+        self.count_decoded("/quote", &decoded);
+        decoded
     }
 
     async fn profile(&self, symbol: &Symbol) -> Fetched<CompanyProfile> {
         let raw: RawProfile = self.get("/stock/profile2", &[("symbol", symbol.as_str())], symbol.as_str()).await?;
-        decode_profile(symbol, raw)
+        let decoded = decode_profile(symbol, raw);
+        self.count_decoded("/stock/profile2", &decoded);
+        decoded
     }
 
     async fn search(&self, query: &str) -> Fetched<Vec<SearchHit>> {
         let raw: RawSearch = self.get("/search", &[("q", query)], query).await?;
+        self.count("/search", "ok");
         Ok(raw
             .result
             .into_iter()

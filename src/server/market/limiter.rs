@@ -37,6 +37,16 @@ struct Slot {
     in_flight: bool,
 }
 
+/// What is left of the budget at one moment (for `/metrics`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Headroom {
+    /// Calls that fit in the rolling second and minute now.
+    pub second: usize,
+    pub minute: usize,
+    /// How much longer a pause Finnhub asked for lasts.
+    pub paused: Duration,
+}
+
 /// Held while a call is under way; dropping it marks the call complete.
 pub struct Permit<'a> {
     limiter: &'a RateLimiter,
@@ -121,6 +131,19 @@ impl RateLimiter {
         state.next_id += 1;
         state.slots.push(Slot { id, at: now, in_flight: true });
         Ok(Permit { limiter: self, id })
+    }
+
+    /// Calls left in each window at `now`, and the pause left (calls in flight count).
+    pub fn headroom(&self, now: Instant) -> Headroom {
+        let state = self.state.lock().unwrap_or_else(|p| p.into_inner());
+        let counted = |window: Duration| {
+            state.slots.iter().filter(|s| s.in_flight || now.saturating_duration_since(s.at) < window).count()
+        };
+        Headroom {
+            second: self.per_second.saturating_sub(counted(SECOND)),
+            minute: self.per_minute.saturating_sub(counted(MINUTE)),
+            paused: state.blocked_until.map(|until| until.saturating_duration_since(now)).unwrap_or_default(),
+        }
     }
 
     /// Upstream asked us to stop for `wait`: nobody calls before then.
@@ -210,5 +233,24 @@ mod tests {
         let now = Instant::now();
         assert_eq!(limiter.try_acquire(now).err(), Some(t0 + SECOND), "one second after the first completion");
         assert!(limiter.try_acquire(t0 + SECOND).is_ok());
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn headroom_counts_the_calls_in_each_window_and_the_pause() {
+        let limiter = RateLimiter::new(5, 60);
+        let full = Headroom { second: 5, minute: 60, paused: Duration::ZERO };
+        assert_eq!(limiter.headroom(Instant::now()), full);
+        let in_flight = limiter.acquire().await;
+        drop(limiter.acquire().await);
+        assert_eq!(limiter.headroom(Instant::now()), Headroom { second: 3, minute: 58, paused: Duration::ZERO });
+        tokio::time::advance(Duration::from_secs(2)).await;
+        // The finished call left the second; the one in flight still counts.
+        assert_eq!(limiter.headroom(Instant::now()), Headroom { second: 4, minute: 58, paused: Duration::ZERO });
+        drop(in_flight);
+        limiter.pause_for(Duration::from_secs(9));
+        tokio::time::advance(Duration::from_secs(61)).await;
+        assert_eq!(limiter.headroom(Instant::now()), full, "a minute later everything is back and the pause is over");
+        limiter.pause_for(Duration::from_secs(9));
+        assert_eq!(limiter.headroom(Instant::now()).paused, Duration::from_secs(9));
     }
 }

@@ -13,8 +13,10 @@
 use super::{MarketData, MarketError, Upstream, store};
 use crate::model::{CompanyProfile, MarketProblem, MarketStatus, PriceSource, Quote, SearchHit, SearchQuery, Symbol};
 use crate::server::db::{Db, now_unix};
+use crate::server::ops::metrics::Metrics;
 use moka::future::Cache;
 use std::collections::HashSet;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -41,10 +43,11 @@ pub struct MarketService {
     requested: Cache<Symbol, ()>,
     refreshing: Mutex<HashSet<String>>,
     status: Mutex<MarketStatus>,
+    metrics: Arc<Metrics>,
 }
 
 impl MarketService {
-    pub fn new(upstream: Upstream, db: Db, settings: MarketSettings) -> Arc<Self> {
+    pub fn new(upstream: Upstream, db: Db, settings: MarketSettings, metrics: Arc<Metrics>) -> Arc<Self> {
         let source = upstream.source();
         Arc::new(Self {
             upstream,
@@ -57,7 +60,28 @@ impl MarketService {
             settings,
             refreshing: Mutex::new(HashSet::new()),
             status: Mutex::new(MarketStatus { source, last_success_at: None, problem: None }),
+            metrics,
         })
+    }
+
+    /// What is left of Finnhub's rate budget (None with demo prices).
+    pub fn budget(&self) -> Option<super::limiter::Headroom> {
+        match &self.upstream {
+            Upstream::Finnhub(client) => Some(client.budget()),
+            Upstream::Demo(_) => None,
+        }
+    }
+
+    /// Counts a demo "call" (Finnhub's client counts each of its own attempts).
+    fn count_demo<T>(&self, endpoint: &str, result: &Result<T, MarketError>) {
+        if let Upstream::Demo(_) = self.upstream {
+            let outcome = match result {
+                Ok(_) => "ok",
+                Err(MarketError::NotFound(_)) => "not_found",
+                Err(_) => "error",
+            };
+            self.metrics.upstream("demo", endpoint, outcome);
+        }
     }
 
     pub fn source(&self) -> PriceSource {
@@ -72,8 +96,11 @@ impl MarketService {
     pub async fn quote(self: &Arc<Self>, symbol: &Symbol) -> Result<Quote, MarketError> {
         self.requested.insert(symbol.clone(), ()).await;
         if let Some(quote) = self.quotes.get(symbol).await {
-            return Ok(self.freshness(quote));
+            let quote = self.freshness(quote);
+            self.metrics.cache("quote", if quote.stale { "stale" } else { "hit" });
+            return Ok(quote);
         }
+        self.metrics.cache("quote", "miss");
         self.load_quote(symbol).await
     }
 
@@ -83,7 +110,15 @@ impl MarketService {
         if let Some(err) = self.unknown.get(symbol).await {
             return Err(err);
         }
-        let loaded = self.quotes.try_get_with(symbol.clone(), self.load_or_fetch_quote(symbol)).await;
+        let ran = AtomicBool::new(false);
+        let load = async {
+            ran.store(true, Ordering::Relaxed);
+            self.load_or_fetch_quote(symbol).await
+        };
+        let loaded = self.quotes.try_get_with(symbol.clone(), load).await;
+        if !ran.load(Ordering::Relaxed) {
+            self.metrics.cache("quote", "coalesced");
+        }
         match loaded {
             Ok(quote) => Ok(self.freshness(quote)),
             Err(err) => {
@@ -103,12 +138,23 @@ impl MarketService {
 
     pub async fn profile(self: &Arc<Self>, symbol: &Symbol) -> Result<CompanyProfile, MarketError> {
         if let Some(entry) = self.profiles.get(symbol).await {
+            let stale = self.is_stale(entry.1, self.settings.profile_ttl);
+            self.metrics.cache("profile", if stale { "stale" } else { "hit" });
             return Ok(self.profile_freshness(symbol, entry));
         }
+        self.metrics.cache("profile", "miss");
         if let Some(err) = self.unknown.get(symbol).await {
             return Err(err);
         }
-        let loaded = self.profiles.try_get_with(symbol.clone(), self.load_or_fetch_profile(symbol)).await;
+        let ran = AtomicBool::new(false);
+        let load = async {
+            ran.store(true, Ordering::Relaxed);
+            self.load_or_fetch_profile(symbol).await
+        };
+        let loaded = self.profiles.try_get_with(symbol.clone(), load).await;
+        if !ran.load(Ordering::Relaxed) {
+            self.metrics.cache("profile", "coalesced");
+        }
         match loaded {
             Ok(entry) => Ok(self.profile_freshness(symbol, entry)),
             Err(err) => Err((*err).clone()),
@@ -122,7 +168,9 @@ impl MarketService {
         if let Some(hits) = self.searches.get(&key).await {
             return Ok(hits);
         }
-        let hits = self.upstream.search(query.as_str()).await.inspect_err(|e| self.note_failure(e))?;
+        let hits = self.upstream.search(query.as_str()).await;
+        self.count_demo("search", &hits);
+        let hits = hits.inspect_err(|e| self.note_failure(e))?;
         self.note_success();
         self.searches.insert(key, hits.clone()).await;
         Ok(hits)
@@ -218,7 +266,9 @@ impl MarketService {
     }
 
     async fn fetch_quote(&self, symbol: &Symbol) -> Result<Quote, MarketError> {
-        let quote = self.upstream.quote(symbol).await.inspect_err(|e| self.note_failure(e))?;
+        let quote = self.upstream.quote(symbol).await;
+        self.count_demo("quote", &quote);
+        let quote = quote.inspect_err(|e| self.note_failure(e))?;
         self.note_success();
         if let Err(err) = store::save_quote(&self.db, &quote).await {
             tracing::warn!(%symbol, error = %err, "could not store a quote");
@@ -227,7 +277,9 @@ impl MarketService {
     }
 
     async fn fetch_profile(&self, symbol: &Symbol) -> Result<(CompanyProfile, i64), MarketError> {
-        let profile = self.upstream.profile(symbol).await.inspect_err(|e| self.note_failure(e))?;
+        let profile = self.upstream.profile(symbol).await;
+        self.count_demo("profile", &profile);
+        let profile = profile.inspect_err(|e| self.note_failure(e))?;
         self.note_success();
         let fetched_at = now_unix();
         if let Err(err) = store::save_profile(&self.db, symbol, self.source(), &profile, fetched_at).await {

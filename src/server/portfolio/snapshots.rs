@@ -214,7 +214,7 @@ pub async fn rebuild_from(
     // Closes from a few days before the first activity let a position opened on a
     // holiday be valued at the last close.
     let history = history_for(state, &symbols, first - chrono::Duration::days(10), to).await?;
-    crate::server::counters::Counters::add(&state.counters.history_rebuilds);
+    state.metrics.history_rebuilds.inc();
     let built: Vec<Snapshot> =
         build(&activities, &history, &benchmark, to).into_iter().filter(|s| from.is_none_or(|f| s.date >= f)).collect();
     if repo::snapshots(&state.db, user_id, from.unwrap_or(NaiveDate::MIN)).await? == built {

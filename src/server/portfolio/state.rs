@@ -20,9 +20,9 @@ use super::repo::{self, Snapshot};
 use super::risk::{RiskFigures, risk_figures};
 use super::snapshots;
 use crate::model::{Activity, Range};
-use crate::server::counters::Counters;
 use crate::server::db::Db;
 use crate::server::error::AppError;
+use crate::server::ops::metrics::Metrics;
 use crate::server::state::AppState;
 use chrono::NaiveDate;
 use sqlx::Row;
@@ -140,19 +140,19 @@ const STRIPES: usize = 64;
 pub struct PortfolioStates {
     kept: moka::sync::Cache<i64, Arc<Kept>>,
     stripes: Vec<tokio::sync::Mutex<()>>,
-    counters: Arc<Counters>,
+    metrics: Arc<Metrics>,
     capacity: u64,
 }
 
 impl PortfolioStates {
-    pub fn new(max_bytes: u64, counters: Arc<Counters>) -> Self {
+    pub fn new(max_bytes: u64, metrics: Arc<Metrics>) -> Self {
         let kept = moka::sync::Cache::builder()
             .max_capacity(max_bytes)
             .weigher(|_, kept: &Arc<Kept>| kept.bytes())
             .eviction_policy(moka::policy::EvictionPolicy::lru())
             .build();
         let stripes = (0..STRIPES).map(|_| tokio::sync::Mutex::new(())).collect();
-        PortfolioStates { kept, stripes, counters, capacity: max_bytes }
+        PortfolioStates { kept, stripes, metrics, capacity: max_bytes }
     }
 
     fn stripe(&self, user_id: i64) -> &tokio::sync::Mutex<()> {
@@ -187,14 +187,18 @@ impl PortfolioStates {
             None => read_key(&state.db, user_id).await?,
         };
         if let Some(kept) = self.valid(user_id, key, today) {
+            self.metrics.portfolio_states.with_label_values(&["hit"]).inc();
             return Ok(kept);
         }
         let _single = self.stripe(user_id).lock().await;
         // Another request may have built it while this one waited.
         let mut key = read_key(&state.db, user_id).await?;
         if let Some(kept) = self.valid(user_id, key, today) {
+            self.metrics.portfolio_states.with_label_values(&["hit"]).inc();
             return Ok(kept);
         }
+        self.metrics.portfolio_states.with_label_values(&["miss"]).inc();
+        let building = std::time::Instant::now();
         // A success today still counts for the same ledger, unless the history has
         // lost days since (deleted by hand, or by a restore): then it runs again.
         let mut ensured = self
@@ -215,9 +219,10 @@ impl PortfolioStates {
         }
         let activities = repo::activities(&state.db, user_id).await?;
         let history = repo::snapshots(&state.db, user_id, NaiveDate::MIN).await?;
-        Counters::add(&self.counters.ledger_replays);
+        self.metrics.ledger_replays.inc();
         let mut kept = Kept::build(key, activities, history)?;
         kept.ensured = ensured;
+        self.metrics.portfolio_build.observe(building.elapsed().as_secs_f64());
         let kept = Arc::new(kept);
         if u64::from(kept.bytes()) > self.capacity {
             tracing::warn!(

@@ -1,7 +1,9 @@
-//! Liveness (`/healthz`: the process answers) and readiness (`/readyz`: the database
-//! answers too), for load balancers and `make run`'s wait loop.
+//! Liveness (`/healthz`: the process answers, nothing else is checked, so it stays
+//! cheap) and readiness (`/readyz`: the database answers with the expected schema and
+//! the instance is not draining; see `ops::readiness`).
 
 use super::schema::Health;
+use crate::server::ops::readiness::{self, Readiness};
 use crate::server::state::AppState;
 use axum::Json;
 use axum::extract::State;
@@ -10,16 +12,17 @@ use axum::http::StatusCode;
 /// The process is up.
 #[utoipa::path(get, path = "/healthz", tag = "health", security(), responses((status = 200, body = Health)))]
 pub async fn healthz() -> Json<Health> {
-    Json(Health { status: "ok", database: None })
+    Json(Health { status: "ok" })
 }
 
-/// The process is up and its database answers.
+/// The instance should get traffic: its database answers, its schema is the one
+/// this version expects, and it is not shutting down. The market provider's state
+/// is reported but never makes an instance unready.
 #[utoipa::path(get, path = "/readyz", tag = "health", security(),
-    responses((status = 200, body = Health), (status = 503, description = "The database does not answer.", body = Health)))]
-pub async fn readyz(State(state): State<AppState>) -> (StatusCode, Json<Health>) {
-    if state.db.is_reachable().await {
-        (StatusCode::OK, Json(Health { status: "ready", database: Some("ok") }))
-    } else {
-        (StatusCode::SERVICE_UNAVAILABLE, Json(Health { status: "unavailable", database: Some("unreachable") }))
-    }
+    responses((status = 200, body = Readiness),
+        (status = 503, description = "Not ready: the database does not answer, its schema differs, or the instance is draining.", body = Readiness)))]
+pub async fn readyz(State(state): State<AppState>) -> (StatusCode, Json<Readiness>) {
+    let readiness = readiness::check(&state).await;
+    let status = if readiness.status == "ready" { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE };
+    (status, Json(readiness))
 }

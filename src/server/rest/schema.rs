@@ -351,11 +351,8 @@ impl From<Quote> for QuoteData {
 /// `/healthz` and `/readyz`.
 #[derive(Serialize, ToSchema)]
 pub struct Health {
-    /// `ok` (live), `ready` or `unavailable`.
+    /// Always `ok`: the process answers.
     pub status: &'static str,
-    /// `/readyz` only: `ok` or `unreachable`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub database: Option<&'static str>,
 }
 
 #[cfg(test)]

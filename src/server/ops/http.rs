@@ -1,0 +1,153 @@
+//! HTTP requests counted and timed by route template, and the `/metrics` endpoint.
+//!
+//! `/metrics` is never public by default: it is served either on its own address
+//! (`FOLIO_METRICS_ADDR`, meant for a private interface) or on the main one behind a
+//! bearer token (`FOLIO_METRICS_TOKEN`), and both may be combined. With neither set,
+//! there is no `/metrics` and requests are not timed at all.
+
+use super::metrics::{Metrics, Sample};
+use crate::server::auth::guard::is_static_file;
+use crate::server::state::AppState;
+use axum::extract::{MatchedPath, Request, State};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use std::sync::Arc;
+use std::time::Instant;
+
+/// Counts and times every request. Runs inside the router (`Router::layer`), where
+/// the route's template is known; requests no route took (static files, unknown
+/// paths) are "static" or "unmatched", never their raw path.
+pub async fn record_request(State(metrics): State<Arc<Metrics>>, request: Request, next: Next) -> Response {
+    let started = Instant::now();
+    let matched = request.extensions().get::<MatchedPath>().cloned();
+    let route = route_label(matched.as_ref().map(MatchedPath::as_str), request.uri().path());
+    let method = method_label(request.method());
+    let response = next.run(request).await;
+    let status = status_class(response.status());
+    metrics.http_requests.with_label_values(&[route, method, status]).inc();
+    metrics.http_duration.with_label_values(&[route, method]).observe(started.elapsed().as_secs_f64());
+    response
+}
+
+/// The label for a request's route: its template when a route matched.
+pub fn route_label<'a>(matched: Option<&'a str>, path: &str) -> &'a str {
+    match matched {
+        Some(template) => template,
+        None if is_static_file(path) => "static",
+        None => "unmatched",
+    }
+}
+
+/// Standard methods by name; anything else (a client may send any token) is "other".
+pub fn method_label(method: &Method) -> &'static str {
+    match *method {
+        Method::GET => "GET",
+        Method::HEAD => "HEAD",
+        Method::POST => "POST",
+        Method::PUT => "PUT",
+        Method::DELETE => "DELETE",
+        Method::PATCH => "PATCH",
+        Method::OPTIONS => "OPTIONS",
+        _ => "other",
+    }
+}
+
+pub fn status_class(status: StatusCode) -> &'static str {
+    match status.as_u16() {
+        100..=199 => "1xx",
+        200..=299 => "2xx",
+        300..=399 => "3xx",
+        400..=499 => "4xx",
+        _ => "5xx",
+    }
+}
+
+/// `GET /metrics`: the exposition, after the bearer token when one is configured.
+pub async fn metrics_endpoint(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    if let Some(token) = &state.config.metrics_token
+        && !bearer_matches(&headers, token.expose())
+    {
+        let mut refused =
+            (StatusCode::UNAUTHORIZED, "The metrics need the bearer token (FOLIO_METRICS_TOKEN).\n").into_response();
+        refused.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+        return refused;
+    }
+    let body = state.metrics.render(&sample(&state));
+    ([(header::CONTENT_TYPE, HeaderValue::from_static("text/plain; version=0.0.4; charset=utf-8"))], body)
+        .into_response()
+}
+
+/// True when `Authorization: Bearer <token>` names `expected`. The comparison takes
+/// the same time wherever the first difference is (a hand-written loop: one
+/// function does not justify a crate).
+pub fn bearer_matches(headers: &HeaderMap, expected: &str) -> bool {
+    let Some(given) = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
+    else {
+        return false;
+    };
+    let (given, expected) = (given.trim().as_bytes(), expected.as_bytes());
+    given.len() == expected.len() && given.iter().zip(expected).fold(0u8, |acc, (a, b)| acc | (a ^ b)) == 0
+}
+
+/// The values that live elsewhere, read now.
+fn sample(state: &AppState) -> Sample {
+    let (portfolio_users, portfolio_bytes) = state.portfolios.usage();
+    let market = state.market.status();
+    let budget = state.market.budget();
+    Sample {
+        budget: budget.map(|b| (b.second, b.minute)),
+        paused: budget.map(|b| b.paused).unwrap_or_default(),
+        market_healthy: market.problem.is_none(),
+        market_last_success: market.last_success_at,
+        portfolio_users,
+        portfolio_bytes,
+        draining: state.draining.load(std::sync::atomic::Ordering::Relaxed),
+    }
+}
+
+/// The router of the separate metrics address: `/metrics` and nothing else.
+pub fn metrics_only_router(state: AppState) -> axum::Router {
+    axum::Router::new().route("/metrics", axum::routing::get(metrics_endpoint)).with_state(state)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn routes_are_templates_never_raw_paths() {
+        assert_eq!(route_label(Some("/api/activities/{id}"), "/api/activities/8123"), "/api/activities/{id}");
+        assert_eq!(route_label(Some("/symbol/{symbol}"), "/symbol/AAPL"), "/symbol/{symbol}");
+        assert_eq!(route_label(None, "/pkg/folio.wasm"), "static");
+        assert_eq!(route_label(None, "/favicon.ico"), "static");
+        // An unknown path (a scanner, a typo, an id-bearing URL nobody routes) is one series.
+        for path in ["/wp-admin", "/symbol-x/123", "/no/such/page/42"] {
+            assert_eq!(route_label(None, path), "unmatched");
+        }
+        let odd = Method::from_bytes(b"PROPFIND").unwrap();
+        assert_eq!(method_label(&odd), "other");
+        assert_eq!(status_class(StatusCode::SERVICE_UNAVAILABLE), "5xx");
+        assert_eq!(status_class(StatusCode::SEE_OTHER), "3xx");
+    }
+
+    #[test]
+    fn only_the_exact_bearer_token_opens_the_metrics() {
+        let with = |value: &str| {
+            let mut headers = HeaderMap::new();
+            headers.insert(header::AUTHORIZATION, HeaderValue::from_str(value).unwrap());
+            headers
+        };
+        let token = "metrics-token-0123456789";
+        assert!(bearer_matches(&with("Bearer metrics-token-0123456789"), token));
+        assert!(!bearer_matches(&with("Bearer metrics-token-012345678"), token));
+        assert!(!bearer_matches(&with("Bearer metrics-token-01234567890"), token));
+        assert!(!bearer_matches(&with("Bearer metrics-token-0123456788"), token));
+        assert!(!bearer_matches(&with("Basic bWV0cmljczp4"), token));
+        assert!(!bearer_matches(&with("metrics-token-0123456789"), token));
+        assert!(!bearer_matches(&HeaderMap::new(), token));
+    }
+}
