@@ -119,7 +119,7 @@ for _ in $(seq 1 20); do curl -fs -o /dev/null -H "Authorization: Bearer $token"
 
 # The cost of the metrics: the overview at 16 connections with /metrics on (token)
 # and off, alternated twice so drift on a shared machine hits both alike.
-metrics_token=bench-metrics-token-0123456789
+metrics_token=bench-metrics-token-0123456789abcdef
 {
   echo "# Folio metrics cost — $(date -u +%Y-%m-%dT%H:%M:%SZ), $(nproc) cores shared by server and wrk, release build, demo prices, warm cache, 16 connections"
   printf '%-34s %12s %10s %10s\n' run "requests/s" "p50 ms" "p99 ms"

@@ -2,7 +2,7 @@
 # Fails when a log written during this test run holds a secret the run used: the
 # fake Finnhub keys, the demo password, the test JWT secret, the metrics tokens.
 # The integration suite writes its log (debug level) to target/tmp/logs/, and the
-# end-to-end servers copy theirs there; `make test` clears the folder first.
+# end-to-end and fuzz servers copy theirs there; `make test` clears the folder first.
 #   scripts/check-logs.sh [FOLDER]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -10,10 +10,11 @@ dir=${1:-target/tmp/logs}
 secrets=(
   fake-finnhub-key                          # tests/integration/helpers.rs FAKE_KEY
   e2e-key                                   # scripts/e2e.sh's fake Finnhub key
+  fuzz-key                                  # scripts/fuzz.sh's
   demo123                                   # the demo user's password
   integration-test-secret-0123456789abcdef  # the tests' FOLIO_JWT_SECRET
-  metrics-token-for-tests-0123              # tests/integration/operations.rs
-  prometheus-scrape-token-0123              # tests/integration/prometheus.rs
+  metrics-token-for-tests-0123456789abcdef  # tests/integration/operations.rs
+  prometheus-scrape-token-0123456789abcdef  # tests/integration/prometheus.rs
 )
 shopt -s nullglob
 logs=("$dir"/*.log)
@@ -29,6 +30,12 @@ if [ "$requests" -lt 100 ]; then
   exit 1
 fi
 found=0
+# Session tokens are made during the run, so they cannot be listed: any JWT (its
+# header and payload are base64 JSON, `eyJ...`) in a log is a leak.
+if grep -E -n -m 3 'eyJ[A-Za-z0-9_-]{10,}\.eyJ' "${logs[@]}"; then
+  echo "check-logs: a token (JWT) appears in the log lines above"
+  found=1
+fi
 for secret in "${secrets[@]}"; do
   if grep -F -n -m 3 -- "$secret" "${logs[@]}"; then
     echo "check-logs: the secret '$secret' appears in the log lines above"

@@ -26,6 +26,8 @@ fi
 [ -x target/debug/folio ] || cargo leptos build
 [ -x target/debug/fake_finnhub ] || cargo build --features ssr --bin fake_finnhub
 
+# The server logs request lines (text); its log joins the run's for check-logs.sh.
+export SERVE_RUST_LOG="info,tower_http=debug" SERVE_KEEP_LOGS="$PWD/target/tmp/logs" SERVE_LOG_PREFIX=fuzz
 # shellcheck source=scripts/lib/serve.sh
 . scripts/lib/serve.sh
 serve_with_fake fuzz-key FOLIO_BCRYPT_COST=4 FINNHUB_CALLS_PER_MINUTE=100000

@@ -101,7 +101,7 @@ impl Config {
 
 pub const DEFAULT_FINNHUB_BASE_URL: &str = "https://finnhub.io/api/v1";
 const MIN_SECRET_LEN: usize = 32;
-const MIN_METRICS_TOKEN_LEN: usize = 16;
+const MIN_METRICS_TOKEN_LEN: usize = 32;
 
 impl Config {
     /// Reads the process environment, after loading `.env` if there is one.

@@ -70,8 +70,13 @@ pub async fn run() -> Result<(), StartError> {
     shutdown_signal().await;
     running.mark_draining();
     if let Some(drain) = drain {
-        tracing::info!("draining: /readyz answers 503 for {drain:?} before connections stop");
-        tokio::time::sleep(drain).await;
+        tracing::info!(
+            "draining: /readyz answers 503 for {drain:?} before connections stop (a second signal skips it)"
+        );
+        tokio::select! {
+            () = tokio::time::sleep(drain) => {},
+            () = shutdown_signal() => {},
+        }
     }
     tracing::info!("shutting down: no new connections; finishing the requests under way");
     running.begin_shutdown();
@@ -149,6 +154,12 @@ pub async fn spawn(config: Config) -> Result<Running, StartError> {
     let mut background = vec![refresher, snapshot_job];
     let mut metrics_addr = None;
     if let Some(wanted) = state.config.metrics_addr {
+        if wanted.ip().is_unspecified() && state.config.metrics_token.is_none() {
+            tracing::warn!(
+                "FOLIO_METRICS_ADDR listens on every interface without FOLIO_METRICS_TOKEN: anyone who can reach \
+                 {wanted} can read the metrics; bind a private address or set a token"
+            );
+        }
         let listener =
             tokio::net::TcpListener::bind(wanted).await.map_err(|source| StartError::Bind { addr: wanted, source })?;
         metrics_addr = Some(listener.local_addr().map_err(|source| StartError::Bind { addr: wanted, source })?);
@@ -276,7 +287,7 @@ pub fn router(state: AppState) -> Router {
 /// `/metrics` on the main address: only behind its token, and only when it has no
 /// address of its own.
 fn metrics_on_main_address(config: &Config) -> Router<AppState> {
-    if config.metrics_token.is_some() && config.metrics_addr.is_none() {
+    if ops::http::on_main_address(config) {
         Router::new().route("/metrics", axum::routing::get(ops::http::metrics_endpoint))
     } else {
         Router::new()

@@ -6,7 +6,7 @@ use crate::helpers::{FAKE_KEY, spawn_app, spawn_app_with, spawn_app_with_fake};
 use folio::server::market::fake_finnhub::Fault;
 use serde_json::Value;
 
-const METRICS_TOKEN: &str = "metrics-token-for-tests-0123";
+const METRICS_TOKEN: &str = "metrics-token-for-tests-0123456789abcdef";
 
 /// The value of one series in an exposition (`name{labels}` exactly as rendered).
 pub fn series(text: &str, series: &str) -> Option<f64> {
@@ -23,9 +23,12 @@ async fn scrape(app: &crate::helpers::TestApp) -> String {
 #[tokio::test]
 async fn metrics_are_not_served_unless_configured() {
     let app = spawn_app().await;
-    let response = app.client.get(app.url("/metrics")).send().await.unwrap();
-    assert_eq!(response.status(), 404);
-    assert!(!response.text().await.unwrap().contains("folio_http_requests_total"));
+    // Like any page: a stranger is sent to sign in, a signed-in person finds nothing.
+    let anonymous = app.client.get(app.url("/metrics")).send().await.unwrap();
+    assert_eq!(anonymous.status(), 303);
+    let signed_in = app.get_as_demo("/metrics").await;
+    assert_eq!(signed_in.status(), 404);
+    assert!(!signed_in.text().await.unwrap().contains("folio_http_requests_total"));
 }
 
 #[tokio::test]
@@ -34,7 +37,13 @@ async fn metrics_on_the_main_address_need_the_exact_token() {
     let anonymous = app.client.get(app.url("/metrics")).send().await.unwrap();
     assert_eq!(anonymous.status(), 401);
     assert_eq!(anonymous.headers()["www-authenticate"], "Bearer");
-    let wrong = app.client.get(app.url("/metrics")).bearer_auth("metrics-token-for-tests-0124").send().await.unwrap();
+    let wrong = app
+        .client
+        .get(app.url("/metrics"))
+        .bearer_auth("metrics-token-for-tests-0123456789abcdeg")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(wrong.status(), 401);
     // A user's session token is not the metrics token.
     let user = app.get_as_demo("/metrics").await;
@@ -65,7 +74,8 @@ async fn metrics_on_their_own_address_are_not_on_the_main_one() {
     let app = spawn_app_with(&[("FOLIO_METRICS_ADDR", "127.0.0.1:0")]).await;
     let addr = app.running.metrics_addr.expect("a metrics listener");
     assert_ne!(addr, app.running.addr);
-    assert_eq!(app.client.get(app.url("/metrics")).send().await.unwrap().status(), 404);
+    // On the main address /metrics is just an unknown page (sign in first).
+    assert_eq!(app.client.get(app.url("/metrics")).send().await.unwrap().status(), 303);
     app.client.get(app.url("/healthz")).send().await.unwrap();
     let text = app.client.get(format!("http://{addr}/metrics")).send().await.unwrap().text().await.unwrap();
     assert_eq!(series(&text, r#"folio_http_requests_total{method="GET",route="/healthz",status="2xx"}"#), Some(1.0));
@@ -85,7 +95,7 @@ async fn upstream_calls_cache_results_and_sign_in_failures_are_counted() {
     assert_eq!(app.get_with_token("/api/dashboard/quote/INTC", &token).await.status(), 200);
     fake.state.set_fault(Fault::RateLimited { retry_after: Some(30), reset_in: None }, Some(1), None);
     assert_eq!(app.get_with_token("/api/dashboard/quote/IBM", &token).await.status(), 503);
-    assert_eq!(app.login("demo", "not-the-password").await.status(), 401);
+    assert_eq!(app.login("leaky-username-7", "not-the-password").await.status(), 401);
 
     let text = scrape(&app).await;
     let calls = |outcome: &str| {
@@ -105,7 +115,43 @@ async fn upstream_calls_cache_results_and_sign_in_failures_are_counted() {
     assert!(series(&text, r#"folio_market_cache_total{cache="quote",result="miss"}"#).is_some_and(|n| n >= 2.0));
     assert_eq!(series(&text, "folio_sign_in_failures_total"), Some(1.0));
     assert_eq!(series(&text, "folio_market_healthy"), Some(0.0), "the last call was refused");
-    assert!(!text.contains("demo") && !text.contains(FAKE_KEY), "no user names or keys in metrics");
+    assert!(!text.contains("leaky-username") && !text.contains(FAKE_KEY), "no user names or keys in metrics");
+}
+
+#[tokio::test]
+async fn concurrent_misses_count_one_load_and_retries_count_each_attempt() {
+    let (app, fake) = spawn_app_with_fake(&[("FOLIO_METRICS_TOKEN", METRICS_TOKEN)]).await;
+    let token = app.token("demo", "demo123").await;
+    fake.state.set_quote("INTC", 30.5, 30.0);
+    fake.state.set_fault(Fault::Latency { ms: 400 }, None, Some("INTC"));
+    let lookups = (0..5).map(|_| app.get_with_token("/api/dashboard/quote/INTC", &token));
+    for response in futures::future::join_all(lookups).await {
+        assert_eq!(response.status(), 200);
+    }
+    // A symbol whose every attempt fails with a 5xx: three attempts, one lookup.
+    fake.state.clear_fault();
+    fake.state.set_quote("IBM", 190.0, 188.0);
+    fake.state.set_fault(Fault::ServerError, None, Some("IBM"));
+    assert_eq!(app.get_with_token("/api/dashboard/quote/IBM", &token).await.status(), 503);
+
+    let text = scrape(&app).await;
+    let cache =
+        |result: &str| series(&text, &format!(r#"folio_market_cache_total{{cache="quote",result="{result}"}}"#));
+    assert_eq!(cache("miss"), Some(2.0), "INTC once, IBM once: {text}");
+    assert_eq!(cache("coalesced"), Some(4.0), "four lookups waited for the first: {text}");
+    assert_eq!(fake.state.count("quote", "INTC"), 1, "one upstream call for five lookups");
+    let calls = |outcome: &str| {
+        series(
+            &text,
+            &format!(r#"folio_upstream_calls_total{{endpoint="quote",outcome="{outcome}",provider="finnhub"}}"#),
+        )
+    };
+    assert_eq!(calls("server_error"), Some(3.0), "{text}");
+    // Unknown now remembered: the next lookup is answered without a load.
+    assert_eq!(app.get_with_token("/api/dashboard/quote/ZZZQ", &token).await.status(), 404);
+    assert_eq!(app.get_with_token("/api/dashboard/quote/ZZZQ", &token).await.status(), 404);
+    let text = scrape(&app).await;
+    assert_eq!(series(&text, r#"folio_market_cache_total{cache="quote",result="negative"}"#), Some(1.0), "{text}");
 }
 
 #[tokio::test]
@@ -158,7 +204,8 @@ async fn readiness_reports_the_schema_the_market_and_draining() {
         .unwrap();
     assert_eq!(readiness(&app).await.0, 200);
 
-    // A newer Folio migrated this database: this binary should not serve it.
+    // A newer Folio migrated this database: reported, and the instance keeps
+    // serving (a rolling upgrade must not take every old instance out at once).
     sqlx::query(
         "INSERT INTO _sqlx_migrations (version, description, installed_on, success, checksum, execution_time) \
          VALUES (99990101000000, 'from a newer version', CURRENT_TIMESTAMP, TRUE, $1, 0)",
@@ -168,7 +215,7 @@ async fn readiness_reports_the_schema_the_market_and_draining() {
     .await
     .unwrap();
     let (status, body) = readiness(&app).await;
-    assert_eq!((status, body["migrations"].as_str()), (503, Some("newer")), "{body}");
+    assert_eq!((status, body["migrations"].as_str()), (200, Some("newer")), "{body}");
     sqlx::query("DELETE FROM _sqlx_migrations WHERE version = 99990101000000").execute(db).await.unwrap();
 
     // Draining: readiness says no while liveness and requests carry on.

@@ -1,7 +1,8 @@
 //! Keeps pages behind sign-in: a browser that asks for a page without a valid
 //! session is sent to `/login` (remembering where it was going); a signed-in browser
 //! that asks for `/login` or `/signup` is sent to the dashboard. API routes, server
-//! functions and static files answer for themselves and pass straight through.
+//! functions, static files and `/metrics` (when served here, behind its own token)
+//! answer for themselves and pass straight through.
 
 use super::extractor::request_user;
 use crate::server::state::AppState;
@@ -12,7 +13,8 @@ use axum::response::{IntoResponse, Redirect, Response};
 
 pub async fn require_sign_in(State(state): State<AppState>, request: Request, next: Next) -> Response {
     let path = request.uri().path();
-    if request.method() != Method::GET || passes_through(path) {
+    let own_metrics = path == "/metrics" && crate::server::ops::http::on_main_address(&state.config);
+    if request.method() != Method::GET || passes_through(path) || own_metrics {
         return next.run(request).await;
     }
     let (parts, body) = request.into_parts();
@@ -51,7 +53,6 @@ fn passes_through(path: &str) -> bool {
     ["/api/", "/auth/"].iter().any(|prefix| path.starts_with(prefix))
         || path == "/healthz"
         || path == "/readyz"
-        || path == "/metrics"
         || path == "/docs"
         || is_static_file(path)
 }
@@ -62,9 +63,7 @@ mod tests {
 
     #[test]
     fn only_pages_are_guarded() {
-        for open in
-            ["/api/auth/login", "/pkg/folio.wasm", "/favicon.ico", "/healthz", "/readyz", "/metrics", "/auth/logout"]
-        {
+        for open in ["/api/auth/login", "/pkg/folio.wasm", "/favicon.ico", "/healthz", "/readyz", "/auth/logout"] {
             assert!(passes_through(open), "{open}");
         }
         for page in ["/", "/trades", "/symbol/AAPL", "/symbol/BRK.B", "/login"] {

@@ -206,6 +206,9 @@ impl FinnhubClient {
         }
         let body = match response.bytes().await {
             Ok(body) => body,
+            Err(err) if err.is_timeout() => {
+                return refused("timeout", Attempt::Retry("Finnhub did not answer in time".into()));
+            }
             Err(_) => return refused("bad_response", Attempt::Retry("Finnhub's answer was cut short".into())),
         };
         match serde_json::from_slice(&body) {

@@ -7,6 +7,8 @@
 //!   fetched; concurrent misses for one symbol share one upstream call (moka's
 //!   `try_get_with` coalesces them).
 //! - Unknown symbols are remembered for one quote TTL, so they are not re-asked.
+//! - Lookups are counted for `/metrics` as hit, stale, miss (this lookup loaded),
+//!   coalesced (it waited for another's load) or negative (a remembered unknown).
 //! - Upstream failures never produce a price: callers get the last value (stale) or
 //!   an error.
 
@@ -100,14 +102,24 @@ impl MarketService {
             self.metrics.cache("quote", if quote.stale { "stale" } else { "hit" });
             return Ok(quote);
         }
-        self.metrics.cache("quote", "miss");
-        self.load_quote(symbol).await
+        self.load_quote_counted(symbol, true).await
     }
 
     /// A miss: shared with every concurrent miss for the symbol (one upstream call).
-    /// Does not count as a request, so the refresher may use it.
+    /// Does not count as a request, so the refresher may use it (nor as a lookup in
+    /// the cache metrics).
     pub async fn load_quote(self: &Arc<Self>, symbol: &Symbol) -> Result<Quote, MarketError> {
+        self.load_quote_counted(symbol, false).await
+    }
+
+    async fn load_quote_counted(self: &Arc<Self>, symbol: &Symbol, counted: bool) -> Result<Quote, MarketError> {
+        let count = |result| {
+            if counted {
+                self.metrics.cache("quote", result);
+            }
+        };
         if let Some(err) = self.unknown.get(symbol).await {
+            count("negative");
             return Err(err);
         }
         let ran = AtomicBool::new(false);
@@ -116,9 +128,7 @@ impl MarketService {
             self.load_or_fetch_quote(symbol).await
         };
         let loaded = self.quotes.try_get_with(symbol.clone(), load).await;
-        if !ran.load(Ordering::Relaxed) {
-            self.metrics.cache("quote", "coalesced");
-        }
+        count(if ran.load(Ordering::Relaxed) { "miss" } else { "coalesced" });
         match loaded {
             Ok(quote) => Ok(self.freshness(quote)),
             Err(err) => {
@@ -142,8 +152,8 @@ impl MarketService {
             self.metrics.cache("profile", if stale { "stale" } else { "hit" });
             return Ok(self.profile_freshness(symbol, entry));
         }
-        self.metrics.cache("profile", "miss");
         if let Some(err) = self.unknown.get(symbol).await {
+            self.metrics.cache("profile", "negative");
             return Err(err);
         }
         let ran = AtomicBool::new(false);
@@ -152,9 +162,7 @@ impl MarketService {
             self.load_or_fetch_profile(symbol).await
         };
         let loaded = self.profiles.try_get_with(symbol.clone(), load).await;
-        if !ran.load(Ordering::Relaxed) {
-            self.metrics.cache("profile", "coalesced");
-        }
+        self.metrics.cache("profile", if ran.load(Ordering::Relaxed) { "miss" } else { "coalesced" });
         match loaded {
             Ok(entry) => Ok(self.profile_freshness(symbol, entry)),
             Err(err) => Err((*err).clone()),

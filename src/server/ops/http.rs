@@ -78,19 +78,31 @@ pub async fn metrics_endpoint(State(state): State<AppState>, headers: HeaderMap)
         .into_response()
 }
 
-/// True when `Authorization: Bearer <token>` names `expected`. The comparison takes
-/// the same time wherever the first difference is (a hand-written loop: one
-/// function does not justify a crate).
+/// True when `Authorization: Bearer <token>` (the scheme in any case) names
+/// `expected`. The comparison's time depends only on the expected token's length,
+/// not on where the first difference is nor on the given length (a hand-written
+/// loop: one function does not justify a crate).
 pub fn bearer_matches(headers: &HeaderMap, expected: &str) -> bool {
-    let Some(given) = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
+    let Some((scheme, given)) =
+        headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()).and_then(|v| v.split_once(' '))
     else {
         return false;
     };
+    if !scheme.eq_ignore_ascii_case("bearer") {
+        return false;
+    }
     let (given, expected) = (given.trim().as_bytes(), expected.as_bytes());
-    given.len() == expected.len() && given.iter().zip(expected).fold(0u8, |acc, (a, b)| acc | (a ^ b)) == 0
+    let mut difference = usize::from(given.len() != expected.len());
+    for (i, byte) in expected.iter().enumerate() {
+        difference |= usize::from(given.get(i).copied().unwrap_or(0) ^ byte);
+    }
+    difference == 0
+}
+
+/// Whether `/metrics` is on the main address: only behind its token, and only when
+/// it has no address of its own.
+pub fn on_main_address(config: &crate::server::config::Config) -> bool {
+    config.metrics_token.is_some() && config.metrics_addr.is_none()
 }
 
 /// The values that live elsewhere, read now.
@@ -143,7 +155,10 @@ mod tests {
         };
         let token = "metrics-token-0123456789";
         assert!(bearer_matches(&with("Bearer metrics-token-0123456789"), token));
+        assert!(bearer_matches(&with("BEARER metrics-token-0123456789"), token), "the scheme is case-insensitive");
         assert!(!bearer_matches(&with("Bearer metrics-token-012345678"), token));
+        assert!(!bearer_matches(&with("Bearer "), token));
+        assert!(!bearer_matches(&with("Bearer metrics-token-0123456789x"), token));
         assert!(!bearer_matches(&with("Bearer metrics-token-01234567890"), token));
         assert!(!bearer_matches(&with("Bearer metrics-token-0123456788"), token));
         assert!(!bearer_matches(&with("Basic bWV0cmljczp4"), token));

@@ -31,8 +31,9 @@ pub struct Metrics {
     pub upstream_calls: IntCounterVec,
     /// Times Finnhub answered 429 and every call paused.
     pub upstream_pauses: IntCounter,
-    /// Quote and profile lookups: hit, stale (served, refreshed behind), miss,
-    /// coalesced (waited on another request's load).
+    /// Quote and profile lookups, each counted once: hit, stale (served, refreshed
+    /// behind), miss (loaded by this lookup), coalesced (waited on another lookup's
+    /// load), negative (a symbol remembered as unknown).
     pub market_cache: IntCounterVec,
     /// Portfolio states: hit (kept one used) or miss (built).
     pub portfolio_states: IntCounterVec,
@@ -145,7 +146,7 @@ impl Metrics {
             market_cache: counter_vec(
                 &r,
                 "folio_market_cache_total",
-                "Quote and profile lookups by cache and result (hit, stale, miss, coalesced).",
+                "Quote and profile lookups by cache and result (hit, stale, miss, coalesced, negative).",
                 &["cache", "result"],
             ),
             portfolio_states: counter_vec(
@@ -282,5 +283,36 @@ mod tests {
         let (a, b) = (Metrics::new(), Metrics::new());
         a.session_checks.inc();
         assert_eq!((a.session_checks.get(), b.session_checks.get()), (1, 0));
+    }
+
+    /// Every metric name the README's table and the Grafana dashboard mention is one
+    /// this registry exposes (a renamed metric would leave both silently empty).
+    #[test]
+    fn documented_and_charted_names_exist() {
+        let metrics = Metrics::new();
+        metrics.http_requests.with_label_values(&["/", "GET", "2xx"]).inc();
+        metrics.http_duration.with_label_values(&["/", "GET"]).observe(0.01);
+        metrics.upstream("finnhub", "quote", "ok");
+        metrics.cache("quote", "hit");
+        metrics.portfolio_states.with_label_values(&["hit"]).inc();
+        metrics.auth_throttled.with_label_values(&["sign_in"]).inc();
+        let text = metrics.render(&Sample { budget: Some((1, 1)), ..Sample::default() });
+        let exposed: std::collections::BTreeSet<&str> =
+            text.lines().filter_map(|l| l.strip_prefix("# TYPE ")?.split(' ').next()).collect();
+        let readme = include_str!("../../../README.md");
+        let dashboard = include_str!("../../../ops/grafana/folio-dashboard.json");
+        for (source, text) in [("README.md", readme), ("folio-dashboard.json", dashboard)] {
+            let mut mentioned = 0;
+            for word in text.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_')) {
+                if !word.starts_with("folio_") || word.len() < 8 {
+                    continue;
+                }
+                let base =
+                    ["_bucket", "_sum", "_count"].iter().fold(word, |w, suffix| w.strip_suffix(suffix).unwrap_or(w));
+                assert!(exposed.contains(base), "{source} names {word}, which is not exposed: {exposed:?}");
+                mentioned += 1;
+            }
+            assert!(mentioned >= 10, "{source} mentions only {mentioned} metrics");
+        }
     }
 }

@@ -15,12 +15,12 @@ pub async fn healthz() -> Json<Health> {
     Json(Health { status: "ok" })
 }
 
-/// The instance should get traffic: its database answers, its schema is the one
-/// this version expects, and it is not shutting down. The market provider's state
-/// is reported but never makes an instance unready.
+/// The instance should get traffic: its database answers with every migration this
+/// version expects, and it is not shutting down. A newer schema and the market
+/// provider's state are reported but never make an instance unready.
 #[utoipa::path(get, path = "/readyz", tag = "health", security(),
     responses((status = 200, body = Readiness),
-        (status = 503, description = "Not ready: the database does not answer, its schema differs, or the instance is draining.", body = Readiness)))]
+        (status = 503, description = "Not ready: the database does not answer, lacks a migration this version needs, or the instance is draining.", body = Readiness)))]
 pub async fn readyz(State(state): State<AppState>) -> (StatusCode, Json<Readiness>) {
     let readiness = readiness::check(&state).await;
     let status = if readiness.status == "ready" { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE };
