@@ -118,27 +118,35 @@ for _ in $(seq 1 20); do curl -fs -o /dev/null -H "Authorization: Bearer $token"
 } | tee bench-results/api.txt
 
 # The cost of the metrics: the overview at 16 connections with /metrics on (token)
-# and off, alternated twice so drift on a shared machine hits both alike.
+# and off, in the order on off off on on off off on (each mode as often early as
+# late, so drift on a shared machine hits both alike), then the median of each.
+# The block runs in this shell, not a pipeline's subshell: it restarts the server.
 metrics_token=bench-metrics-token-0123456789abcdef
 {
   echo "# Folio metrics cost — $(date -u +%Y-%m-%dT%H:%M:%SZ), $(nproc) cores shared by server and wrk, release build, demo prices, warm cache, 16 connections"
   printf '%-34s %12s %10s %10s\n' run "requests/s" "p50 ms" "p99 ms"
-  on_total=0; off_total=0
-  for round in 1 2; do
-    for mode in on off; do
-      if [ "$mode" = on ]; then start_server FOLIO_METRICS_TOKEN="$metrics_token"; else start_server; fi
-      for _ in $(seq 1 20); do curl -fs -o /dev/null -H "Authorization: Bearer $token" "$base/api/dashboard/overview"; done
-      read -r rps p50 p99 _ <<<"$(load 16 /api/dashboard/overview)"
-      printf '%-34s %12s %10s %10s\n' "overview, metrics $mode ($round)" "$rps" "$p50" "$p99"
-      if [ "$mode" = on ]; then on_total=$((on_total + rps)); else off_total=$((off_total + rps)); fi
-      if [ "$mode" = on ] && [ "$round" = 1 ]; then
-        echo "GET /metrics (scrape)              $(ttfb -H "Authorization: Bearer $metrics_token" "$base/metrics")"
-        echo "exposition                         $(curl -fs -H "Authorization: Bearer $metrics_token" "$base/metrics" | wc -c) bytes, $(curl -fs -H "Authorization: Bearer $metrics_token" "$base/metrics" | grep -vc '^#') series lines"
-      fi
-    done
+  on_runs=""; off_runs=""
+  for mode in on off off on on off off on; do
+    if [ "$mode" = on ]; then start_server FOLIO_METRICS_TOKEN="$metrics_token"; else start_server; fi
+    for _ in $(seq 1 20); do curl -fs -o /dev/null -H "Authorization: Bearer $token" "$base/api/dashboard/overview"; done
+    read -r rps p50 p99 _ <<<"$(load 16 /api/dashboard/overview)"
+    printf '%-34s %12s %10s %10s\n' "overview, metrics $mode" "$rps" "$p50" "$p99"
+    if [ "$mode" = on ]; then on_runs="$on_runs $rps"; else off_runs="$off_runs $rps"; fi
+    if [ "$mode" = on ] && [ -z "${scraped:-}" ]; then
+      scraped=1
+      echo "GET /metrics (scrape)              $(ttfb -H "Authorization: Bearer $metrics_token" "$base/metrics")"
+      exposition=$(curl -fs -H "Authorization: Bearer $metrics_token" "$base/metrics")
+      echo "exposition                         $(printf '%s' "$exposition" | wc -c) bytes, $(printf '%s\n' "$exposition" | grep -vc '^#') series lines"
+    fi
   done
-  python3 -c "on, off = $on_total, $off_total; print(f'throughput with metrics / without: {on / off:.3f} (cost {100 * (1 - on / off):+.1f} %)')"
-} | tee bench-results/metrics.txt
+  python3 -c "
+import statistics as s
+on, off = [float(x) for x in '$on_runs'.split()], [float(x) for x in '$off_runs'.split()]
+print(f'median requests/s: metrics on {s.median(on):.0f}, off {s.median(off):.0f}; on / off {s.median(on) / s.median(off):.3f} (cost {100 * (1 - s.median(on) / s.median(off)):+.1f} %)')
+print(f'spread between runs of one mode: on {100 * (max(on) - min(on)) / s.median(on):.1f} %, off {100 * (max(off) - min(off)) / s.median(off):.1f} %')"
+  echo "# The recording itself (benches/metrics.rs, no server):"
+  cargo bench --features ssr --bench metrics 2>/dev/null | grep "record one"
+} > >(tee bench-results/metrics.txt)
 start_server
 
 # 50,000 rows: a deposit every third row, buys of KO otherwise, 15 a day over ~9 years.

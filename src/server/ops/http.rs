@@ -24,9 +24,7 @@ pub async fn record_request(State(metrics): State<Arc<Metrics>>, request: Reques
     let route = route_label(matched.as_ref().map(MatchedPath::as_str), request.uri().path());
     let method = method_label(request.method());
     let response = next.run(request).await;
-    let status = status_class(response.status());
-    metrics.http_requests.with_label_values(&[route, method, status]).inc();
-    metrics.http_duration.with_label_values(&[route, method]).observe(started.elapsed().as_secs_f64());
+    metrics.record_http(route, method, status_class(response.status()), started.elapsed().as_secs_f64());
     response
 }
 

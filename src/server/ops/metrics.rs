@@ -185,6 +185,12 @@ impl Metrics {
         }
     }
 
+    /// Counts and times one HTTP request (labels already reduced to their fixed sets).
+    pub fn record_http(&self, route: &str, method: &str, status: &str, seconds: f64) {
+        self.http_requests.with_label_values(&[route, method, status]).inc();
+        self.http_duration.with_label_values(&[route, method]).observe(seconds);
+    }
+
     /// Counts one provider call.
     pub fn upstream(&self, provider: &str, endpoint: &str, outcome: &str) {
         self.upstream_calls.with_label_values(&[provider, endpoint, outcome]).inc();
