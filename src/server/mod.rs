@@ -279,9 +279,9 @@ pub fn router(state: AppState) -> Router {
     }
     app = app.layer(TraceLayer::new_for_http().make_span_with(ops::request_id::span::<axum::body::Body>));
     if state.config.metrics_enabled() {
-        app = app.layer(axum::middleware::from_fn_with_state(state.metrics.clone(), ops::http::record_request));
+        app = app.layer(ops::http::RecordRequests::layer(state.metrics.clone()));
     }
-    app.layer(axum::middleware::from_fn(ops::request_id::assign)).with_state(state)
+    app.layer(ops::request_id::AssignRequestId).with_state(state)
 }
 
 /// `/metrics` on the main address: only behind its token, and only when it has no

@@ -171,8 +171,10 @@ async fn each_page_renders_its_data_once() {
         [("/", 2), ("/?range=1M&chart=drawdown&sort=weight&dir=asc", 2), ("/trades", 2), ("/symbol/AAPL", 2)]
     {
         for _ in 0..3 {
-            let html =
-                app.client.get(app.url(path)).header("cookie", &cookie).send().await.unwrap().text().await.unwrap();
+            let page = app.client.get(app.url(path)).header("cookie", &cookie).send().await.unwrap();
+            let status = page.status();
+            let html = page.text().await.unwrap();
+            assert_eq!(status, 200, "{path}: {}", &html[..html.len().min(300)]);
             assert_eq!(html.matches("__RESOLVED_RESOURCES[").count(), resources, "{path}");
         }
     }

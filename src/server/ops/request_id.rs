@@ -8,7 +8,6 @@
 
 use axum::extract::Request;
 use axum::http::{HeaderName, HeaderValue};
-use axum::middleware::Next;
 use axum::response::Response;
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -19,20 +18,54 @@ const MAX_LEN: usize = 64;
 #[derive(Clone, Debug)]
 pub struct RequestId(pub String);
 
-/// Takes or makes the id, and returns it in the answer.
-pub async fn assign(mut request: Request, next: Next) -> Response {
-    let id = request
-        .headers()
-        .get(&HEADER)
-        .and_then(|v| v.to_str().ok())
-        .filter(|v| well_formed(v))
-        .map_or_else(generate, str::to_string);
-    request.extensions_mut().insert(RequestId(id.clone()));
-    let mut response = next.run(request).await;
-    if let Ok(value) = HeaderValue::from_str(&id) {
-        response.headers_mut().insert(HEADER, value);
+/// Takes or makes the id, and returns it in the answer. A tower layer (not
+/// `from_fn`, which clones the inner service stack on every request).
+#[derive(Clone, Copy, Default)]
+pub struct AssignRequestId;
+
+impl<S> tower::Layer<S> for AssignRequestId {
+    type Service = Assigned<S>;
+    fn layer(&self, inner: S) -> Assigned<S> {
+        Assigned { inner }
     }
-    response
+}
+
+#[derive(Clone)]
+pub struct Assigned<S> {
+    inner: S,
+}
+
+impl<S> tower::Service<Request> for Assigned<S>
+where
+    S: tower::Service<Request, Response = Response> + Send,
+    S::Future: Send + 'static,
+{
+    type Response = Response;
+    type Error = S::Error;
+    type Future = std::pin::Pin<Box<dyn Future<Output = Result<Response, S::Error>> + Send>>;
+
+    fn poll_ready(&mut self, cx: &mut std::task::Context<'_>) -> std::task::Poll<Result<(), S::Error>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, mut request: Request) -> Self::Future {
+        let id = request
+            .headers()
+            .get(&HEADER)
+            .and_then(|v| v.to_str().ok())
+            .filter(|v| well_formed(v))
+            .map_or_else(generate, str::to_string);
+        let value = HeaderValue::from_str(&id).ok();
+        request.extensions_mut().insert(RequestId(id));
+        let answer = self.inner.call(request);
+        Box::pin(async move {
+            let mut response = answer.await?;
+            if let Some(value) = value {
+                response.headers_mut().insert(HEADER, value);
+            }
+            Ok(response)
+        })
+    }
 }
 
 pub fn well_formed(id: &str) -> bool {
