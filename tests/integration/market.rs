@@ -2,6 +2,7 @@
 //! persistent cache, every failure mode, and the demo provider.
 
 use crate::helpers::{error_code, spawn_app_with, spawn_app_with_fake};
+use crate::operations::METRICS_TOKEN;
 use folio::model::{PriceSource, Symbol};
 use folio::server::market::fake_finnhub::Fault;
 use folio::server::market::{MarketError, demo::DemoMarket};
@@ -308,4 +309,38 @@ async fn without_a_key_prices_are_demo_prices_and_say_so() {
     let response = app.get_as_demo("/api/dashboard/quote/ZZZZ").await;
     assert_eq!(error_code(response, 404).await, "unknown_symbol");
     assert_eq!(app.running.state.market.status().source, PriceSource::Demo);
+}
+
+#[tokio::test]
+async fn a_spent_budget_refuses_at_once_with_retry_after_and_no_call() {
+    // One call a minute: of two symbols nobody has fetched, at most one can be asked
+    // for; the other is refused by Folio's own budget (Finnhub never sees it) with
+    // a 503 that says when to come back.
+    let (app, fake) =
+        spawn_app_with_fake(&[("FINNHUB_CALLS_PER_MINUTE", "1"), ("FOLIO_METRICS_TOKEN", METRICS_TOKEN)]).await;
+    fake.state.set_quote("INTC", 30.5, 30.0);
+    fake.state.set_quote("IBM", 190.0, 188.0);
+    let token = app.token("demo", "demo123").await;
+    let mut refused = Vec::new();
+    for symbol in ["INTC", "IBM"] {
+        let response = app.get_with_token(&format!("/api/dashboard/quote/{symbol}"), &token).await;
+        if response.status() == 200 {
+            continue;
+        }
+        let retry_after: u64 = response.headers()["retry-after"].to_str().unwrap().parse().unwrap();
+        assert!((1..=60).contains(&retry_after), "Retry-After {retry_after}");
+        assert_eq!(error_code(response, 503).await, "market_data_rate_limited", "{symbol}");
+        refused.push(symbol);
+    }
+    assert!(!refused.is_empty(), "one call a minute cannot serve two new symbols");
+    for symbol in &refused {
+        assert_eq!(fake.state.count("quote", symbol), 0, "{symbol} never reached Finnhub");
+    }
+    let text =
+        app.client.get(app.url("/metrics")).bearer_auth(METRICS_TOKEN).send().await.unwrap().text().await.unwrap();
+    let budget_refused = r#"folio_upstream_calls_total{endpoint="quote",outcome="budget_refused",provider="finnhub"}"#;
+    assert!(
+        text.lines().any(|l| l.strip_prefix(budget_refused).is_some_and(|v| v.trim().parse::<f64>().unwrap() >= 1.0)),
+        "{text}"
+    );
 }

@@ -6,7 +6,7 @@ use crate::helpers::{FAKE_KEY, spawn_app, spawn_app_with, spawn_app_with_fake};
 use folio::server::market::fake_finnhub::Fault;
 use serde_json::Value;
 
-const METRICS_TOKEN: &str = "metrics-token-for-tests-0123456789abcdef";
+pub const METRICS_TOKEN: &str = "metrics-token-for-tests-0123456789abcdef";
 
 /// The value of one series in an exposition (`name{labels}` exactly as rendered).
 pub fn series(text: &str, series: &str) -> Option<f64> {
