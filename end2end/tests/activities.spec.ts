@@ -17,7 +17,14 @@ function daysAgo(n: number) {
 
 async function addActivity(page: Page, fields: Record<string, string>) {
   await page.goto('/activities/new');
-  await page.getByLabel('Kind').selectOption(fields.kind);
+  // Before the page hydrates, a kind chosen in the server-rendered form can be put
+  // back to the default as hydration takes over, and its fields stay hidden: choose
+  // it again until the field this kind needs is shown.
+  const needed = fields.amount !== undefined ? 'Amount' : 'Quantity';
+  await expect(async () => {
+    await page.getByLabel('Kind').selectOption(fields.kind);
+    await expect(page.getByLabel(needed)).toBeVisible({ timeout: 1_000 });
+  }).toPass({ timeout: 15_000 });
   await page.getByLabel('Date').fill(fields.date);
   for (const [label, key] of [['Symbol', 'symbol'], ['Quantity', 'quantity'], ['Price per share', 'price'], ['Amount', 'amount']]) {
     if (fields[key] !== undefined) await page.getByLabel(label).fill(fields[key]);
