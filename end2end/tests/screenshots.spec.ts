@@ -39,5 +39,8 @@ test('signed-in pages', async ({ page }) => {
   await page.getByRole('form', { name: 'Theme' }).getByRole('button', { name: 'Dark' }).click();
   await expect(page.locator('html')).toHaveClass('dark');
   await capture(page, 'dashboard-dark', '/?range=1M');
+  // The theme form comes back to the same page, query included.
   await page.getByRole('form', { name: 'Theme' }).getByRole('button', { name: 'Auto' }).click();
+  await expect(page).toHaveURL(/\/\?range=1M$/);
+  await expect(page.getByRole('region', { name: 'Overview' })).toBeVisible();
 });

@@ -106,12 +106,22 @@ fn AccountMenu(username: String) -> impl IntoView {
     }
 }
 
+/// `path` with `search` as its query, whether or not `search` starts with `?`.
+fn with_query(path: &str, search: &str) -> String {
+    match search.trim_start_matches('?') {
+        "" => path.to_string(),
+        query => format!("{path}?{query}"),
+    }
+}
+
 /// System, light or dark: a form post that sets a cookie, so the choice is
 /// remembered and rendered by the server (works without JavaScript).
 #[component]
 fn ThemeToggle() -> impl IntoView {
     let location = leptos_router::hooks::use_location();
-    let next = move || format!("{}{}", location.pathname.get(), location.search.get());
+    // The router's `search` has no leading `?`: without one, `/?range=1M` came back
+    // from the theme form as the unknown page `/range=1M`.
+    let next = move || with_query(&location.pathname.get(), &location.search.get());
     let current = crate::app::current_theme();
     let button = move |value: &'static str, label: &'static str| {
         let pressed = current == value;
@@ -138,5 +148,15 @@ fn ThemeToggle() -> impl IntoView {
             {button("light", "Light")}
             {button("dark", "Dark")}
         </form>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_theme_form_comes_back_to_the_same_page_and_query() {
+        assert_eq!(super::with_query("/", "range=1M"), "/?range=1M");
+        assert_eq!(super::with_query("/", "?range=1M"), "/?range=1M");
+        assert_eq!(super::with_query("/trades", ""), "/trades");
     }
 }
