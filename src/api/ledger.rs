@@ -50,7 +50,7 @@ pub async fn get_quote_hint(symbol: String) -> Result<(String, String), ApiError
 /// Today's date on the server (UTC), the form's default date.
 #[server(output = super::TextJson)]
 pub async fn get_today() -> Result<String, ApiError> {
-    Ok(chrono::Utc::now().date_naive().to_string())
+    Ok(super::app_state()?.clock.today().to_string())
 }
 
 /// The dry-run report of a file uploaded on `/import` (by its token).

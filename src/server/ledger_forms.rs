@@ -4,27 +4,26 @@
 //! rule's code and the values typed, so nothing is lost.
 
 use crate::server::auth::extractor::MaybeUser;
+use crate::server::doors::{Access, Doors, Kind};
 use crate::server::portfolio::activities::{self, draft::Draft};
 use crate::server::state::AppState;
-use axum::Router;
 use axum::extract::multipart::{Multipart, MultipartRejection};
 use axum::extract::rejection::FormRejection;
 use axum::extract::{Form, Path, State};
-
+use axum::http::Method;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::post;
 use serde::Deserialize;
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/activities", post(create))
-        .route("/activities/{id}", post(update))
-        .route("/activities/{id}/delete", post(delete))
-        .route(
-            "/import",
-            post(upload).layer(axum::extract::DefaultBodyLimit::max(activities::import::MAX_FILE_BYTES + 1024 * 1024)),
-        )
-        .route("/import/{token}", post(confirm_import))
+pub fn doors() -> Doors {
+    use Access::Member;
+    let upload_limit = axum::extract::DefaultBodyLimit::max(activities::import::MAX_FILE_BYTES + 1024 * 1024);
+    Doors::new(Kind::Form)
+        .post("/activities", Member, create)
+        .post("/activities/{id}", Member, update)
+        .post("/activities/{id}/delete", Member, delete)
+        .on(Method::POST, "/import", Member, post(upload).layer(upload_limit))
+        .post("/import/{token}", Member, confirm_import)
 }
 
 #[derive(Deserialize, Default)]

@@ -3,9 +3,11 @@
 
 pub mod auth;
 pub mod charts;
+pub mod clock;
 pub mod config;
 pub mod dashboard;
 pub mod db;
+pub mod doors;
 pub mod error;
 pub mod headers;
 pub mod import_uploads;
@@ -134,7 +136,12 @@ impl Running {
 /// Builds the state and the router, binds `config.site_addr` (port 0 picks a free
 /// port), and serves in a background task.
 pub async fn spawn(config: Config) -> Result<Running, StartError> {
-    let state = build_state(config).await?;
+    spawn_with_clock(config, clock::Clock::system()).await
+}
+
+/// [`spawn`] on `clock`'s days (tests hold it from before the demo is seeded).
+pub async fn spawn_with_clock(config: Config, clock: clock::Clock) -> Result<Running, StartError> {
+    let state = build_state(config, clock).await?;
     seed::seed_demo(&state).await?;
     let refresher = market::refresher::spawn(state.market.clone(), state.config.refresh_interval);
     let snapshot_job = portfolio::snapshots::spawn_daily(state.clone());
@@ -173,7 +180,7 @@ pub async fn spawn(config: Config) -> Result<Running, StartError> {
     Ok(Running { addr, state, task, background, metrics_addr, shutdown })
 }
 
-pub async fn build_state(config: Config) -> Result<AppState, StartError> {
+pub async fn build_state(config: Config, clock: clock::Clock) -> Result<AppState, StartError> {
     let db = db::connect(&config.database_url).await?;
     let leptos_options = LeptosOptions::builder()
         .output_name("folio")
@@ -202,6 +209,7 @@ pub async fn build_state(config: Config) -> Result<AppState, StartError> {
         portfolios,
         metrics,
         draining: Arc::default(),
+        clock,
     })
 }
 
@@ -245,12 +253,7 @@ pub fn router(state: AppState) -> Router {
     let default_policy = HeaderValue::from_str(&headers::content_security_policy(None)).expect("a valid header");
     let mut app = Router::new()
         .leptos_routes(&state, routes, move || shell(options.clone()))
-        .merge(rest::router())
-        .merge(auth::forms::router())
-        .merge(ledger_forms::router())
-        .merge(preferences::router())
-        .route("/logos/{name}", axum::routing::get(market::logos::serve))
-        .merge(metrics_on_main_address(&state.config))
+        .merge(doors::routes(&state.config).into_router())
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
         .layer(axum::middleware::from_fn_with_state(state.clone(), auth::guard::require_sign_in))
         .layer(axum::middleware::from_fn(auth::extractor::remember_session))
@@ -282,16 +285,6 @@ pub fn router(state: AppState) -> Router {
         app = app.layer(ops::http::RecordRequests::layer(state.metrics.clone()));
     }
     app.layer(ops::request_id::AssignRequestId).with_state(state)
-}
-
-/// `/metrics` on the main address: only behind its token, and only when it has no
-/// address of its own.
-fn metrics_on_main_address(config: &Config) -> Router<AppState> {
-    if ops::http::on_main_address(config) {
-        Router::new().route("/metrics", axum::routing::get(ops::http::metrics_endpoint))
-    } else {
-        Router::new()
-    }
 }
 
 async fn shutdown_signal() {

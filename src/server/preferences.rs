@@ -3,18 +3,16 @@
 //! without JavaScript: `POST /theme` with `theme` = system, light or dark.
 
 use crate::server::auth::forms::safe_next;
-use crate::server::state::AppState;
-use axum::Router;
+use crate::server::doors::{Access, Doors, Kind};
 use axum::extract::Form;
 use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::routing::post;
 use serde::Deserialize;
 
 pub const THEME_COOKIE: &str = "folio_theme";
 
-pub fn router() -> Router<AppState> {
-    Router::new().route("/theme", post(set_theme))
+pub fn doors() -> Doors {
+    Doors::new(Kind::Form).post("/theme", Access::Public, set_theme)
 }
 
 #[derive(Deserialize)]

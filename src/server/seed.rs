@@ -8,7 +8,7 @@ use super::portfolio::ledger::{Ledger, Rules};
 use super::portfolio::repo;
 use super::state::AppState;
 use crate::model::{Activity, ActivityKind, Symbol};
-use chrono::{Duration, NaiveDate, Utc};
+use chrono::{Duration, NaiveDate};
 use rust_decimal::Decimal;
 use std::str::FromStr;
 
@@ -24,7 +24,7 @@ pub async fn seed_demo(state: &AppState) -> Result<bool, AppError> {
     match users::create(&state.db, DEMO_USERNAME, &hash).await {
         Ok(stored) => {
             let user = stored.user;
-            let today = Utc::now().date_naive();
+            let today = state.clock.today();
             for activity in demo_ledger(today) {
                 repo::insert_activity(&state.db.pool, user.id, &activity).await?;
             }

@@ -35,6 +35,8 @@ pub struct AppState {
     pub metrics: Arc<super::ops::metrics::Metrics>,
     /// Set once shutdown begins: `/readyz` answers 503 from then on.
     pub draining: Arc<std::sync::atomic::AtomicBool>,
+    /// What day it is, for everything that asks (tests hold it).
+    pub clock: super::clock::Clock,
 }
 
 impl FromRef<AppState> for LeptosOptions {

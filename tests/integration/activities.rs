@@ -34,8 +34,9 @@ async fn data(response: reqwest::Response, status: u16) -> Value {
     response.json::<Value>().await.unwrap()["data"].clone()
 }
 
-fn days_ago(n: i64) -> String {
-    (chrono::Utc::now().date_naive() - chrono::Duration::days(n)).to_string()
+/// A date `n` days before the app's today (its clock, not the wall's).
+fn days_ago(app: &TestApp, n: i64) -> String {
+    (app.today() - chrono::Duration::days(n)).to_string()
 }
 
 async fn list(app: &TestApp, token: &str) -> Vec<Value> {
@@ -46,15 +47,17 @@ async fn list(app: &TestApp, token: &str) -> Vec<Value> {
 async fn activities_can_be_added_read_changed_and_deleted() {
     let app = spawn_app().await;
     let token = new_user(&app, "crud").await;
-    let deposit =
-        data(post(&app, &token, json!({"kind": "deposit", "date": days_ago(10), "amount": "10,000.00"})).await, 201)
-            .await;
+    let deposit = data(
+        post(&app, &token, json!({"kind": "deposit", "date": days_ago(&app, 10), "amount": "10,000.00"})).await,
+        201,
+    )
+    .await;
     assert_eq!(deposit["amount"], "10000");
     // Decimals as JSON numbers too.
     let buy = post(
         &app,
         &token,
-        json!({"kind": "buy", "date": days_ago(9), "symbol": "aapl", "quantity": 10, "price": 150.25, "fee": 1}),
+        json!({"kind": "buy", "date": days_ago(&app, 9), "symbol": "aapl", "quantity": 10, "price": 150.25, "fee": 1}),
     );
     let buy = data(buy.await, 201).await;
     assert_eq!(
@@ -70,7 +73,7 @@ async fn activities_can_be_added_read_changed_and_deleted() {
     assert_eq!(positions[0]["symbol"], "AAPL");
     assert_eq!(positions[0]["quantity"], 10.0);
 
-    let changed = json!({"kind": "buy", "date": days_ago(9), "symbol": "AAPL", "quantity": "12", "price": "150.25", "fee": "1", "note": "fixed"});
+    let changed = json!({"kind": "buy", "date": days_ago(&app, 9), "symbol": "AAPL", "quantity": "12", "price": "150.25", "fee": "1", "note": "fixed"});
     let changed =
         data(send(&app, &token, reqwest::Method::PUT, &format!("/api/activities/{id}"), Some(changed)).await, 200)
             .await;
@@ -99,7 +102,7 @@ async fn another_users_activity_is_not_found() {
         let response = send(&app, &token, method, &format!("/api/activities/{}", demo_ids[0]), None).await;
         assert_eq!(error_code(response, 404).await, "not_found");
     }
-    let put = json!({"kind": "deposit", "date": days_ago(1), "amount": "1"});
+    let put = json!({"kind": "deposit", "date": days_ago(&app, 1), "amount": "1"});
     let response =
         send(&app, &token, reqwest::Method::PUT, &format!("/api/activities/{}", demo_ids[0]), Some(put)).await;
     assert_eq!(error_code(response, 404).await, "not_found");
@@ -109,56 +112,68 @@ async fn another_users_activity_is_not_found() {
 async fn every_rule_is_enforced_and_a_rejected_write_changes_nothing() {
     let app = spawn_app().await;
     let token = new_user(&app, "rules").await;
-    data(post(&app, &token, json!({"kind": "deposit", "date": days_ago(20), "amount": "1000"})).await, 201).await;
+    data(post(&app, &token, json!({"kind": "deposit", "date": days_ago(&app, 20), "amount": "1000"})).await, 201).await;
     data(
         post(
             &app,
             &token,
-            json!({"kind": "buy", "date": days_ago(19), "symbol": "KO", "quantity": "10", "price": "60"}),
+            json!({"kind": "buy", "date": days_ago(&app, 19), "symbol": "KO", "quantity": "10", "price": "60"}),
         )
         .await,
         201,
     )
     .await;
     let before = list(&app, &token).await;
-    let tomorrow_and_more = (chrono::Utc::now().date_naive() + chrono::Duration::days(2)).to_string();
+    let tomorrow_and_more = (app.today() + chrono::Duration::days(2)).to_string();
     let cases = [
-        (json!({"kind": "sell", "date": days_ago(5), "symbol": "KO", "quantity": "11", "price": "60"}), "oversell"),
-        (json!({"kind": "sell", "date": days_ago(19), "symbol": "MSFT", "quantity": "1", "price": "60"}), "oversell"),
-        (json!({"kind": "buy", "date": days_ago(5), "symbol": "KO", "quantity": "100", "price": "60"}), "overdraw"),
-        (json!({"kind": "withdrawal", "date": days_ago(5), "amount": "401"}), "overdraw"),
-        (json!({"kind": "fee", "date": days_ago(5), "amount": "401"}), "overdraw"),
         (
-            json!({"kind": "buy", "date": days_ago(5), "symbol": "KO", "quantity": "0", "price": "60"}),
+            json!({"kind": "sell", "date": days_ago(&app, 5), "symbol": "KO", "quantity": "11", "price": "60"}),
+            "oversell",
+        ),
+        (
+            json!({"kind": "sell", "date": days_ago(&app, 19), "symbol": "MSFT", "quantity": "1", "price": "60"}),
+            "oversell",
+        ),
+        (
+            json!({"kind": "buy", "date": days_ago(&app, 5), "symbol": "KO", "quantity": "100", "price": "60"}),
+            "overdraw",
+        ),
+        (json!({"kind": "withdrawal", "date": days_ago(&app, 5), "amount": "401"}), "overdraw"),
+        (json!({"kind": "fee", "date": days_ago(&app, 5), "amount": "401"}), "overdraw"),
+        (
+            json!({"kind": "buy", "date": days_ago(&app, 5), "symbol": "KO", "quantity": "0", "price": "60"}),
             "invalid_quantity",
         ),
         (
-            json!({"kind": "buy", "date": days_ago(5), "symbol": "KO", "quantity": "-1", "price": "60"}),
+            json!({"kind": "buy", "date": days_ago(&app, 5), "symbol": "KO", "quantity": "-1", "price": "60"}),
             "invalid_quantity",
         ),
-        (json!({"kind": "buy", "date": days_ago(5), "symbol": "KO", "quantity": "1", "price": "0"}), "invalid_price"),
-        (json!({"kind": "deposit", "date": days_ago(5), "amount": "-5"}), "invalid_amount"),
         (
-            json!({"kind": "buy", "date": days_ago(5), "symbol": "KO", "quantity": "1", "price": "1", "fee": "-1"}),
+            json!({"kind": "buy", "date": days_ago(&app, 5), "symbol": "KO", "quantity": "1", "price": "0"}),
+            "invalid_price",
+        ),
+        (json!({"kind": "deposit", "date": days_ago(&app, 5), "amount": "-5"}), "invalid_amount"),
+        (
+            json!({"kind": "buy", "date": days_ago(&app, 5), "symbol": "KO", "quantity": "1", "price": "1", "fee": "-1"}),
             "invalid_fee",
         ),
         (json!({"kind": "deposit", "date": tomorrow_and_more, "amount": "5"}), "future_date"),
         (json!({"kind": "deposit", "date": "2026-02-30", "amount": "5"}), "invalid_date"),
         (
-            json!({"kind": "buy", "date": days_ago(5), "symbol": "ZZZZ", "quantity": "1", "price": "1"}),
+            json!({"kind": "buy", "date": days_ago(&app, 5), "symbol": "ZZZZ", "quantity": "1", "price": "1"}),
             "unknown_symbol",
         ),
         (
-            json!({"kind": "buy", "date": days_ago(5), "symbol": "<script>", "quantity": "1", "price": "1"}),
+            json!({"kind": "buy", "date": days_ago(&app, 5), "symbol": "<script>", "quantity": "1", "price": "1"}),
             "invalid_symbol",
         ),
-        (json!({"kind": "buy", "date": days_ago(5), "symbol": "KO", "price": "1"}), "missing_field"),
-        (json!({"kind": "deposit", "date": days_ago(5), "amount": "5", "symbol": "KO"}), "unexpected_field"),
-        (json!({"kind": "deposit", "date": days_ago(5), "amount": true}), "invalid_field"),
-        (json!({"kind": "deposit", "date": days_ago(5), "amount": "5", "colour": "red"}), "invalid_body"),
-        (json!({"kind": "gift", "date": days_ago(5), "amount": "5"}), "invalid_kind"),
-        (json!({"kind": "deposit", "date": days_ago(5), "amount": "1.123456789"}), "too_many_decimals"),
-        (json!({"kind": "deposit", "date": days_ago(5), "amount": "1e20"}), "out_of_range"),
+        (json!({"kind": "buy", "date": days_ago(&app, 5), "symbol": "KO", "price": "1"}), "missing_field"),
+        (json!({"kind": "deposit", "date": days_ago(&app, 5), "amount": "5", "symbol": "KO"}), "unexpected_field"),
+        (json!({"kind": "deposit", "date": days_ago(&app, 5), "amount": true}), "invalid_field"),
+        (json!({"kind": "deposit", "date": days_ago(&app, 5), "amount": "5", "colour": "red"}), "invalid_body"),
+        (json!({"kind": "gift", "date": days_ago(&app, 5), "amount": "5"}), "invalid_kind"),
+        (json!({"kind": "deposit", "date": days_ago(&app, 5), "amount": "1.123456789"}), "too_many_decimals"),
+        (json!({"kind": "deposit", "date": days_ago(&app, 5), "amount": "1e20"}), "out_of_range"),
     ];
     for (body, code) in cases {
         let response = post(&app, &token, body.clone()).await;
@@ -170,7 +185,7 @@ async fn every_rule_is_enforced_and_a_rejected_write_changes_nothing() {
     assert_eq!(error_code(response, 422).await, "overdraw");
     // Moving the buy before the deposit breaks it too.
     let buy_id = before.iter().find(|a| a["kind"] == "buy").unwrap()["id"].as_i64().unwrap();
-    let early = json!({"kind": "buy", "date": days_ago(25), "symbol": "KO", "quantity": "10", "price": "60"});
+    let early = json!({"kind": "buy", "date": days_ago(&app, 25), "symbol": "KO", "quantity": "10", "price": "60"});
     let response = send(&app, &token, reqwest::Method::PUT, &format!("/api/activities/{buy_id}"), Some(early)).await;
     assert_eq!(error_code(response, 422).await, "overdraw");
     assert_eq!(list(&app, &token).await, before, "rejected writes changed the ledger");
@@ -180,19 +195,19 @@ async fn every_rule_is_enforced_and_a_rejected_write_changes_nothing() {
 async fn two_sells_racing_for_the_same_shares_one_wins() {
     let app = spawn_app().await;
     let token = new_user(&app, "racer").await;
-    data(post(&app, &token, json!({"kind": "deposit", "date": days_ago(20), "amount": "1000"})).await, 201).await;
+    data(post(&app, &token, json!({"kind": "deposit", "date": days_ago(&app, 20), "amount": "1000"})).await, 201).await;
     data(
         post(
             &app,
             &token,
-            json!({"kind": "buy", "date": days_ago(19), "symbol": "KO", "quantity": "10", "price": "60"}),
+            json!({"kind": "buy", "date": days_ago(&app, 19), "symbol": "KO", "quantity": "10", "price": "60"}),
         )
         .await,
         201,
     )
     .await;
     for round in 0..5 {
-        let sell = json!({"kind": "sell", "date": days_ago(3), "symbol": "KO", "quantity": "10", "price": "61", "note": format!("round {round}")});
+        let sell = json!({"kind": "sell", "date": days_ago(&app, 3), "symbol": "KO", "quantity": "10", "price": "61", "note": format!("round {round}")});
         let (a, b) = tokio::join!(post(&app, &token, sell.clone()), post(&app, &token, sell.clone()));
         let mut statuses = [a.status().as_u16(), b.status().as_u16()];
         statuses.sort();
@@ -221,11 +236,11 @@ async fn snapshots_after_the_earliest_change_are_recomputed() {
         }
     };
     let before = series(&app, token.clone()).await;
-    let extra = json!({"kind": "deposit", "date": days_ago(14), "amount": "5000"});
+    let extra = json!({"kind": "deposit", "date": days_ago(&app, 14), "amount": "5000"});
     data(post(&app, &token, extra).await, 201).await;
     let after = series(&app, token.clone()).await;
     assert_eq!(before.len(), after.len());
-    let changed_from = days_ago(14);
+    let changed_from = days_ago(&app, 14);
     for (b, a) in before.iter().zip(&after) {
         let date = b["date"].as_str().unwrap();
         let diff = a["total_value"].as_f64().unwrap() - b["total_value"].as_f64().unwrap();

@@ -123,7 +123,7 @@ async fn ledger_forms_add_refuse_with_the_values_and_need_a_session() {
     let post = |path: &'static str, fields: Vec<(&'static str, String)>| {
         app.client.post(app.url(path)).header("cookie", cookie.clone()).form(&fields).send()
     };
-    let today = chrono::Utc::now().date_naive().to_string();
+    let today = app.today().to_string();
 
     let added =
         post("/activities", vec![("kind", "deposit".into()), ("date", today.clone()), ("amount", "1,500".into())]);

@@ -1,9 +1,10 @@
 //! Starting an app for one test, with its own database, and small request helpers.
 
+use folio::server::clock::Clock;
 use folio::server::config::Config;
 use folio::server::market::fake_finnhub::FakeFinnhub;
 use folio::server::ops::logging::LogFormat;
-use folio::server::{Running, spawn};
+use folio::server::{Running, spawn_with_clock};
 use serde_json::Value;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -117,6 +118,15 @@ fn log_to_file() {
 
 /// Starts the app with some environment variables overridden.
 pub async fn spawn_app_with(overrides: &[(&str, &str)]) -> TestApp {
+    spawn_app_on_prepared(overrides, |_| async {}).await
+}
+
+/// Starts the app on a database that `prepare` has been given first (its URL), to
+/// hold what an older version of Folio left there.
+pub async fn spawn_app_on_prepared<F: std::future::Future<Output = ()>>(
+    overrides: &[(&str, &str)],
+    prepare: impl FnOnce(String) -> F,
+) -> TestApp {
     log_to_file();
     let data_dir = std::env::temp_dir().join(unique("folio-it"));
     std::fs::create_dir_all(&data_dir).unwrap();
@@ -135,7 +145,11 @@ pub async fn spawn_app_with(overrides: &[(&str, &str)]) -> TestApp {
         env.insert(k.to_string(), v.to_string());
     }
     let config = Config::from_lookup(|key| env.get(key).cloned()).expect("test config");
-    let running = spawn(config.clone()).await.expect("app starts");
+    prepare(config.database_url.clone()).await;
+    // The app's days come from a clock held from the start: "today" in the code and
+    // in a test's assertions is one day, even across midnight UTC.
+    let clock = Clock::held_at(chrono::Utc::now());
+    let running = spawn_with_clock(config.clone(), clock).await.expect("app starts");
     let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
     TestApp { base: format!("http://{}", running.addr), config, running, client, _db: Some(db) }
 }
@@ -161,6 +175,16 @@ impl TestApp {
     pub fn attach(running: Running, first: &TestApp) -> TestApp {
         let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
         TestApp { base: format!("http://{}", running.addr), config: first.config.clone(), running, client, _db: None }
+    }
+
+    /// The app's today (its clock is held: see `spawn_app_with`).
+    pub fn today(&self) -> chrono::NaiveDate {
+        self.running.state.clock.today()
+    }
+
+    /// Another instance on this app's database and clock.
+    pub async fn another_instance(&self) -> Running {
+        spawn_with_clock(self.config.clone(), self.running.state.clock.clone()).await.expect("another instance starts")
     }
 
     pub fn url(&self, path: &str) -> String {

@@ -111,7 +111,7 @@ async fn the_cache_survives_a_restart() {
     let (app, fake) = spawn_app_with_fake(&[]).await;
     let before = app.running.state.market.quote(&sym("NVDA")).await.unwrap();
     app.running.state.market.profile(&sym("NVDA")).await.unwrap();
-    let again = folio::server::spawn(app.config.clone()).await.unwrap();
+    let again = app.another_instance().await;
     let after = again.state.market.quote(&sym("NVDA")).await.unwrap();
     again.state.market.profile(&sym("NVDA")).await.unwrap();
     assert_eq!(after.price, before.price);

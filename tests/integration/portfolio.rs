@@ -37,7 +37,7 @@ async fn the_demo_user_has_daily_history_from_the_first_run() {
     let app = spawn_app().await;
     let state = &app.running.state;
     let demo = folio::server::auth::users::find_by_name(&state.db, "demo").await.unwrap().unwrap();
-    let today = chrono::Utc::now().date_naive();
+    let today = app.today();
     let history = repo::snapshots(&state.db, demo.user.id, today - chrono::Duration::days(60)).await.unwrap();
     let weekdays = (0..=45)
         .map(|n| today - chrono::Duration::days(n))

@@ -5,20 +5,21 @@
 use super::SESSION_COOKIE;
 use super::extractor::{ClientIp, MaybeUser, cookie_value};
 use super::service::{self, Session};
+use crate::server::doors::{Access, Doors, Kind};
 use crate::server::state::AppState;
+use axum::extract::rejection::FormRejection;
 use axum::extract::{Form, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::routing::post;
-use axum::{Router, extract::rejection::FormRejection};
 use serde::Deserialize;
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/auth/login", post(login))
-        .route("/auth/signup", post(signup))
-        .route("/auth/logout", post(logout))
-        .route("/auth/logout-everywhere", post(logout_everywhere))
+/// Signing out asks for no session: without one there is nothing to end.
+pub fn doors() -> Doors {
+    Doors::new(Kind::Form)
+        .post("/auth/login", Access::Public, login)
+        .post("/auth/signup", Access::Public, signup)
+        .post("/auth/logout", Access::Public, logout)
+        .post("/auth/logout-everywhere", Access::Member, logout_everywhere)
 }
 
 #[derive(Deserialize)]

@@ -36,7 +36,7 @@ pub async fn require_sign_in(State(state): State<AppState>, request: Request, ne
     Redirect::to(&target).into_response()
 }
 
-fn is_sign_in_page(path: &str) -> bool {
+pub fn is_sign_in_page(path: &str) -> bool {
     path == "/login" || path == "/signup"
 }
 

@@ -134,6 +134,11 @@ impl FakeState {
         lock(&self.quotes).insert(symbol.into(), FakeQuote { symbol: symbol.into(), c, pc, t: None });
     }
 
+    /// A quote whose last trade was at `t` (Unix seconds) rather than now.
+    pub fn set_quote_at(&self, symbol: &str, c: f64, pc: f64, t: i64) {
+        lock(&self.quotes).insert(symbol.into(), FakeQuote { symbol: symbol.into(), c, pc, t: Some(t) });
+    }
+
     pub fn set_profile(&self, symbol: &str, profile: Value) {
         lock(&self.profiles).insert(symbol.into(), profile);
     }

@@ -51,7 +51,7 @@ fn ledger_error(err: LedgerError, changed: i64, ledger: &[Activity]) -> AppError
 /// The activities of a user, newest first (from the kept state: no read when the
 /// ledger has not changed).
 pub async fn list(state: &AppState, user_id: i64) -> Result<Vec<Activity>, AppError> {
-    let kept = state.portfolios.load(state, user_id, chrono::Utc::now().date_naive(), None).await?;
+    let kept = state.portfolios.load(state, user_id, state.clock.today(), None).await?;
     Ok(kept.activities.iter().rev().cloned().collect())
 }
 
@@ -87,12 +87,12 @@ pub async fn check_symbols(
     Ok(())
 }
 
-fn latest_date() -> NaiveDate {
-    draft::latest_allowed_date(chrono::Utc::now())
+fn latest_date(state: &AppState) -> NaiveDate {
+    draft::latest_allowed_date(state.clock.now())
 }
 
 async fn validated(state: &AppState, user_id: i64, draft: &Draft) -> Result<Activity, AppError> {
-    let activity = draft.parse(latest_date())?;
+    let activity = draft.parse(latest_date(state))?;
     if let Some(symbol) = &activity.symbol {
         let held = repo::symbols(&state.db, user_id).await?;
         check_symbols(state, [symbol.clone()], &held).await.map_err(|(_, err)| err)?;
@@ -166,7 +166,7 @@ async fn commit(mut tx: WriteTx, user_id: i64, earliest: NaiveDate) -> Result<()
 /// logged, not reported: the history simply stops early, and the next overview
 /// load extends it again (`ensure_current`).
 pub async fn after_change(state: &AppState, user_id: i64) {
-    if let Err(err) = state.portfolios.ensure_current(state, user_id, chrono::Utc::now().date_naive()).await {
+    if let Err(err) = state.portfolios.ensure_current(state, user_id, state.clock.today()).await {
         tracing::error!(user_id, error = %err, "snapshots were not rebuilt after a ledger change");
     }
 }

@@ -26,16 +26,16 @@ pub struct Portfolio {
 /// The user's kept state (built if it is missing or out of date) valued at the
 /// quotes in the market cache; a symbol without any quote is in `missing_prices`.
 pub async fn portfolio(state: &AppState, user_id: i64) -> Result<Portfolio, AppError> {
-    portfolio_on(state, user_id, chrono::Utc::now().date_naive(), None).await
+    portfolio_on(state, user_id, state.clock.today(), None).await
 }
 
 /// [`portfolio`] for a request whose session check already read the key of the
 /// kept state (`auth::extractor::request_portfolio_key`): no second query.
 pub async fn portfolio_for(state: &AppState, user_id: i64, known: Option<Key>) -> Result<Portfolio, AppError> {
-    portfolio_on(state, user_id, chrono::Utc::now().date_naive(), known).await
+    portfolio_on(state, user_id, state.clock.today(), known).await
 }
 
-/// [`portfolio`] as it is on `today` (tests move the day without a clock).
+/// [`portfolio`] as it is on `today`.
 pub async fn portfolio_on(
     state: &AppState,
     user_id: i64,

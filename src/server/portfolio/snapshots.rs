@@ -165,21 +165,27 @@ pub fn spawn_daily(state: AppState) -> tokio::task::JoinHandle<()> {
         let mut ticker = tokio::time::interval(std::time::Duration::from_secs(3600));
         loop {
             ticker.tick().await;
-            let today = chrono::Utc::now().date_naive();
-            let users = match repo::users_with_activities(&state.db).await {
-                Ok(users) => users,
-                Err(err) => {
-                    tracing::warn!(error = %err, "snapshot job: cannot list users");
-                    continue;
-                }
-            };
-            for user_id in users {
-                if let Err(err) = state.portfolios.ensure_current(&state, user_id, today).await {
-                    tracing::warn!(user_id, error = %err, "snapshot job failed for a user");
-                }
-            }
+            keep_every_history_current(&state).await;
         }
     })
+}
+
+/// One run of the daily job: brings every history up to the clock's today; a
+/// failure for one user is logged and the others go on.
+pub async fn keep_every_history_current(state: &AppState) {
+    let today = state.clock.today();
+    let users = match repo::users_with_activities(&state.db).await {
+        Ok(users) => users,
+        Err(err) => {
+            tracing::warn!(error = %err, "snapshot job: cannot list users");
+            return;
+        }
+    };
+    for user_id in users {
+        if let Err(err) = state.portfolios.ensure_current(state, user_id, today).await {
+            tracing::warn!(user_id, error = %err, "snapshot job failed for a user");
+        }
+    }
 }
 
 /// Builds the whole history in memory (replay is cheap) and writes the days from

@@ -206,7 +206,7 @@ pub async fn export(State(state): State<AppState>, AuthUser(user): AuthUser) -> 
     let mut all = activities::list(&state, user.id).await?;
     all.reverse();
     let bytes = ledger_csv::write(&all).map_err(|e| AppError::internal("csv export", e))?;
-    let filename = format!("folio-activities-{}.csv", chrono::Utc::now().date_naive());
+    let filename = format!("folio-activities-{}.csv", state.clock.today());
     Ok((
         [
             (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),

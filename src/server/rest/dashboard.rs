@@ -106,7 +106,7 @@ pub async fn trades(
     };
     // The realized P&L of each sell needs the ledger replayed, not valued: the kept
     // state has both (no quotes are asked for).
-    let kept = state.portfolios.load(&state, user.id, chrono::Utc::now().date_naive(), key).await?;
+    let kept = state.portfolios.load(&state, user.id, state.clock.today(), key).await?;
     let realized: BTreeMap<i64, _> = kept.ledger.closed.iter().map(|t| (t.activity_id, t)).collect();
     let mut trades: Vec<_> = kept.activities.iter().filter(|a| a.kind.is_trade()).collect();
     trades.sort_by_key(|a| std::cmp::Reverse((a.date, a.id)));

@@ -11,41 +11,43 @@ pub mod market;
 pub mod openapi;
 pub mod schema;
 
+use crate::server::doors::{Access, Doors, Kind};
 use crate::server::error::AppError;
-use crate::server::state::AppState;
-use axum::Router;
-use axum::routing::{any, get, post};
+use axum::http::Method;
+use axum::routing::post;
 
 pub use extract::ApiJson;
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/api/auth/login", post(auth::login))
-        .route("/api/auth/signup", post(auth::signup))
-        .route("/api/auth/me", get(auth::me))
-        .route("/api/auth/logout", post(auth::logout))
-        .route("/api/auth/logout-everywhere", post(auth::logout_everywhere))
-        .route("/api/activities", get(activities::list).post(activities::create))
-        .route("/api/activities/export", get(activities::export))
-        .route(
-            "/api/activities/import",
-            post(activities::import)
-                .layer(axum::extract::DefaultBodyLimit::max(activities::MAX_IMPORT_BYTES + 1024 * 1024)),
-        )
-        .route("/api/activities/{id}", get(activities::get).put(activities::update).delete(activities::delete))
-        .route("/api/dashboard/overview", get(dashboard::overview))
-        .route("/api/dashboard/positions", get(dashboard::positions))
-        .route("/api/dashboard/trades", get(dashboard::trades))
-        .route("/api/dashboard/performance", get(dashboard::performance))
-        .route("/api/dashboard/quote/{symbol}", get(market::quote))
-        .route("/api/dashboard/profile/{symbol}", get(market::profile))
-        .route("/api/market/search", get(market::search))
-        .route("/api/market/status", get(market::status))
-        .route("/healthz", get(health::healthz))
-        .route("/readyz", get(health::readyz))
-        .route("/api/openapi.json", get(openapi::document))
-        .route("/docs", get(openapi::page))
-        .route("/api/{*rest}", any(unknown_endpoint))
+/// The API's routes, each written down with who may use it (see `server::doors`).
+pub fn doors() -> Doors {
+    use Access::{Member, Public};
+    let import_limit = axum::extract::DefaultBodyLimit::max(activities::MAX_IMPORT_BYTES + 1024 * 1024);
+    Doors::new(Kind::Rest)
+        .post("/api/auth/login", Public, auth::login)
+        .post("/api/auth/signup", Public, auth::signup)
+        .get("/api/auth/me", Member, auth::me)
+        .post("/api/auth/logout", Member, auth::logout)
+        .post("/api/auth/logout-everywhere", Member, auth::logout_everywhere)
+        .get("/api/activities", Member, activities::list)
+        .post("/api/activities", Member, activities::create)
+        .get("/api/activities/export", Member, activities::export)
+        .on(Method::POST, "/api/activities/import", Member, post(activities::import).layer(import_limit))
+        .get("/api/activities/{id}", Member, activities::get)
+        .put("/api/activities/{id}", Member, activities::update)
+        .delete("/api/activities/{id}", Member, activities::delete)
+        .get("/api/dashboard/overview", Member, dashboard::overview)
+        .get("/api/dashboard/positions", Member, dashboard::positions)
+        .get("/api/dashboard/trades", Member, dashboard::trades)
+        .get("/api/dashboard/performance", Member, dashboard::performance)
+        .get("/api/dashboard/quote/{symbol}", Member, market::quote)
+        .get("/api/dashboard/profile/{symbol}", Member, market::profile)
+        .get("/api/market/search", Member, market::search)
+        .get("/api/market/status", Member, market::status)
+        .get("/healthz", Public, health::healthz)
+        .get("/readyz", Public, health::readyz)
+        .get("/api/openapi.json", Public, openapi::document)
+        .get("/docs", Public, openapi::page)
+        .any("/api/{*rest}", Public, unknown_endpoint)
 }
 
 /// The success envelope: `{"status":"success","data":...}`.

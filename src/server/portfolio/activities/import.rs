@@ -122,7 +122,7 @@ async fn parse_rows(
 ) -> Result<(Vec<(usize, Activity)>, Vec<RowError>, usize), AppError> {
     let rows = ledger_csv::read(bytes)?;
     let total = rows.len();
-    let latest = latest_date();
+    let latest = latest_date(state);
     let mut parsed = Vec::new();
     let mut errors = Vec::new();
     for row in rows {
