@@ -210,6 +210,7 @@ pub async fn build_state(config: Config, clock: clock::Clock) -> Result<AppState
         metrics,
         draining: Arc::default(),
         clock,
+        write_gate: Arc::default(),
     })
 }
 

@@ -206,9 +206,14 @@ async fn two_sells_racing_for_the_same_shares_one_wins() {
         201,
     )
     .await;
+    let gate = &app.running.state.write_gate;
     for round in 0..5 {
         let sell = json!({"kind": "sell", "date": days_ago(&app, 3), "symbol": "KO", "quantity": "10", "price": "61", "note": format!("round {round}")});
+        // Both sells are validated, then wait for each other just before the ledger
+        // lock: they overlap every round, whatever order they arrive in.
+        gate.meet_in_groups_of(2);
         let (a, b) = tokio::join!(post(&app, &token, sell.clone()), post(&app, &token, sell.clone()));
+        gate.open();
         let mut statuses = [a.status().as_u16(), b.status().as_u16()];
         statuses.sort();
         assert_eq!(statuses, [201, 422], "round {round}");

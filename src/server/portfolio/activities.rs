@@ -10,6 +10,7 @@
 
 pub mod csv;
 pub mod draft;
+pub mod gate;
 pub mod import;
 
 use super::ledger::{Ledger, LedgerError, Rules};
@@ -102,6 +103,7 @@ async fn validated(state: &AppState, user_id: i64, draft: &Draft) -> Result<Acti
 
 /// Starts a ledger write: the transaction holds the user's ledger lock until it ends.
 async fn begin(state: &AppState, user_id: i64) -> Result<(WriteTx, Vec<Activity>), AppError> {
+    state.write_gate.pass().await;
     let mut tx = WriteTx::begin(&state.db).await?;
     sqlx::query("UPDATE users SET ledger_version = ledger_version + 1 WHERE id = $1")
         .bind(user_id)
