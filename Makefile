@@ -17,12 +17,12 @@ build: ## Release build only
 	scripts/bootstrap.sh run
 	cargo leptos build --release --precompress
 
-test: ## Everything: format, lints (both targets), unit + integration (SQLite, PostgreSQL), end-to-end, 60 s API fuzz, no secret in any log
+test: ## Everything: format, lints (both targets), unit + integration (SQLite, PostgreSQL), end-to-end, API fuzz (100 cases per operation, fixed seed), no secret in any log
 	scripts/bootstrap.sh test
 	rm -rf target/tmp/logs
 	$(MAKE) --no-print-directory lint unit integration-postgres
 	scripts/e2e.sh
-	FUZZ_SEED=20261125 scripts/fuzz.sh 60
+	FUZZ_SEED=20261125 FUZZ_EXAMPLES=100 scripts/fuzz.sh
 	scripts/check-logs.sh
 
 lint: ## rustfmt check and clippy -D warnings for the server and the browser builds

@@ -9,6 +9,9 @@
 # unavailable provider is covered by the integration tests).
 #   scripts/fuzz.sh [SECONDS]   time budget (default 60; `make fuzz` gives 600)
 #   FUZZ_SEED=N                 repeat a run (`make test` uses a fixed seed)
+#   FUZZ_EXAMPLES=N             N cases per operation instead of a time budget:
+#                               with a seed, the same cases on any machine, however
+#                               fast (`make test` runs it so)
 # Expects a debug build (`cargo leptos build`); builds one when it is missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -39,12 +42,17 @@ token=$(curl -fs "$base/api/auth/login" -H 'content-type: application/json' \
 # request would be a 401); the integration tests cover them.
 # One worker: with several threads, Python 3.11's ast module fails inside
 # Hypothesis ("AST constructor recursion depth mismatch").
+if [ -n "${FUZZ_EXAMPLES:-}" ]; then
+  limit=(--max-examples "$FUZZ_EXAMPLES")
+else
+  limit=(--max-time "$budget")
+fi
 status=0
 "$venv/bin/schemathesis" run "$base/api/openapi.json" \
   --header "Authorization: Bearer $token" \
   --checks all --exclude-checks positive_data_acceptance \
   --exclude-path /api/auth/logout --exclude-path /api/auth/logout-everywhere \
-  --max-time "$budget" --workers 1 --request-timeout 10 \
+  "${limit[@]}" --workers 1 --request-timeout 10 \
   --suppress-health-check too_slow \
   ${FUZZ_SEED:+--seed "$FUZZ_SEED"} || status=$?
 if [ "$status" -ne 0 ]; then
