@@ -3,7 +3,7 @@ SHELL := /bin/bash
 .SHELLFLAGS := -euo pipefail -c
 export PATH := $(HOME)/.cargo/bin:$(CURDIR)/node_modules/.bin:$(PATH)
 
-.PHONY: run build test lint unit integration-postgres e2e fuzz bench soak help
+.PHONY: run build test lint unit integration-postgres e2e e2e-baselines fuzz bench soak help
 
 help: ## List the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{ printf "  make %-22s %s\n", $$1, $$2 }'
@@ -39,6 +39,10 @@ integration-postgres: ## The integration suite on PostgreSQL (127.0.0.1:5432)
 e2e: ## End-to-end tests in headless Chromium (Playwright)
 	scripts/bootstrap.sh test
 	scripts/e2e.sh
+
+e2e-baselines: ## Renew the screenshot baselines (end2end/baselines/) after a deliberate change of the pages; look at them before committing
+	scripts/bootstrap.sh test
+	scripts/e2e.sh tests/visual.spec.ts --update-snapshots
 
 fuzz: ## Schema-driven fuzzing of the REST API (schemathesis) for 10 minutes, random seed
 	scripts/bootstrap.sh run

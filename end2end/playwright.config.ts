@@ -5,6 +5,8 @@ import { defineConfig } from '@playwright/test';
 export default defineConfig({
   testDir: './tests',
   outputDir: './test-results',
+  // Screenshot baselines (visual.spec.ts), committed; `make e2e-baselines` renews them.
+  snapshotPathTemplate: '{testDir}/../baselines/{arg}{ext}',
   timeout: 30_000,
   expect: { timeout: 10_000 },
   workers: 2,
