@@ -16,7 +16,7 @@ use axum::routing::MethodRouter;
 /// Who may use a door.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Access {
-    /// Anyone: signing in and up, health checks, the API's document, logos, the theme.
+    /// Anyone: signing in and up, health checks, the API's document, the theme.
     Public,
     /// A signed-in person (session cookie or bearer token), and only for their own data.
     Member,
@@ -119,7 +119,7 @@ pub fn routes(config: &Config) -> Doors {
         .merge(super::auth::forms::doors())
         .merge(super::ledger_forms::doors())
         .merge(super::preferences::doors())
-        .merge(Doors::new(Kind::File).get("/logos/{name}", Access::Public, super::market::logos::serve));
+        .merge(Doors::new(Kind::File).get("/logos/{name}", Access::Member, super::market::logos::serve));
     if super::ops::http::on_main_address(config) {
         doors.merge(Doors::new(Kind::Rest).get("/metrics", Access::MetricsToken, super::ops::http::metrics_endpoint))
     } else {

@@ -165,6 +165,51 @@ fn check_the_list(doors: &[Door]) {
     assert!(count(Kind::Form) >= 9, "{doors:#?}");
 }
 
+/// The doors open to anyone, written out here rather than read from the code that
+/// opens them: a door that becomes public must be added to this list on purpose.
+/// (Server functions: `GetToday` and `GetAuthSettings`, checked by name.)
+const PUBLIC: [(&str, &str); 16] = [
+    ("POST", "/api/auth/login"),
+    ("POST", "/api/auth/signup"),
+    ("GET", "/healthz"),
+    ("GET", "/readyz"),
+    ("GET", "/api/openapi.json"),
+    ("GET", "/docs"),
+    ("GET", "/api/{*rest}"),
+    ("POST", "/api/{*rest}"),
+    ("PUT", "/api/{*rest}"),
+    ("DELETE", "/api/{*rest}"),
+    ("POST", "/auth/login"),
+    ("POST", "/auth/signup"),
+    ("POST", "/auth/logout"),
+    ("POST", "/theme"),
+    ("GET", "/login"),
+    ("GET", "/signup"),
+];
+
+fn check_the_public_doors(doors: &[Door]) {
+    let mut public: Vec<(String, String)> = doors
+        .iter()
+        .filter(|d| d.access == Access::Public && d.kind != Kind::ServerFunction)
+        .map(|d| (d.method.to_string(), d.path.clone()))
+        .collect();
+    public.sort();
+    let mut expected: Vec<(String, String)> = PUBLIC.iter().map(|(m, p)| (m.to_string(), p.to_string())).collect();
+    expected.sort();
+    assert_eq!(public, expected, "the doors open to anyone");
+    let open_functions = doors.iter().filter(|d| d.kind == Kind::ServerFunction && d.access == Access::Public);
+    let mut open_functions: Vec<&str> = open_functions.map(|d| d.path.as_str()).collect();
+    open_functions.sort();
+    let mut expected = [GetToday::PATH, GetAuthSettings::PATH];
+    expected.sort();
+    assert_eq!(open_functions, expected);
+}
+
+/// Where a refused stranger is sent: the sign-in page, with where they were going.
+fn sent_to_sign_in(location: &str) -> bool {
+    location == "/login" || location.starts_with("/login?next=")
+}
+
 fn redirected_to(response: &reqwest::Response) -> String {
     assert!(response.status().is_redirection(), "{} {}", response.url(), response.status());
     response.headers()["location"].to_str().unwrap().to_string()
@@ -175,6 +220,7 @@ async fn a_stranger_is_refused_at_every_members_door_and_changes_nothing() {
     let (app, owner, names) = owner_and_app().await;
     let doors = every_door(&app.running.state.config);
     check_the_list(&doors);
+    check_the_public_doors(&doors);
     let before = ledger(&app, &owner).await;
     // Signed in before the sweep: its failed sign-ins use up this address's tries.
     let cookie = form_cookie(&app, "owner").await;
@@ -194,14 +240,30 @@ async fn a_stranger_is_refused_at_every_members_door_and_changes_nothing() {
                 let body: Value = serde_json::from_str(&response.text().await.unwrap()).unwrap();
                 assert_eq!(body["code"], "unauthorized", "{what}: {body}");
             }
-            (Access::Member, Kind::Page | Kind::Form | Kind::File) => {
+            (Access::Member, Kind::Page | Kind::Form) => {
                 let location = redirected_to(&response);
-                assert!(location.starts_with("/login"), "{what} sent a stranger to {location}");
+                assert!(sent_to_sign_in(&location), "{what} sent a stranger to {location}");
             }
+            (Access::Member, Kind::File) => assert_eq!(status, 401, "{what}"),
             (Access::MetricsToken, _) => assert_eq!(status, 401, "{what}"),
             // Open doors answer a stranger, never with a server error.
             (Access::Public, _) => assert!(!status.is_server_error(), "{what}: {status}"),
         }
+    }
+    // HEAD renders what GET does (without the body): refused alike. And a page whose
+    // name has a dot, like a file's, is still a page.
+    for door in doors.iter().filter(|d| d.access == Access::Member && d.method == Method::GET) {
+        let head = Door { method: Method::HEAD, ..door.clone() };
+        let response = knock(&app, &head, &names, Who::Stranger).await;
+        let refused = match door.kind {
+            Kind::Page => response.status().is_redirection() && sent_to_sign_in(&redirected_to(&response)),
+            _ => response.status() == 401,
+        };
+        assert!(refused, "HEAD {} answered a stranger {}", door.path, response.status());
+    }
+    for page in ["/symbol/AAPL.png", "/symbol/BRK.B", "/activities/1.js/edit"] {
+        let response = app.client.get(app.url(page)).send().await.unwrap();
+        assert!(sent_to_sign_in(&redirected_to(&response)), "{page} answered a stranger {}", response.status());
     }
     assert_eq!(ledger(&app, &owner).await, before, "a stranger changed the owner's ledger");
     // The kept upload is still the owner's to confirm.
@@ -240,7 +302,8 @@ async fn another_persons_activity_and_upload_are_not_found_and_nothing_changes()
             Kind::Page => {
                 let status = response.status();
                 let html = response.text().await.unwrap();
-                assert!(!html.contains("mine") && !html.contains("swept"), "{what} shows the owner's data");
+                let leaks = ["mine", "swept", "1,000.50", "1000.50", "2026-01-02"];
+                assert!(!leaks.iter().any(|l| html.contains(l)), "{what} shows the owner's data");
                 assert!(status == 404 || html.contains("has expired"), "{what}: {status}");
             }
             Kind::Form => {

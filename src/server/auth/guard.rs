@@ -14,7 +14,9 @@ use axum::response::{IntoResponse, Redirect, Response};
 pub async fn require_sign_in(State(state): State<AppState>, request: Request, next: Next) -> Response {
     let path = request.uri().path();
     let own_metrics = path == "/metrics" && crate::server::ops::http::on_main_address(&state.config);
-    if request.method() != Method::GET || passes_through(path) || own_metrics {
+    // HEAD renders a page as GET does (only the body is dropped): guarded alike.
+    let reads = request.method() == Method::GET || request.method() == Method::HEAD;
+    if !reads || passes_through(path) || own_metrics {
         return next.run(request).await;
     }
     let (parts, body) = request.into_parts();
@@ -43,14 +45,22 @@ pub fn is_sign_in_page(path: &str) -> bool {
 /// Extensions of the static files under `public/` (a symbol like `BRK.B` is a page).
 const STATIC_EXTENSIONS: [&str; 9] = ["js", "wasm", "css", "ico", "png", "svg", "jpg", "webp", "txt"];
 
-/// A file under `public/` or the built site (`/pkg/`), not a page.
+/// The folders of `public/` and the built site (`/pkg/`) that hold only files.
+const STATIC_FOLDERS: [&str; 3] = ["/pkg/", "/echarts/", "/docs/"];
+
+/// A file under `public/` or the built site, not a page: in one of its folders, or
+/// at the root (`/favicon.svg`). A dotted name deeper down is a page the guard must
+/// see (`/symbol/BRK.B`, and `/symbol/AAPL.png`, which is a page too).
 pub fn is_static_file(path: &str) -> bool {
-    path.starts_with("/pkg/") || path.rsplit_once('.').is_some_and(|(_, ext)| STATIC_EXTENSIONS.contains(&ext))
+    let at_root = path.matches('/').count() == 1;
+    STATIC_FOLDERS.iter().any(|folder| path.starts_with(folder))
+        || (at_root && path.rsplit_once('.').is_some_and(|(_, ext)| STATIC_EXTENSIONS.contains(&ext)))
 }
 
-/// API, auth posts, health checks and static files.
+/// API, auth posts, logos (they check the session themselves), health checks and
+/// static files.
 fn passes_through(path: &str) -> bool {
-    ["/api/", "/auth/"].iter().any(|prefix| path.starts_with(prefix))
+    ["/api/", "/auth/", "/logos/"].iter().any(|prefix| path.starts_with(prefix))
         || path == "/healthz"
         || path == "/readyz"
         || path == "/docs"
@@ -63,10 +73,18 @@ mod tests {
 
     #[test]
     fn only_pages_are_guarded() {
-        for open in ["/api/auth/login", "/pkg/folio.wasm", "/favicon.ico", "/healthz", "/readyz", "/auth/logout"] {
+        for open in [
+            "/api/auth/login",
+            "/pkg/folio.wasm",
+            "/echarts/echarts.folio.js",
+            "/favicon.ico",
+            "/healthz",
+            "/auth/logout",
+        ] {
             assert!(passes_through(open), "{open}");
         }
-        for page in ["/", "/trades", "/symbol/AAPL", "/symbol/BRK.B", "/login"] {
+        for page in ["/", "/trades", "/symbol/AAPL", "/symbol/BRK.B", "/symbol/AAPL.png", "/activities/1.js", "/login"]
+        {
             assert!(!passes_through(page), "{page}");
         }
     }
