@@ -12,7 +12,7 @@ cargo leptos build
 cargo build --features ssr --bin fake_finnhub
 
 # The servers log request lines as JSON; the logs join the run's for check-logs.sh.
-export SERVE_RUST_LOG="info,tower_http=debug" SERVE_LOG_FORMAT=json
+export SERVE_RUST_LOG="info,tower_http=debug,folio::server::market=debug" SERVE_LOG_FORMAT=json
 export SERVE_KEEP_LOGS="$PWD/target/tmp/logs" SERVE_LOG_PREFIX=e2e
 # shellcheck source=scripts/lib/serve.sh
 . scripts/lib/serve.sh
@@ -23,6 +23,8 @@ rm -rf end2end/test-results
 status=0
 FOLIO_E2E_URL="$base" FOLIO_DEMO_URL="$demo_base" FAKE_FINNHUB_URL="$fake_base" npx playwright test --config end2end/playwright.config.ts "$@" || status=$?
 if [ "$status" -ne 0 ]; then
+  echo "e2e: warnings and errors of both servers:"
+  grep -h -E '"level":"(WARN|ERROR)"' "$server_log" "$demo_log" | tail -n 30 || true
   echo "e2e: server log:"; tail -n 50 "$server_log"
   echo "e2e: demo server log:"; tail -n 30 "$demo_log"
 fi

@@ -66,7 +66,6 @@ for (const theme of ['light', 'dark'] as const) {
           // little history on this server and says so).
           await expect(page.locator('[data-chart-drawn="true"]')).toHaveCount(1);
         }
-        await page.waitForLoadState('networkidle');
         await expect(page).toHaveScreenshot(`${name}-${theme}-${width}.png`, {
           fullPage: true,
           mask: clockBound(page),

@@ -309,7 +309,11 @@ impl MarketService {
         let mut status = self.status.lock().unwrap_or_else(|p| p.into_inner());
         let since = match &status.problem {
             Some(problem) if problem.code == err.code() => problem.since,
-            _ => now_unix(),
+            _ => {
+                // A new problem: the operator sees in the log why prices went stale.
+                tracing::warn!(code = err.code(), problem = %err, "market data problem");
+                now_unix()
+            }
         };
         status.problem = Some(MarketProblem { code: err.code().into(), message: err.to_string(), since });
     }
