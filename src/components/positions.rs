@@ -208,7 +208,7 @@ pub fn PositionsTable(rows: Vec<PositionRow>) -> impl IntoView {
                                 <td class=TD>{format_money(p.average_cost)}</td>
                                 <td class=TD>
                                     {or_dash(p.current_price.map(format_money))}
-                                    {stale.then(|| view! { <span class="ml-1 text-xs text-amber-700" title="Older than the quote TTL">"stale"</span> })}
+                                    {stale.then(|| view! { <span class="ml-1 text-xs text-amber-700 dark:text-amber-300" title="Older than the quote TTL">"stale"</span> })}
                                 </td>
                                 <td class=format!("{TD} {}", tone(p.day_change))>
                                     {or_dash(p.day_change.map(format_signed_money))}

@@ -81,7 +81,7 @@ pub fn DashboardPage() -> impl IntoView {
                                     match dashboard.await {
                                         Ok(d) => view! { <AllocationPanel chart=d.charts.allocation /> }.into_any(),
                                         Err(err) => view! {
-                                            <p role="alert" class="text-sm text-rose-700">"The allocation could not be loaded: " {err.to_string()}</p>
+                                            <p role="alert" class="text-sm text-rose-700 dark:text-rose-400">"The allocation could not be loaded: " {err.to_string()}</p>
                                         }.into_any(),
                                     }
                                 })}
@@ -96,7 +96,7 @@ pub fn DashboardPage() -> impl IntoView {
                             match dashboard.await {
                                 Ok(d) => view! { <PositionsTable rows=d.positions /> }.into_any(),
                                 Err(err) => view! {
-                                    <p role="alert" class="text-sm text-rose-700">"Positions could not be loaded: " {err.to_string()}</p>
+                                    <p role="alert" class="text-sm text-rose-700 dark:text-rose-400">"Positions could not be loaded: " {err.to_string()}</p>
                                 }.into_any(),
                             }
                         })}
@@ -112,7 +112,7 @@ pub fn DashboardPage() -> impl IntoView {
                             let trades: Vec<_> = match dashboard.await {
                                 Ok(d) => d.recent_trades,
                                 Err(err) => return view! {
-                                    <p role="alert" class="text-sm text-rose-700">"Trades could not be loaded: " {err.to_string()}</p>
+                                    <p role="alert" class="text-sm text-rose-700 dark:text-rose-400">"Trades could not be loaded: " {err.to_string()}</p>
                                 }.into_any(),
                             };
                             if trades.is_empty() {

@@ -119,7 +119,7 @@ pub fn ImportPage() -> impl IntoView {
                                 </section>
                             }.into_any(),
                             Err(err) => view! {
-                                <p role="alert" class="mt-6 text-sm text-rose-700">{err.to_string()}
+                                <p role="alert" class="mt-6 text-sm text-rose-700 dark:text-rose-400">{err.to_string()}
                                     " " <a href="/import" class="font-medium underline">"Choose the file again"</a></p>
                             }.into_any(),
                         }

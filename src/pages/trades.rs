@@ -119,7 +119,7 @@ pub fn TradesPage() -> impl IntoView {
                                 }.into_any()
                             }
                             Err(err) => view! {
-                                <p role="alert" class="mt-6 text-sm text-rose-700">"Your activities could not be loaded: " {err.to_string()}</p>
+                                <p role="alert" class="mt-6 text-sm text-rose-700 dark:text-rose-400">"Your activities could not be loaded: " {err.to_string()}</p>
                             }.into_any(),
                         }
                     })}
