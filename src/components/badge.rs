@@ -26,12 +26,12 @@ pub fn badge(overview: &Overview, status: Option<&MarketStatus>) -> (String, &'s
         return (format!("Finnhub rejected the API key (since {})", clock(p.since)), RED);
     }
     if !overview.stale_symbols.is_empty() {
-        let since = problem.map(|p| p.since).or(overview.as_of);
-        let when = since.map(|t| format!(" since {}", clock(t))).unwrap_or_default();
-        let why = problem
-            .map(|p| p.message.trim_end_matches('.').to_string())
-            .unwrap_or_else(|| "Finnhub unavailable".into());
-        return (format!("Stale{when} — {why}"), RED);
+        // Past their TTL with Finnhub answering: the refresh is on its way (it may
+        // wait its turn in the rate budget). Saying "unavailable" would be untrue.
+        let Some(p) = problem else {
+            return (format!("Refreshing · Finnhub{updated}"), AMBER);
+        };
+        return (format!("Stale since {} — {}", clock(p.since), p.message.trim_end_matches('.')), RED);
     }
     (format!("Live · Finnhub{updated}"), GREEN)
 }
@@ -110,6 +110,11 @@ mod tests {
             badge(&overview(PriceSource::Finnhub, &["AAPL"]), Some(&status("market_data_unavailable"))).0,
             "Stale since 14:05 UTC — Finnhub answered 500"
         );
+        // Stale with no problem recorded: the quotes are past their TTL and being
+        // refreshed; nothing says Finnhub failed.
+        let (text, colours) = badge(&overview(PriceSource::Finnhub, &["AAPL"]), None);
+        assert_eq!(text, "Refreshing · Finnhub · updated 14:32 UTC");
+        assert!(colours.contains("amber"));
         assert_eq!(
             badge(&overview(PriceSource::Finnhub, &[]), Some(&status("market_data_key_rejected"))).0,
             "Finnhub rejected the API key (since 14:05 UTC)"
