@@ -14,6 +14,10 @@ cargo build --features ssr --bin fake_finnhub
 # The servers log request lines as JSON; the logs join the run's for check-logs.sh.
 export SERVE_RUST_LOG="info,tower_http=debug,folio::server::market=debug" SERVE_LOG_FORMAT=json
 export SERVE_KEEP_LOGS="$PWD/target/tmp/logs" SERVE_LOG_PREFIX=e2e
+# bcrypt at its real cost spends 1-2.5 s of one of two cores on each of the run's
+# ~60 sign-ins, which pushed long tests past their limit on a busy machine; the
+# cost itself is checked by the unit and integration tests.
+export FOLIO_BCRYPT_COST=4
 # shellcheck source=scripts/lib/serve.sh
 . scripts/lib/serve.sh
 serve_with_fake e2e-key

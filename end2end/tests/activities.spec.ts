@@ -33,6 +33,7 @@ async function addActivity(page: Page, fields: Record<string, string>) {
 }
 
 test('add a buy, see the position, edit it, delete it', async ({ page }) => {
+  test.setTimeout(60_000); // three writes and five page loads: 27 s on a busy 2-core machine
   const problems: string[] = [];
   page.on('console', (m) => { if (m.type() === 'error') problems.push(m.text()); });
   await signUp(page, 'ledger');

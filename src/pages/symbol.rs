@@ -72,7 +72,7 @@ fn Details(view_: SymbolView) -> impl IntoView {
                                 {fact("Day low", format_money(q.low))}
                                 {fact("Day high", format_money(q.high))}
                             </dl>
-                            {q.stale.then(|| view! { <p class="mt-3 text-xs text-amber-700 dark:text-amber-300">"Stale: the market data is unavailable; this is the last price seen."</p> })}
+                            {q.stale.then(|| view! { <p class="mt-3 text-xs text-amber-700 dark:text-amber-300">"Stale: this is the last price seen, older than the refresh interval; a newer one is being fetched."</p> })}
                         }.into_any()
                     }
                     (None, problem) => view! {
