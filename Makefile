@@ -3,7 +3,7 @@ SHELL := /bin/bash
 .SHELLFLAGS := -euo pipefail -c
 export PATH := $(HOME)/.cargo/bin:$(CURDIR)/node_modules/.bin:$(PATH)
 
-.PHONY: run build test lint unit integration-postgres e2e e2e-baselines fuzz bench soak help
+.PHONY: run build backup test lint unit integration-postgres e2e e2e-baselines fuzz bench soak help
 
 help: ## List the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{ printf "  make %-22s %s\n", $$1, $$2 }'
@@ -16,6 +16,11 @@ run: ## Install missing tools, build (release), create the database, seed demo, 
 build: ## Release build only
 	scripts/bootstrap.sh run
 	cargo leptos build --release --precompress
+
+backup: ## Back up the database now (safe while the server runs) into FOLIO_BACKUP_DIR (default data/backups)
+	scripts/bootstrap.sh run
+	cargo leptos build --release --precompress
+	./target/release/folio backup
 
 test: ## Everything: format, lints (both targets), unit + integration (SQLite, PostgreSQL), end-to-end, API fuzz (100 cases per operation, fixed seed), no secret in any log
 	scripts/bootstrap.sh test

@@ -39,7 +39,8 @@ async fn main() {
         profile_ttl: Duration::from_secs(86_400),
         benchmark: Symbol::parse("SPY").unwrap(),
     };
-    let market = MarketService::new(Upstream::Finnhub(client), db, settings, metrics);
+    let market =
+        MarketService::new(Upstream::Finnhub(client), db, settings, metrics, folio::server::clock::Clock::system());
 
     // 1. Warm-cache lookups.
     let aapl = Symbol::parse("AAPL").unwrap();

@@ -2,8 +2,10 @@
 //! may carry, the day a history is built up to, the day the daily job records, an
 //! export's file name, the form's default date) comes from here, so a test can hold
 //! the day still or move it on instead of reading the wall clock beside the code
-//! and failing around midnight UTC. Durations (TTLs, timeouts, token expiry) keep
-//! measuring real time: holding the day does not stop them.
+//! and failing around midnight UTC. The ages of market data (quote and profile
+//! TTLs, "stale since", demo prices) are read from it too, so a test moves time on
+//! rather than sleeping past a TTL. Timeouts, rate limits and token expiry keep
+//! measuring real time: holding the clock does not stop them.
 
 use chrono::{DateTime, NaiveDate, Utc};
 use std::sync::Arc;

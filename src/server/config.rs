@@ -90,6 +90,13 @@ pub struct Config {
     /// How long a stopping server answers `/readyz` with 503 before it stops taking
     /// connections, so a load balancer moves traffic first (none by default).
     pub shutdown_drain: Option<Duration>,
+    /// Where backups go (`FOLIO_BACKUP_DIR`, default `DATA_DIR/backups`).
+    pub backup_dir: PathBuf,
+    /// How often the server takes a scheduled backup (`FOLIO_BACKUP_INTERVAL`,
+    /// default daily; `off` for never).
+    pub backup_interval: Option<Duration>,
+    /// How many scheduled backups are kept (`FOLIO_BACKUP_KEEP`, default 14).
+    pub backup_keep: usize,
 }
 
 impl Config {
@@ -203,7 +210,19 @@ impl Config {
         let log_format = crate::server::ops::logging::LogFormat::parse(get("FOLIO_LOG_FORMAT").as_deref())
             .map_err(|m| ConfigError::new("FOLIO_LOG_FORMAT", m))?;
 
+        let backup_interval = match get("FOLIO_BACKUP_INTERVAL").as_deref() {
+            Some("off") => None,
+            Some(raw) => Some(parse_duration(raw).map_err(|m| ConfigError::new("FOLIO_BACKUP_INTERVAL", m))?),
+            None => Some(Duration::from_secs(24 * 3600)),
+        };
+        if backup_interval.is_some_and(|every| every < Duration::from_secs(60)) {
+            return Err(ConfigError::new("FOLIO_BACKUP_INTERVAL", "must be at least 1m, or off".to_string()));
+        }
+
         Ok(Self {
+            backup_dir: get("FOLIO_BACKUP_DIR").map(PathBuf::from).unwrap_or_else(|| data_dir.join("backups")),
+            backup_interval,
+            backup_keep: count_var(&get, "FOLIO_BACKUP_KEEP", 14, 1..=10_000)? as usize,
             metrics_addr,
             metrics_token,
             log_format,

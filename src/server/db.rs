@@ -9,6 +9,8 @@ use sqlx::migrate::Migrator;
 use sqlx::pool::PoolConnection;
 use sqlx::{Any, AnyConnection, AnyPool, Executor};
 use std::ops::{Deref, DerefMut};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Duration;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -27,10 +29,21 @@ impl Backend {
 pub struct Db {
     pub pool: AnyPool,
     pub backend: Backend,
+    /// A SQLite file's "in use" lock, held (shared) while this pool lives.
+    pub in_use: Option<Arc<InUse>>,
 }
 
-/// Connects and brings the schema up to date.
+/// Connects and applies the schema's migrations the plain way (tests and benches;
+/// the server goes through [`crate::server::backup::upgrade`]).
 pub async fn connect(url: &str) -> Result<Db, sqlx::Error> {
+    let db = open(url).await?;
+    db.backend.migrator().run(&db.pool).await?;
+    Ok(db)
+}
+
+/// Connects without touching the schema. A SQLite file is marked in use (shared:
+/// several pools may have it open, but `folio restore` waits for none).
+pub async fn open(url: &str) -> Result<Db, sqlx::Error> {
     install_default_drivers();
     let backend = Backend::of_url(url);
     let mut options = AnyPoolOptions::new().acquire_timeout(Duration::from_secs(10));
@@ -45,9 +58,65 @@ pub async fn connect(url: &str) -> Result<Db, sqlx::Error> {
         }),
         Backend::Postgres => options.max_connections(16),
     };
+    let in_use = match sqlite_file(url) {
+        Some(file) => Some(Arc::new(InUse::take_shared(&file).map_err(sqlx::Error::Io)?)),
+        None => None,
+    };
     let pool = options.connect(url).await?;
-    backend.migrator().run(&pool).await?;
-    Ok(Db { pool, backend })
+    Ok(Db { pool, backend, in_use })
+}
+
+/// The file a SQLite URL names (None for PostgreSQL or an in-memory database).
+pub fn sqlite_file(url: &str) -> Option<PathBuf> {
+    let rest = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:"))?;
+    let path = rest.split('?').next().unwrap_or_default();
+    (!path.is_empty() && path != ":memory:").then(|| PathBuf::from(path))
+}
+
+/// A lock on `FILE.in-use` beside a SQLite database: servers hold it shared for as
+/// long as they have the file open, and a restore holds it alone, so a restore
+/// never replaces a file under a running server and a server never opens one that
+/// is being replaced. The operating system lets go when the process ends, however
+/// it ends.
+#[derive(Debug)]
+pub struct InUse {
+    _file: std::fs::File,
+}
+
+impl InUse {
+    fn path(database: &Path) -> PathBuf {
+        let mut name = database.as_os_str().to_owned();
+        name.push(".in-use");
+        PathBuf::from(name)
+    }
+
+    fn open(database: &Path) -> std::io::Result<std::fs::File> {
+        std::fs::OpenOptions::new().create(true).truncate(false).read(true).write(true).open(Self::path(database))
+    }
+
+    /// For a server: fails at once while a restore is under way.
+    pub fn take_shared(database: &Path) -> std::io::Result<Self> {
+        let file = Self::open(database)?;
+        match file.try_lock_shared() {
+            Ok(()) => Ok(Self { _file: file }),
+            Err(std::fs::TryLockError::WouldBlock) => Err(std::io::Error::other(format!(
+                "{} is being restored (folio restore): start the server when it has finished",
+                database.display()
+            ))),
+            Err(std::fs::TryLockError::Error(err)) => Err(err),
+        }
+    }
+
+    /// For a restore: fails at once while any server has the database open.
+    pub fn take_alone(database: &Path) -> Result<Self, crate::server::backup::BackupError> {
+        use crate::server::backup::BackupError;
+        let file = Self::open(database).map_err(|e| BackupError::io(&Self::path(database), e))?;
+        match file.try_lock() {
+            Ok(()) => Ok(Self { _file: file }),
+            Err(std::fs::TryLockError::WouldBlock) => Err(BackupError::InUse { database: database.to_path_buf() }),
+            Err(std::fs::TryLockError::Error(err)) => Err(BackupError::io(&Self::path(database), err)),
+        }
+    }
 }
 
 static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("./migrations/sqlite");

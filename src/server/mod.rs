@@ -2,8 +2,10 @@
 //! REST API, and the axum application that also renders the Leptos pages.
 
 pub mod auth;
+pub mod backup;
 pub mod charts;
 pub mod clock;
+pub mod commands;
 pub mod config;
 pub mod dashboard;
 pub mod db;
@@ -49,6 +51,8 @@ pub enum StartError {
     Config(#[from] config::ConfigError),
     #[error("cannot open the database: {0}")]
     Database(#[from] sqlx::Error),
+    #[error("{0}")]
+    Upgrade(#[from] backup::upgrade::UpgradeError),
     #[error("cannot listen on {addr}: {source}")]
     Bind { addr: SocketAddr, source: std::io::Error },
     #[error("startup failed: {0}")]
@@ -159,6 +163,7 @@ pub async fn spawn_with_clock(config: Config, clock: clock::Clock) -> Result<Run
         }
     });
     let mut background = vec![refresher, snapshot_job];
+    background.extend(backup::schedule::spawn(state.clone()));
     let mut metrics_addr = None;
     if let Some(wanted) = state.config.metrics_addr {
         if wanted.ip().is_unspecified() && state.config.metrics_token.is_none() {
@@ -181,7 +186,13 @@ pub async fn spawn_with_clock(config: Config, clock: clock::Clock) -> Result<Run
 }
 
 pub async fn build_state(config: Config, clock: clock::Clock) -> Result<AppState, StartError> {
-    let db = db::connect(&config.database_url).await?;
+    let db = db::open(&config.database_url).await?;
+    match backup::upgrade::bring_up_to_date(&db, db.backend.migrator(), &config.backup_dir, clock.now()).await? {
+        backup::upgrade::Upgrade::Applied { versions, backup } => {
+            tracing::info!(?versions, backup = ?backup.map(|b| b.path), "the database schema was brought up to date");
+        }
+        backup::upgrade::Upgrade::Current => {}
+    }
     let leptos_options = LeptosOptions::builder()
         .output_name("folio")
         .site_root(config.site_root.as_str())
@@ -189,7 +200,7 @@ pub async fn build_state(config: Config, clock: clock::Clock) -> Result<AppState
         .site_addr(config.site_addr)
         .build();
     let metrics = Arc::new(ops::metrics::Metrics::new());
-    let market = market_service(&config, db.clone(), metrics.clone());
+    let market = market_service(&config, db.clone(), metrics.clone(), clock.clone());
     let tokens = TokenKeys::new(config.jwt_secret.expose().as_bytes(), config.token_ttl);
     let logos = Arc::new(market::logos::LogoStore::new(&config.finnhub_base_url, &config.site_root));
     let limits = auth::throttle::Limits { per_address: config.auth_attempts_per_address, ..Default::default() };
@@ -219,6 +230,7 @@ fn market_service(
     config: &Config,
     db: db::Db,
     metrics: Arc<ops::metrics::Metrics>,
+    clock: clock::Clock,
 ) -> Arc<market::service::MarketService> {
     use market::{Upstream, demo::DemoMarket, finnhub::FinnhubClient, limiter::RateLimiter};
     let upstream = match &config.finnhub_api_key {
@@ -234,7 +246,7 @@ fn market_service(
         }
         None => {
             tracing::info!("FINNHUB_API_KEY is not set: serving demo prices");
-            Upstream::Demo(DemoMarket)
+            Upstream::Demo(DemoMarket { clock: clock.clone() })
         }
     };
     let settings = market::service::MarketSettings {
@@ -242,7 +254,7 @@ fn market_service(
         profile_ttl: config.profile_ttl,
         benchmark: config.benchmark.clone(),
     };
-    market::service::MarketService::new(upstream, db, settings, metrics)
+    market::service::MarketService::new(upstream, db, settings, metrics, clock)
 }
 
 /// Pages (server-rendered Leptos, with their server functions), the REST API, the

@@ -40,14 +40,29 @@ fn unique(prefix: &str) -> String {
 }
 
 /// A database that exists for one test and is removed afterwards.
-enum TestDatabase {
+pub enum TestDatabase {
     Sqlite(PathBuf),
     Postgres(String),
 }
 
 impl TestDatabase {
+    /// An empty database on `engine` beside the suite's own (for a copy or a move).
+    pub async fn empty(engine: folio::server::db::Backend) -> (Self, String) {
+        let data_dir = std::env::temp_dir().join(unique("folio-it-extra"));
+        std::fs::create_dir_all(&data_dir).unwrap();
+        let chosen = match engine {
+            folio::server::db::Backend::Sqlite => "sqlite",
+            folio::server::db::Backend::Postgres => "postgres",
+        };
+        Self::create_on(Ok(chosen), &data_dir).await
+    }
+
     async fn create(data_dir: &Path) -> (Self, String) {
-        match std::env::var("FOLIO_TEST_DB").as_deref() {
+        Self::create_on(std::env::var("FOLIO_TEST_DB").as_deref(), data_dir).await
+    }
+
+    async fn create_on(engine: Result<&str, &std::env::VarError>, data_dir: &Path) -> (Self, String) {
+        match engine {
             Ok("postgres") => {
                 let name = unique("folio_test");
                 let admin = admin_pool().await;
@@ -137,6 +152,9 @@ pub async fn spawn_app_on_prepared<F: std::future::Future<Output = ()>>(
         ("FOLIO_JWT_SECRET", TEST_SECRET),
         ("LEPTOS_SITE_ADDR", "127.0.0.1:0"),
         ("FOLIO_BCRYPT_COST", "4"),
+        // The static files from the source tree (the demo logos among them), so the
+        // suite does not depend on a site built by an earlier `cargo leptos build`.
+        ("LEPTOS_SITE_ROOT", concat!(env!("CARGO_MANIFEST_DIR"), "/public")),
     ]
     .into_iter()
     .map(|(k, v)| (k.to_string(), v.to_string()))
@@ -167,6 +185,14 @@ pub async fn spawn_app_with_fake(overrides: &[(&str, &str)]) -> (TestApp, FakeFi
     ];
     env.extend_from_slice(overrides);
     let app = spawn_app_with(&env).await;
+    // The refresher's first pass runs at once; wait (bounded) until it is over, so
+    // it never races what the test does next (with the clock moved on, both would
+    // refresh the same symbol).
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while app.running.state.metrics.refresher_passes.get() == 0 {
+        assert!(std::time::Instant::now() < deadline, "the refresher's first pass did not end in 30 s");
+        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    }
     (app, fake)
 }
 
@@ -180,6 +206,16 @@ impl TestApp {
     /// The app's today (its clock is held: see `spawn_app_with`).
     pub fn today(&self) -> chrono::NaiveDate {
         self.running.state.clock.today()
+    }
+
+    /// An instance on another database (`url`) with this app's settings and clock.
+    pub async fn on_database(&self, url: &str) -> TestApp {
+        let mut config = self.config.clone();
+        config.database_url = url.to_string();
+        let running = spawn_with_clock(config.clone(), self.running.state.clock.clone()).await.expect("app starts");
+        let mut app = TestApp::attach(running, self);
+        app.config = config;
+        app
     }
 
     /// Another instance on this app's database and clock.

@@ -1,7 +1,7 @@
 //! The background jobs as they run in a server: the daily snapshot job on the app's
 //! clock (days move on without anyone waiting for them), and the quote refresher's
-//! own loop, checked by a bounded wait on what it does rather than by a sleep and a
-//! count.
+//! own loop on the same clock, checked by a bounded wait on what it does rather than
+//! by a sleep and a count.
 
 use crate::helpers::{TestApp, signup_token, spawn_app_with_fake};
 use chrono::{Duration, NaiveDate};
@@ -68,14 +68,20 @@ async fn the_daily_job_records_a_new_day_for_every_history_once() {
 async fn the_refresher_loop_keeps_a_requested_quote_fresh_by_itself() {
     let (app, fake) = spawn_app_with_fake(&[("FOLIO_QUOTE_TTL", "1s"), ("FOLIO_REFRESH_INTERVAL", "1s")]).await;
     let market = &app.running.state.market;
-    let first = market.quote(&Symbol::parse("AAPL").unwrap()).await.unwrap();
-    // The loop, not this test, fetches again: wait (bounded) until it has twice.
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
-    while fake.state.count("quote", "AAPL") < 3 {
-        assert!(std::time::Instant::now() < deadline, "the refresher did not refresh AAPL twice in 30 s");
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    let aapl = Symbol::parse("AAPL").unwrap();
+    let first = market.quote(&aapl).await.unwrap();
+    // The loop, not this test, fetches again each time the app's clock passes the
+    // TTL: move it on and wait (bounded) for the loop's call, twice.
+    for calls in [2, 3] {
+        app.running.state.clock.advance(chrono::Duration::seconds(2));
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+        while fake.state.count("quote", "AAPL") < calls {
+            assert!(std::time::Instant::now() < deadline, "the refresher had not made AAPL's call {calls} after 30 s");
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
     }
-    let cached = market.cached_fetched_at(&Symbol::parse("AAPL").unwrap()).await.unwrap();
+    assert_eq!(fake.state.count("quote", "AAPL"), 3, "one fetch each time the TTL passed");
+    let cached = market.cached_fetched_at(&aapl).await.unwrap();
     assert!(cached > first.fetched_at, "the cache holds the refreshed quote");
     assert!(fake.state.count("quote", "SPY") >= 1, "the benchmark is kept fresh too");
 }

@@ -6,6 +6,7 @@
 mod activities;
 mod api;
 mod auth;
+mod backups;
 mod dashboard;
 mod doors;
 mod forms;

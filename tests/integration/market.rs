@@ -9,8 +9,13 @@ use folio::server::market::{MarketError, demo::DemoMarket};
 use serde_json::Value;
 use std::time::{Duration, Instant};
 
-/// Freshness is judged in whole seconds: a 1 s TTL has surely passed after 2.1 s.
-const PAST_A_1S_TTL: Duration = Duration::from_millis(2100);
+/// Freshness is judged in whole seconds: a 1 s TTL has surely passed 2 s later.
+const PAST_A_1S_TTL: chrono::Duration = chrono::Duration::seconds(2);
+
+/// Moves the app's clock (which ages market data) past a 1 s TTL: no sleep.
+fn let_a_1s_ttl_pass(app: &crate::helpers::TestApp) {
+    app.running.state.clock.advance(PAST_A_1S_TTL);
+}
 
 fn sym(s: &str) -> Symbol {
     Symbol::parse(s).unwrap()
@@ -30,9 +35,9 @@ async fn wait_until(what: &str, done: impl Fn() -> bool) {
     }
 }
 
-/// Waits until no background refresh of `symbol` is running.
+/// Waits until no background refresh of `symbol` is running (a stale answer marks
+/// its refresh as running before it returns, so there is nothing to wait for first).
 async fn settle(app: &crate::helpers::TestApp, symbol: &Symbol) {
-    tokio::time::sleep(Duration::from_millis(50)).await;
     wait_until(&format!("the refresh of {symbol} to finish"), || !app.running.state.market.is_refreshing(symbol)).await;
 }
 
@@ -91,7 +96,7 @@ async fn fresh_quotes_come_from_the_cache_and_stale_ones_are_refreshed_in_the_ba
     assert_eq!(fake.state.count("quote", "AAPL"), 1, "within the TTL nothing is fetched");
 
     fake.state.set_quote("AAPL", 200.0, 189.84);
-    tokio::time::sleep(PAST_A_1S_TTL).await;
+    let_a_1s_ttl_pass(&app);
     let stale = market.quote(&aapl).await.unwrap();
     assert!(stale.stale, "past the TTL the old value is served at once, marked stale");
     assert_eq!(stale.price, first.price);
@@ -112,7 +117,7 @@ async fn profiles_are_cached_for_their_own_ttl() {
     assert_eq!(profile.industry, "Technology");
     market.profile(&msft).await.unwrap();
     assert_eq!(fake.state.count("profile2", "MSFT"), 1);
-    tokio::time::sleep(PAST_A_1S_TTL).await;
+    let_a_1s_ttl_pass(&app);
     market.profile(&msft).await.unwrap();
     // Past its TTL the profile is fetched again, once.
     wait_until("the profile's second fetch", || fake.state.count("profile2", "MSFT") >= 2).await;
@@ -150,7 +155,7 @@ async fn every_upstream_failure_serves_the_stale_value_never_a_made_up_one() {
         let (app, fake) = spawn_app_with_fake(&[("FOLIO_QUOTE_TTL", "1s")]).await;
         let first: Value = app.get_as_demo("/api/dashboard/quote/AAPL").await.json().await.unwrap();
         assert_eq!(first["data"]["current_price"], 189.84);
-        tokio::time::sleep(PAST_A_1S_TTL).await;
+        let_a_1s_ttl_pass(&app);
         fake.state.set_fault(fault.clone(), None, None);
         for _ in 0..2 {
             let response = app.get_as_demo("/api/dashboard/quote/AAPL").await;
@@ -290,22 +295,24 @@ async fn the_refresher_keeps_the_benchmark_and_requested_symbols_fresh() {
     let (app, fake) = spawn_app_with_fake(&[("FOLIO_QUOTE_TTL", "1s")]).await;
     let market = &app.running.state.market;
     market.quote(&sym("AAPL")).await.unwrap();
-    tokio::time::sleep(PAST_A_1S_TTL).await;
+    let_a_1s_ttl_pass(&app);
     let refreshed = folio::server::market::refresher::refresh_due(market).await;
     assert!(refreshed >= 2, "AAPL and SPY: {refreshed}");
-    assert_eq!(fake.state.count("quote", "AAPL"), 2);
+    assert_eq!(fake.state.count("quote", "AAPL"), 2, "{:?}", fake.state.calls());
     assert!(fake.state.count("quote", "SPY") >= 1);
-    // Each fetch also records the day's close: our own price history.
-    let today = chrono::Utc::now().date_naive();
+    // Each fetch also records the close of the quote's day: our own price history.
+    let quote = market.quote(&sym("AAPL")).await.unwrap();
+    let quote_day = chrono::DateTime::from_timestamp(quote.as_of, 0).unwrap().date_naive();
     let closes = folio::server::market::store::closes_since(
         &app.running.state.db,
         &sym("AAPL"),
         PriceSource::Finnhub,
-        today - chrono::Duration::days(1),
+        chrono::NaiveDate::MIN,
     )
     .await
     .unwrap();
     assert_eq!(closes.len(), 1);
+    assert_eq!(closes[0].0, quote_day);
     assert_eq!(closes[0].1.to_string(), "189.84");
 }
 
@@ -314,7 +321,7 @@ async fn without_a_key_prices_are_demo_prices_and_say_so() {
     let app = spawn_app_with(&[]).await;
     let body: Value = app.get_as_demo("/api/dashboard/quote/AAPL").await.json().await.unwrap();
     assert_eq!(body["data"]["source"], "demo");
-    let expected = DemoMarket::quote_at(&sym("AAPL"), chrono::Utc::now()).unwrap();
+    let expected = DemoMarket::quote_at(&sym("AAPL"), app.running.state.clock.now()).unwrap();
     assert_eq!(body["data"]["current_price"].to_string(), expected.price.round_dp(2).normalize().to_string());
     let again: Value = app.get_as_demo("/api/dashboard/quote/AAPL").await.json().await.unwrap();
     assert_eq!(again["data"]["current_price"], body["data"]["current_price"]);

@@ -316,9 +316,17 @@ async fn assert_kept_matches_a_fresh_load(state: &AppState, user: i64, today: Na
         // Debug text: a NaN figure equals itself there.
         assert_eq!(format!("{:?}", served.risk(range)), format!("{expected:?}"), "{range:?} after {after:?}");
     }
-    let symbols: Vec<Symbol> = fresh.ledger.lots.keys().cloned().collect();
-    let quotes: HashMap<_, _> =
-        state.market.quotes(&symbols).await.into_iter().filter_map(|(s, q)| q.ok().map(|q| (s, q))).collect();
+    // Revalued at the quotes it was served with (a day moved on makes them stale,
+    // and a refresh behind may already have replaced them): each position's own.
+    let quotes: HashMap<Symbol, _> = served
+        .valuation
+        .positions
+        .iter()
+        .filter_map(|p| p.quote.clone().map(|q| (p.symbol.clone(), q)))
+        .collect();
+    assert!(quotes.iter().all(|(symbol, q)| q.symbol == *symbol), "{quotes:?}");
+    let held: Vec<&Symbol> = fresh.ledger.lots.iter().filter(|(_, lots)| !lots.is_empty()).map(|(s, _)| s).collect();
+    assert!(held.iter().all(|s| quotes.contains_key(*s)), "every holding is priced: {held:?} {quotes:?}");
     assert_eq!(served.valuation, Valuation::new(&fresh.ledger, &quotes), "after {after:?}");
 }
 

@@ -26,7 +26,7 @@ const LEDGER: [[&str; 8]; 5] = [
 
 /// The migrations up to `version`, nothing later: the schema an older Folio created
 /// (the files are copied aside, so the migrator sees only those).
-async fn migrate_to(url: &str, version: i64) -> sqlx::AnyPool {
+pub async fn migrate_to(url: &str, version: i64) -> sqlx::AnyPool {
     sqlx::any::install_default_drivers();
     let engine = match Backend::of_url(url) {
         Backend::Sqlite => "sqlite",
@@ -50,7 +50,7 @@ async fn migrate_to(url: &str, version: i64) -> sqlx::AnyPool {
 }
 
 /// What an older Folio left: the user and, once the schema had a ledger, its ledger.
-async fn fill(pool: &sqlx::AnyPool, version: i64) {
+pub async fn fill(pool: &sqlx::AnyPool, version: i64) {
     let hash = folio::server::auth::password::hash_password(PASSWORD.into(), 4).await.unwrap();
     sqlx::query(
         "INSERT INTO users (username, username_key, password_hash, created_at) VALUES ('Veteran', 'veteran', $1, 1)",
@@ -143,6 +143,7 @@ async fn a_database_with_data_at_every_earlier_schema_version_upgrades_and_serve
         .await;
         let state = &app.running.state;
         assert!(matches!(state.db.migration_state().await.unwrap(), MigrationState::Current), "from {version}");
+        crate::backups::assert_backed_up_before_upgrading(&app, version).await;
         // The person signs in as before, their name spelt as they chose it.
         let token = app.token("veteran", PASSWORD).await;
         assert_eq!(data(&app, &token, "/api/auth/me").await["username"], "Veteran", "from {version}");

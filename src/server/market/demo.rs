@@ -9,7 +9,7 @@
 
 use super::{Fetched, MarketData, MarketError};
 use crate::model::{CompanyProfile, PriceSource, Quote, SearchHit, Symbol};
-use crate::server::db::now_unix;
+use crate::server::clock::Clock;
 use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc, Weekday};
 use rust_decimal::Decimal;
 use rust_decimal::prelude::FromPrimitive;
@@ -50,8 +50,11 @@ const MEMORY_DAYS: i64 = 200;
 const REVERSION: f64 = 0.97;
 const MARKET_NOISE: f64 = 0.008;
 
-#[derive(Clone, Copy, Default)]
-pub struct DemoMarket;
+#[derive(Clone, Default)]
+pub struct DemoMarket {
+    /// Whose "now" the simulated prices are for (a test holds it still).
+    pub clock: Clock,
+}
 
 impl DemoMarket {
     fn company(symbol: &Symbol) -> Fetched<&'static DemoCompany> {
@@ -107,7 +110,7 @@ impl DemoMarket {
             open,
             previous_close,
             as_of: closing_time.min(now.timestamp()),
-            fetched_at: now_unix(),
+            fetched_at: now.timestamp(),
             source: PriceSource::Demo,
             stale: false,
         })
@@ -120,7 +123,7 @@ impl MarketData for DemoMarket {
     }
 
     async fn quote(&self, symbol: &Symbol) -> Fetched<Quote> {
-        Self::quote_at(symbol, Utc::now())
+        Self::quote_at(symbol, self.clock.now())
     }
 
     async fn profile(&self, symbol: &Symbol) -> Fetched<CompanyProfile> {

@@ -6,7 +6,6 @@
 
 use super::service::MarketService;
 use crate::model::Symbol;
-use crate::server::db::now_unix;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -40,13 +39,14 @@ pub async fn refresh_due(service: &Arc<MarketService>) -> usize {
             Err(err) => tracing::debug!(%symbol, error = %err, "refresh failed; the cached value stays"),
         }
     }
+    service.note_refresh_pass();
     refreshed
 }
 
 /// Tracked symbols past their TTL, most stale first (never fetched counts as oldest).
 async fn due_symbols(service: &MarketService) -> Vec<Symbol> {
     let ttl = service.settings.quote_ttl.as_secs() as i64;
-    let now = now_unix();
+    let now = service.now_unix();
     let mut tracked = service.requested_quote_ages().await;
     if !tracked.iter().any(|(s, _)| *s == service.settings.benchmark) {
         let fetched_at = service.cached_fetched_at(&service.settings.benchmark).await.unwrap_or(0);

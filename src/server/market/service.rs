@@ -14,7 +14,8 @@
 
 use super::{MarketData, MarketError, Upstream, store};
 use crate::model::{CompanyProfile, MarketProblem, MarketStatus, PriceSource, Quote, SearchHit, SearchQuery, Symbol};
-use crate::server::db::{Db, now_unix};
+use crate::server::clock::Clock;
+use crate::server::db::Db;
 use crate::server::ops::metrics::Metrics;
 use moka::future::Cache;
 use std::collections::HashSet;
@@ -46,10 +47,13 @@ pub struct MarketService {
     refreshing: Mutex<HashSet<String>>,
     status: Mutex<MarketStatus>,
     metrics: Arc<Metrics>,
+    /// Ages (TTLs, "stale since") are measured on it, so a test moves time on
+    /// instead of sleeping past a TTL.
+    clock: Clock,
 }
 
 impl MarketService {
-    pub fn new(upstream: Upstream, db: Db, settings: MarketSettings, metrics: Arc<Metrics>) -> Arc<Self> {
+    pub fn new(upstream: Upstream, db: Db, settings: MarketSettings, metrics: Arc<Metrics>, clock: Clock) -> Arc<Self> {
         let source = upstream.source();
         Arc::new(Self {
             upstream,
@@ -63,7 +67,18 @@ impl MarketService {
             refreshing: Mutex::new(HashSet::new()),
             status: Mutex::new(MarketStatus { source, last_success_at: None, problem: None }),
             metrics,
+            clock,
         })
+    }
+
+    /// Counts a finished pass of the refresher (for `/metrics`).
+    pub fn note_refresh_pass(&self) {
+        self.metrics.refresher_passes.inc();
+    }
+
+    /// Now, in seconds since 1970, on the service's clock.
+    pub fn now_unix(&self) -> i64 {
+        self.clock.now().timestamp()
     }
 
     /// What is left of Finnhub's rate budget (None with demo prices).
@@ -213,7 +228,7 @@ impl MarketService {
 
     /// Older than `ttl` in whole seconds (so a value is stale at most a second late).
     fn is_stale(&self, fetched_at: i64, ttl: Duration) -> bool {
-        now_unix().saturating_sub(fetched_at) > ttl.as_secs() as i64
+        self.now_unix().saturating_sub(fetched_at) > ttl.as_secs() as i64
     }
 
     fn freshness(self: &Arc<Self>, mut quote: Quote) -> Quote {
@@ -276,7 +291,8 @@ impl MarketService {
     async fn fetch_quote(&self, symbol: &Symbol) -> Result<Quote, MarketError> {
         let quote = self.upstream.quote(symbol).await;
         self.count_demo("quote", &quote);
-        let quote = quote.inspect_err(|e| self.note_failure(e))?;
+        let mut quote = quote.inspect_err(|e| self.note_failure(e))?;
+        quote.fetched_at = self.now_unix();
         self.note_success();
         if let Err(err) = store::save_quote(&self.db, &quote).await {
             tracing::warn!(%symbol, error = %err, "could not store a quote");
@@ -289,7 +305,7 @@ impl MarketService {
         self.count_demo("profile", &profile);
         let profile = profile.inspect_err(|e| self.note_failure(e))?;
         self.note_success();
-        let fetched_at = now_unix();
+        let fetched_at = self.now_unix();
         if let Err(err) = store::save_profile(&self.db, symbol, self.source(), &profile, fetched_at).await {
             tracing::warn!(%symbol, error = %err, "could not store a profile");
         }
@@ -298,7 +314,7 @@ impl MarketService {
 
     fn note_success(&self) {
         let mut status = self.status.lock().unwrap_or_else(|p| p.into_inner());
-        status.last_success_at = Some(now_unix());
+        status.last_success_at = Some(self.now_unix());
         status.problem = None;
     }
 
@@ -312,7 +328,7 @@ impl MarketService {
             _ => {
                 // A new problem: the operator sees in the log why prices went stale.
                 tracing::warn!(code = err.code(), problem = %err, "market data problem");
-                now_unix()
+                self.now_unix()
             }
         };
         status.problem = Some(MarketProblem { code: err.code().into(), message: err.to_string(), since });

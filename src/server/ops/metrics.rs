@@ -48,6 +48,12 @@ pub struct Metrics {
     pub sign_in_failures: IntCounter,
     /// Sign-in and sign-up attempts refused by the throttle, by kind.
     pub auth_throttled: IntCounterVec,
+    /// Passes of the quote refresher (each looks for due symbols and refreshes them).
+    pub refresher_passes: IntCounter,
+    /// Scheduled backups by outcome (ok, failed).
+    pub backups: IntCounterVec,
+    /// When the last scheduled backup succeeded (seconds since 1970; 0: none yet).
+    pub last_backup: IntGauge,
     // Read at scrape time from where the values live.
     budget_remaining: IntGaugeVec,
     budget_paused: prometheus::Gauge,
@@ -125,6 +131,13 @@ impl Metrics {
         .expect("a valid metric name");
         r.register(Box::new(budget_paused.clone())).expect("registered once");
         Metrics {
+            refresher_passes: counter(&r, "folio_refresher_passes_total", "Passes of the quote refresher."),
+            backups: counter_vec(&r, "folio_backups_total", "Scheduled backups by outcome (ok, failed).", &["outcome"]),
+            last_backup: gauge(
+                &r,
+                "folio_last_backup_timestamp_seconds",
+                "When the last scheduled backup was written (0: none since the start).",
+            ),
             http_requests: counter_vec(
                 &r,
                 "folio_http_requests_total",
@@ -302,6 +315,7 @@ mod tests {
         metrics.cache("quote", "hit");
         metrics.portfolio_states.with_label_values(&["hit"]).inc();
         metrics.auth_throttled.with_label_values(&["sign_in"]).inc();
+        metrics.backups.with_label_values(&["ok"]).inc();
         let text = metrics.render(&Sample { budget: Some((1, 1)), ..Sample::default() });
         let exposed: std::collections::BTreeSet<&str> =
             text.lines().filter_map(|l| l.strip_prefix("# TYPE ")?.split(' ').next()).collect();

@@ -1,0 +1,171 @@
+//! Putting a backup in place of the database, only when it is sound and no server
+//! has the database open. Every backup is a SQLite file (see [`super::take`]); a
+//! SQLite database is replaced by it, a PostgreSQL one is filled from it.
+//!
+//! Checked first, before anything is touched: the checksum file beside the backup,
+//! SQLite's `integrity_check` on the copy, and its schema version (a backup newer
+//! than this binary is refused, as the server would refuse it). Then, holding the
+//! database's "in use" lock exclusively (a running server holds it shared, see
+//! [`crate::server::db::InUse`]), the current file and its `-wal`/`-shm` are moved
+//! aside under `.replaced-TIME`, and the backup is copied in under a temporary name
+//! and renamed, so the database is at every moment either the old one or the whole
+//! new one. For PostgreSQL, with no other connection open, the current tables move
+//! into a schema `folio_replaced_TIME` and the backup's rows are copied into a new
+//! `public` schema, in one transaction. The next start applies any migrations the backup lacks (after its own
+//! backup).
+
+use super::{BackupError, checksum};
+use crate::server::db::InUse;
+use chrono::{DateTime, Utc};
+use sqlx::{Connection, Row};
+use std::path::{Path, PathBuf};
+
+/// A restore that happened.
+#[derive(Debug)]
+pub struct Restored {
+    /// The SQLite file, or the PostgreSQL database's name.
+    pub database: String,
+    /// Where what was replaced now is: a file beside the SQLite database, or a
+    /// schema in the PostgreSQL database (None when there was nothing).
+    pub replaced: Option<String>,
+    pub schema_version: i64,
+}
+
+/// Checks `backup` and puts it in place of the SQLite file `database`.
+pub async fn restore(
+    backup: &Path,
+    database: &Path,
+    binary_schema: i64,
+    now: DateTime<Utc>,
+) -> Result<Restored, BackupError> {
+    let schema_version = check(backup, binary_schema).await?;
+    let _alone = InUse::take_alone(database)?;
+    let replaced = move_aside(database, now)?;
+    if let Err(err) = copy_in(backup, database) {
+        if let Some(aside) = &replaced {
+            // Put the old database back: the person is no worse off than before.
+            let _ = rename_with_journals(aside, database);
+        }
+        return Err(err);
+    }
+    Ok(Restored {
+        database: database.display().to_string(),
+        replaced: replaced.map(|p| p.display().to_string()),
+        schema_version,
+    })
+}
+
+/// Checks `backup` and copies it into the PostgreSQL database at `url`, whose
+/// current tables are moved aside into a schema `folio_replaced_TIME` in the same
+/// transaction: all or nothing.
+pub async fn restore_into_postgres(
+    backup: &Path,
+    url: &str,
+    binary_schema: i64,
+    now: DateTime<Utc>,
+) -> Result<Restored, BackupError> {
+    let schema_version = check(backup, binary_schema).await?;
+    sqlx::any::install_default_drivers();
+    let mut target = sqlx::AnyConnection::connect(url).await?;
+    let row = sqlx::query(
+        "SELECT COUNT(*) AS n, current_database()::text AS name FROM pg_stat_activity
+         WHERE datname = current_database() AND pid <> pg_backend_pid()",
+    )
+    .fetch_one(&mut target)
+    .await?;
+    let connections: i64 = row.try_get("n")?;
+    if connections > 0 {
+        return Err(BackupError::PostgresInUse { connections });
+    }
+    let name: String = row.try_get("name")?;
+    let aside = format!("folio_replaced_{}", now.format("%Y%m%d_%H%M%S"));
+    let prepare = [format!("ALTER SCHEMA public RENAME TO {aside}"), "CREATE SCHEMA public".to_string()];
+    let mut source = sqlx::AnyConnection::connect(&format!("sqlite://{}?mode=ro", backup.display())).await?;
+    let copied = super::copy::copy_database(
+        &mut source,
+        crate::server::db::Backend::Sqlite,
+        &mut target,
+        crate::server::db::Backend::Postgres,
+        schema_version,
+        &prepare,
+    )
+    .await;
+    let _ = source.close().await;
+    let _ = target.close().await;
+    copied?;
+    Ok(Restored { database: name, replaced: Some(format!("schema {aside}")), schema_version })
+}
+
+/// The checks before anything is touched; returns the backup's schema version.
+async fn check(backup: &Path, binary_schema: i64) -> Result<i64, BackupError> {
+    checksum::verify(backup).map_err(|mismatch| match mismatch {
+        checksum::Mismatch::Missing(sum) | checksum::Mismatch::Unreadable(sum) => {
+            BackupError::NoChecksum { file: backup.to_path_buf(), sum }
+        }
+        checksum::Mismatch::Differs { expected, actual } => {
+            BackupError::ChecksumDiffers { file: backup.to_path_buf(), expected, actual }
+        }
+    })?;
+    let schema_version = check_sound(backup).await?;
+    if schema_version > binary_schema {
+        return Err(BackupError::Newer { file: backup.to_path_buf(), backup: schema_version, binary: binary_schema });
+    }
+    Ok(schema_version)
+}
+
+/// Opens the copy read-only and asks SQLite whether it is sound; returns its schema version.
+async fn check_sound(backup: &Path) -> Result<i64, BackupError> {
+    let corrupt = |problem: String| BackupError::Corrupt { file: backup.to_path_buf(), problem };
+    sqlx::any::install_default_drivers();
+    let url = format!("sqlite://{}?mode=ro", backup.display());
+    let mut conn = sqlx::AnyConnection::connect(&url).await.map_err(|e| corrupt(e.to_string()))?;
+    let rows = sqlx::query("PRAGMA integrity_check").fetch_all(&mut conn).await.map_err(|e| corrupt(e.to_string()))?;
+    let findings: Vec<String> = rows.iter().filter_map(|row| row.try_get::<String, _>(0).ok()).collect();
+    if findings != ["ok"] {
+        return Err(corrupt(findings.into_iter().take(3).collect::<Vec<_>>().join("; ")));
+    }
+    let version = sqlx::query("SELECT MAX(version) AS v FROM _sqlx_migrations WHERE success = TRUE")
+        .fetch_one(&mut conn)
+        .await
+        .map_err(|e| corrupt(format!("it holds no Folio schema ({e})")))?
+        .try_get::<Option<i64>, _>("v")
+        .map_err(|e| corrupt(e.to_string()))?
+        .unwrap_or(0);
+    let _ = conn.close().await;
+    Ok(version)
+}
+
+fn with_suffix(path: &Path, suffix: &str) -> PathBuf {
+    let mut name = path.as_os_str().to_owned();
+    name.push(suffix);
+    PathBuf::from(name)
+}
+
+/// Renames `from` to `to`, and its `-wal` and `-shm` files with it (SQLite pairs
+/// them by name, so the aside copy opens with its last writes).
+fn rename_with_journals(from: &Path, to: &Path) -> Result<(), BackupError> {
+    std::fs::rename(from, to).map_err(|e| BackupError::io(from, e))?;
+    for journal in ["-wal", "-shm"] {
+        let side = with_suffix(from, journal);
+        if side.exists() {
+            std::fs::rename(&side, with_suffix(to, journal)).map_err(|e| BackupError::io(&side, e))?;
+        }
+    }
+    Ok(())
+}
+
+fn move_aside(database: &Path, now: DateTime<Utc>) -> Result<Option<PathBuf>, BackupError> {
+    if !database.exists() {
+        return Ok(None);
+    }
+    let aside = with_suffix(database, &format!(".replaced-{}", now.format("%Y%m%dT%H%M%SZ")));
+    rename_with_journals(database, &aside)?;
+    Ok(Some(aside))
+}
+
+fn copy_in(backup: &Path, database: &Path) -> Result<(), BackupError> {
+    let incoming = with_suffix(database, ".restoring");
+    std::fs::copy(backup, &incoming).map_err(|e| BackupError::io(&incoming, e))?;
+    std::fs::File::open(&incoming).and_then(|f| f.sync_all()).map_err(|e| BackupError::io(&incoming, e))?;
+    std::fs::rename(&incoming, database).map_err(|e| BackupError::io(database, e))
+}

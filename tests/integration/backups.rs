@@ -1,0 +1,452 @@
+//! Backups and safe upgrades: a backup taken while writes go on holds every write
+//! acknowledged before it and restores to a sound database; a failing migration
+//! changes nothing (byte for byte on SQLite) and leaves its backup; a database a
+//! newer Folio used is refused at start; a damaged, unchecked or too-new backup is
+//! never restored; the `folio` binary's `backup` and `restore` do what they say.
+//!
+//! Every backup is a SQLite file (PostgreSQL's tables are exported into one), so
+//! the tests run on both engines; only byte-for-byte file checks and the binary's
+//! file locks are SQLite's own.
+
+use crate::helpers::{TestApp, TestDatabase, signup_token, spawn_app};
+use folio::server::backup::take::{self, Reason};
+use folio::server::backup::upgrade::{self, UpgradeError};
+use folio::server::backup::{BackupError, checksum, restore};
+use folio::server::db::{self, Backend};
+use serde_json::{Value, json};
+use sqlx::{Connection, Row};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+fn latest_schema() -> i64 {
+    Backend::Sqlite.migrator().iter().map(|m| m.version).max().unwrap()
+}
+
+fn scratch_dir(name: &str) -> PathBuf {
+    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().subsec_nanos();
+    let dir = std::env::temp_dir().join(format!("folio-backups-{name}-{}-{nanos}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+fn sqlite_url(file: &Path) -> String {
+    format!("sqlite://{}?mode=rwc", file.display())
+}
+
+/// A copy's schema version, its users, its activity ids and SQLite's verdict on it,
+/// read without touching it.
+async fn inspect(file: &Path) -> (i64, i64, Vec<i64>, String) {
+    sqlx::any::install_default_drivers();
+    let mut conn = sqlx::AnyConnection::connect(&format!("sqlite://{}?mode=ro", file.display())).await.unwrap();
+    let verdict: String = sqlx::query("PRAGMA integrity_check").fetch_one(&mut conn).await.unwrap().get(0);
+    let schema: i64 = sqlx::query("SELECT MAX(version) AS v FROM _sqlx_migrations WHERE success = TRUE")
+        .fetch_one(&mut conn)
+        .await
+        .unwrap()
+        .get("v");
+    let users: i64 = sqlx::query("SELECT COUNT(*) AS n FROM users").fetch_one(&mut conn).await.unwrap().get("n");
+    let ids = match schema >= 3 {
+        true => sqlx::query("SELECT id FROM activities ORDER BY id")
+            .fetch_all(&mut conn)
+            .await
+            .unwrap()
+            .iter()
+            .map(|r| r.get::<i64, _>("id"))
+            .collect(),
+        false => Vec::new(),
+    };
+    conn.close().await.unwrap();
+    (schema, users, ids, verdict)
+}
+
+/// The activity ids in the database at `url`, either engine.
+async fn activity_ids(url: &str) -> Vec<i64> {
+    sqlx::any::install_default_drivers();
+    let mut conn = sqlx::AnyConnection::connect(url).await.unwrap();
+    let ids = sqlx::query("SELECT id FROM activities ORDER BY id")
+        .fetch_all(&mut conn)
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.get::<i64, _>("id"))
+        .collect();
+    conn.close().await.unwrap();
+    ids
+}
+
+fn the_other(engine: Backend) -> Backend {
+    match engine {
+        Backend::Sqlite => Backend::Postgres,
+        Backend::Postgres => Backend::Sqlite,
+    }
+}
+
+/// For `upgrades.rs`: starting on a database at `version` took one backup just
+/// before migrating, holding that version and the user.
+pub async fn assert_backed_up_before_upgrading(app: &TestApp, version: i64) {
+    let backups: Vec<PathBuf> = std::fs::read_dir(&app.config.backup_dir)
+        .map(|entries| entries.map(|e| e.unwrap().path()).collect::<Vec<PathBuf>>())
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|p: &PathBuf| {
+            let name = p.file_name().unwrap().to_string_lossy().into_owned();
+            name.starts_with("folio-before-upgrade-") && name.ends_with(".sqlite")
+        })
+        .collect();
+    assert_eq!(backups.len(), 1, "one backup before upgrading from {version}: {backups:?}");
+    let name = backups[0].file_name().unwrap().to_string_lossy().into_owned();
+    assert!(name.contains(&format!("-schema{version}-")), "{name}");
+    assert!(checksum::verify(&backups[0]).is_ok(), "{name}");
+    let (schema, users, _, verdict) = inspect(&backups[0]).await;
+    assert_eq!((schema, users, verdict.as_str()), (version, 1, "ok"), "the backup is the database as it was");
+}
+
+#[tokio::test]
+async fn a_backup_taken_during_writes_holds_every_write_acknowledged_before_it_and_restores_sound() {
+    let app = spawn_app().await;
+    let engine = app.running.state.db.backend;
+    let token = signup_token(&app, "Writer").await;
+    let acknowledged: Arc<Mutex<Vec<(i64, Instant)>>> = Arc::default();
+    let writers: Vec<_> = (0..4)
+        .map(|_| {
+            let (client, url, token, acknowledged) =
+                (app.client.clone(), app.url("/api/activities"), token.clone(), acknowledged.clone());
+            tokio::spawn(async move {
+                loop {
+                    let deposit = json!({"kind": "deposit", "date": "2026-10-01", "amount": "1.25"});
+                    let response = client.post(&url).bearer_auth(&token).json(&deposit).send().await.unwrap();
+                    assert_eq!(response.status(), 201);
+                    let body: Value = response.json().await.unwrap();
+                    let id = body["data"]["id"].as_i64().unwrap();
+                    acknowledged.lock().unwrap().push((id, Instant::now()));
+                }
+            })
+        })
+        .collect();
+    let count = || acknowledged.lock().unwrap().len();
+    let wait_for = |n: usize| async move {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while count() < n {
+            assert!(Instant::now() < deadline, "waited 30 s for {n} writes");
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    };
+    wait_for(40).await;
+    let started = Instant::now();
+    let backup =
+        take::take(&app.running.state.db, &app.config.backup_dir, Reason::Manual, app.running.state.clock.now())
+            .await
+            .unwrap();
+    let at_backup = count();
+    // Writes went on meanwhile and go on after it.
+    wait_for(at_backup + 40).await;
+    writers.iter().for_each(|w| w.abort());
+    let before: Vec<i64> =
+        acknowledged.lock().unwrap().iter().filter(|(_, at)| *at < started).map(|(id, _)| *id).collect();
+    assert!(before.len() >= 40);
+
+    // The copy is sound and holds every acknowledged write.
+    let (schema, _, in_backup, verdict) = inspect(&backup.path).await;
+    assert_eq!((schema, verdict.as_str()), (latest_schema(), "ok"));
+    let missing: Vec<&i64> = before.iter().filter(|id| in_backup.binary_search(id).is_err()).collect();
+    assert!(missing.is_empty(), "acknowledged before the backup but not in it: {missing:?}");
+
+    // The running server's database cannot be replaced under it.
+    let now = chrono::Utc::now();
+    let refused = match engine {
+        Backend::Sqlite => {
+            let live = db::sqlite_file(&app.config.database_url).unwrap();
+            restore::restore(&backup.path, &live, latest_schema(), now).await.unwrap_err()
+        }
+        Backend::Postgres => {
+            restore::restore_into_postgres(&backup.path, &app.config.database_url, latest_schema(), now)
+                .await
+                .unwrap_err()
+        }
+    };
+    assert!(matches!(refused, BackupError::InUse { .. } | BackupError::PostgresInUse { .. }), "{refused}");
+    assert!(refused.to_string().contains("stop"), "{refused}");
+
+    // Restored into an empty database of the same engine: the same rows.
+    let (_elsewhere, url) = TestDatabase::empty(engine).await;
+    let restored = match engine {
+        Backend::Sqlite => {
+            restore::restore(&backup.path, &db::sqlite_file(&url).unwrap(), latest_schema(), now).await.unwrap()
+        }
+        Backend::Postgres => restore::restore_into_postgres(&backup.path, &url, latest_schema(), now).await.unwrap(),
+    };
+    assert_eq!(restored.schema_version, latest_schema());
+    assert_eq!(activity_ids(&url).await, in_backup);
+}
+
+#[tokio::test]
+async fn an_instance_moved_to_the_other_engine_serves_the_same_numbers() {
+    let app = spawn_app().await;
+    let token = signup_token(&app, "Mover").await;
+    for body in [
+        json!({"kind": "deposit", "date": "2026-08-03", "amount": "10000.50", "note": "first pay"}),
+        json!({"kind": "buy", "date": "2026-08-10", "symbol": "AAPL", "quantity": "10", "price": "150.25", "fee": "1.5"}),
+        json!({"kind": "sell", "date": "2026-09-01", "symbol": "AAPL", "quantity": "4", "price": "160", "fee": "0.75"}),
+        json!({"kind": "dividend", "date": "2026-09-15", "symbol": "AAPL", "amount": "2.40"}),
+    ] {
+        let created = app.client.post(app.url("/api/activities")).bearer_auth(&token).json(&body).send().await.unwrap();
+        assert_eq!(created.status(), 201, "{body}");
+    }
+    let (_target, url) = TestDatabase::empty(the_other(app.running.state.db.backend)).await;
+    let moved = folio::server::backup::moving::move_to(&app.running.state.db, &url).await.unwrap();
+    assert_eq!(moved.schema_version, latest_schema());
+    let every = activity_ids(&app.config.database_url).await.len() as u64;
+    assert!(every > 4, "the demo's activities and these four");
+    assert!(moved.tables.contains(&("activities", every)), "{:?}", moved.tables);
+
+    // Refused a second time: the target is no longer empty.
+    assert!(folio::server::backup::moving::move_to(&app.running.state.db, &url).await.is_err());
+
+    let moved_app = app.on_database(&url).await;
+    let new_token = moved_app.token("Mover", "long enough pw").await;
+    for path in ["/api/activities", "/api/dashboard/overview", "/api/dashboard/positions", "/api/dashboard/performance"]
+    {
+        let before: Value = app.get_with_token(path, &token).await.json().await.unwrap();
+        let after: Value = moved_app.get_with_token(path, &new_token).await.json().await.unwrap();
+        assert_eq!(before["status"], "success", "{path}: {before}");
+        assert_eq!(after, before, "{path}");
+    }
+    // And the moved instance takes new writes (its id sequences were moved on).
+    let deposit = json!({"kind": "deposit", "date": "2026-10-01", "amount": "5"});
+    let created = moved_app.client.post(moved_app.url("/api/activities")).bearer_auth(&new_token).json(&deposit).send();
+    assert_eq!(created.await.unwrap().status(), 201);
+}
+
+/// Writes everything committed into the database file itself (an empty WAL) and
+/// closes the pool, so the file's bytes are the whole database.
+async fn settle_into_file(db: db::Db) {
+    sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)").execute(&db.pool).await.unwrap();
+    db.pool.close().await;
+}
+
+/// This binary's migrations, then a good one and a failing one: all or nothing.
+async fn failing_migrator(engine: &str) -> sqlx::migrate::Migrator {
+    let source = Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations").join(engine);
+    let dir = scratch_dir(&format!("migrations-{engine}"));
+    for file in std::fs::read_dir(source).unwrap() {
+        let file = file.unwrap();
+        std::fs::copy(file.path(), dir.join(file.file_name())).unwrap();
+    }
+    std::fs::write(dir.join("0098_probe.sql"), "CREATE TABLE upgrade_probe (id INTEGER PRIMARY KEY);\n").unwrap();
+    std::fs::write(dir.join("0099_breaks.sql"), "INSERT INTO no_such_table VALUES (1);\n").unwrap();
+    sqlx::migrate::Migrator::new(dir.as_path()).await.unwrap()
+}
+
+#[tokio::test]
+async fn a_failing_migration_leaves_the_database_byte_identical_with_its_backup_beside_it() {
+    let dir = scratch_dir("failing");
+    let file = dir.join("folio.db");
+    let url = sqlite_url(&file);
+    let db = db::connect(&url).await.unwrap();
+    sqlx::query("INSERT INTO users (username, username_key, password_hash, created_at) VALUES ('A', 'a', 'x', 1)")
+        .execute(&db.pool)
+        .await
+        .unwrap();
+    settle_into_file(db).await;
+    let before = std::fs::read(&file).unwrap();
+
+    let db = db::open(&url).await.unwrap();
+    let backups = dir.join("backups");
+    let err = upgrade::bring_up_to_date(&db, &failing_migrator("sqlite").await, &backups, chrono::Utc::now())
+        .await
+        .unwrap_err();
+    let UpgradeError::Failed { version, backup: Some(backup), .. } = &err else { panic!("{err}") };
+    assert_eq!(*version, 99);
+    let said = err.to_string();
+    for part in ["migration 99 (breaks) failed", "no such table", "left as it was", &backup.display().to_string()] {
+        assert!(said.contains(part), "{part:?} in {said}");
+    }
+    db.pool.close().await;
+    drop(db);
+    let after = std::fs::read(&file).unwrap();
+    let differ: Vec<usize> = (0..before.len().min(after.len())).filter(|i| before[*i] != after[*i]).take(20).collect();
+    assert!(after == before, "the database file changed: {} -> {} bytes, at {differ:?}", before.len(), after.len());
+    assert!(checksum::verify(backup).is_ok());
+    let (schema, users, _, verdict) = inspect(backup).await;
+    assert_eq!((schema, users, verdict.as_str()), (latest_schema(), 1, "ok"));
+}
+
+#[tokio::test]
+async fn a_failing_migration_applies_none_of_the_pending_ones_on_either_engine() {
+    let app = spawn_app().await;
+    let db = db::open(&app.config.database_url).await.unwrap();
+    let engine = if db.backend == Backend::Sqlite { "sqlite" } else { "postgres" };
+    let err =
+        upgrade::bring_up_to_date(&db, &failing_migrator(engine).await, &app.config.backup_dir, chrono::Utc::now())
+            .await
+            .unwrap_err();
+    assert!(matches!(err, UpgradeError::Failed { version: 99, .. }), "{err}");
+    let versions: Vec<i64> = sqlx::query("SELECT version FROM _sqlx_migrations ORDER BY version")
+        .fetch_all(&db.pool)
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.get("version"))
+        .collect();
+    assert_eq!(versions.last(), Some(&latest_schema()), "98 went with 99: {versions:?}");
+    assert!(sqlx::query("SELECT COUNT(*) FROM upgrade_probe").fetch_one(&db.pool).await.is_err());
+    // The running server never noticed.
+    assert_eq!(app.client.get(app.url("/healthz")).send().await.unwrap().status(), 200);
+}
+
+#[tokio::test]
+async fn a_database_a_newer_folio_used_is_refused_at_start_with_what_to_do() {
+    let app = spawn_app().await;
+    sqlx::query(
+        "INSERT INTO _sqlx_migrations (version, description, success, checksum, execution_time)
+         VALUES (999, 'from the future', TRUE, $1, 0)",
+    )
+    .bind(vec![0u8; 48])
+    .execute(&app.running.state.db.pool)
+    .await
+    .unwrap();
+    let clock = app.running.state.clock.clone();
+    let Err(err) = folio::server::spawn_with_clock(app.config.clone(), clock).await else {
+        panic!("a second instance started on a database from a newer Folio")
+    };
+    let said = err.to_string();
+    let knows = format!("knows versions up to {}", latest_schema());
+    for part in ["schema version 999", knows.as_str(), "will not downgrade", "folio restore"] {
+        assert!(said.contains(part), "{part:?} in {said}");
+    }
+}
+
+/// A standalone database with one user and its manual backup.
+async fn database_and_backup(name: &str) -> (PathBuf, PathBuf) {
+    let dir = scratch_dir(name);
+    let file = dir.join("folio.db");
+    let db = db::connect(&sqlite_url(&file)).await.unwrap();
+    sqlx::query("INSERT INTO users (username, username_key, password_hash, created_at) VALUES ('A', 'a', 'x', 1)")
+        .execute(&db.pool)
+        .await
+        .unwrap();
+    let backup = take::take(&db, &dir.join("backups"), Reason::Manual, chrono::Utc::now()).await.unwrap();
+    settle_into_file(db).await;
+    (file, backup.path)
+}
+
+#[tokio::test]
+async fn a_damaged_unchecked_or_too_new_backup_is_never_restored() {
+    let (target, good) = database_and_backup("refusals").await;
+    let original = std::fs::read(&target).unwrap();
+    let copy = |name: &str| {
+        let path = good.with_file_name(name);
+        std::fs::copy(&good, &path).unwrap();
+        path
+    };
+    let refuse = |backup: PathBuf| {
+        let target = target.clone();
+        async move { restore::restore(&backup, &target, latest_schema(), chrono::Utc::now()).await.unwrap_err() }
+    };
+
+    // A changed byte after the checksum was written.
+    let tampered = copy("tampered.sqlite");
+    std::fs::copy(checksum::path_of(&good), checksum::path_of(&tampered)).unwrap();
+    let mut bytes = std::fs::read(&tampered).unwrap();
+    bytes[200] ^= 1;
+    std::fs::write(&tampered, bytes).unwrap();
+    assert!(matches!(refuse(tampered).await, BackupError::ChecksumDiffers { .. }));
+
+    // No checksum beside it.
+    let unchecked = copy("unchecked.sqlite");
+    assert!(matches!(refuse(unchecked).await, BackupError::NoChecksum { .. }));
+
+    // Damaged pages, with a checksum written after the damage: SQLite finds it.
+    let corrupted = copy("corrupted.sqlite");
+    let mut bytes = std::fs::read(&corrupted).unwrap();
+    let page = 4096;
+    for b in &mut bytes[page..page + 512] {
+        *b = 0xA5;
+    }
+    std::fs::write(&corrupted, bytes).unwrap();
+    checksum::write(&corrupted).unwrap();
+    let err = refuse(corrupted).await;
+    assert!(matches!(err, BackupError::Corrupt { .. }), "{err}");
+
+    // Not a database at all.
+    let garbage = good.with_file_name("garbage.sqlite");
+    std::fs::write(&garbage, b"this is not a database, just some text that is long enough".repeat(100)).unwrap();
+    checksum::write(&garbage).unwrap();
+    assert!(matches!(refuse(garbage).await, BackupError::Corrupt { .. }));
+
+    // Made by a newer Folio.
+    let newer = copy("newer.sqlite");
+    let mut conn = sqlx::AnyConnection::connect(&sqlite_url(&newer)).await.unwrap();
+    sqlx::query(
+        "INSERT INTO _sqlx_migrations (version, description, success, checksum, execution_time)
+         VALUES (999, 'from the future', TRUE, $1, 0)",
+    )
+    .bind(vec![0u8; 48])
+    .execute(&mut conn)
+    .await
+    .unwrap();
+    conn.close().await.unwrap();
+    checksum::write(&newer).unwrap();
+    let err = refuse(newer).await;
+    assert!(matches!(err, BackupError::Newer { backup: 999, .. }), "{err}");
+
+    assert!(std::fs::read(&target).unwrap() == original, "a refused restore changed the database");
+    let siblings: Vec<String> = std::fs::read_dir(target.parent().unwrap())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.contains("replaced"))
+        .collect();
+    assert!(siblings.is_empty(), "nothing was moved aside: {siblings:?}");
+
+    // And the good one is restored, the old database kept aside.
+    let restored = restore::restore(&good, &target, latest_schema(), chrono::Utc::now()).await.unwrap();
+    let aside = restored.replaced.expect("the replaced database is kept");
+    assert!(std::fs::read(&aside).unwrap() == original);
+    assert_eq!(inspect(&target).await.1, 1);
+}
+
+/// Runs the `folio` binary with a configuration pointing at `database`.
+fn folio(args: &[&str], database: &Path, backups: &Path) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_folio"))
+        .args(args)
+        .env("DATABASE_URL", sqlite_url(database))
+        .env("FOLIO_DATA_DIR", database.parent().unwrap())
+        .env("FOLIO_BACKUP_DIR", backups)
+        .env("FOLIO_JWT_SECRET", crate::helpers::TEST_SECRET)
+        .output()
+        .unwrap()
+}
+
+#[tokio::test]
+async fn the_binary_backs_up_a_running_server_and_restores_only_a_stopped_one() {
+    let app = spawn_app().await;
+    if app.running.state.db.backend != Backend::Sqlite {
+        return; // The binary's file lock is SQLite's; PostgreSQL's restore is checked above.
+    }
+    signup_token(&app, "Kept").await;
+    let live = db::sqlite_file(&app.config.database_url).unwrap();
+    let backups = scratch_dir("cli");
+
+    let made = folio(&["backup"], &live, &backups);
+    let out = String::from_utf8_lossy(&made.stdout);
+    assert!(made.status.success(), "{out}{}", String::from_utf8_lossy(&made.stderr));
+    let path = out.lines().next().unwrap().strip_prefix("backup written: ").unwrap().to_string();
+    assert!(path.contains("folio-manual-schema"), "{out}");
+    assert!(out.contains("sha256sum -c"), "{out}");
+
+    let refused = folio(&["restore", &path], &live, &backups);
+    assert_eq!(refused.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("stop the server first"));
+
+    let elsewhere = scratch_dir("cli-restored").join("folio.db");
+    let restored = folio(&["restore", &path], &elsewhere, &backups);
+    assert!(restored.status.success(), "{}", String::from_utf8_lossy(&restored.stderr));
+    let (_, users, _, verdict) = inspect(&elsewhere).await;
+    // The demo user and the one signed up here.
+    assert_eq!((users, verdict.as_str()), (2, "ok"));
+
+    let wrong = folio(&["restore"], &live, &backups);
+    assert_eq!(wrong.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&wrong.stderr).contains("usage: folio"));
+}
