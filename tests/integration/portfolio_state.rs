@@ -318,12 +318,8 @@ async fn assert_kept_matches_a_fresh_load(state: &AppState, user: i64, today: Na
     }
     // Revalued at the quotes it was served with (a day moved on makes them stale,
     // and a refresh behind may already have replaced them): each position's own.
-    let quotes: HashMap<Symbol, _> = served
-        .valuation
-        .positions
-        .iter()
-        .filter_map(|p| p.quote.clone().map(|q| (p.symbol.clone(), q)))
-        .collect();
+    let quotes: HashMap<Symbol, _> =
+        served.valuation.positions.iter().filter_map(|p| p.quote.clone().map(|q| (p.symbol.clone(), q))).collect();
     assert!(quotes.iter().all(|(symbol, q)| q.symbol == *symbol), "{quotes:?}");
     let held: Vec<&Symbol> = fresh.ledger.lots.iter().filter(|(_, lots)| !lots.is_empty()).map(|(s, _)| s).collect();
     assert!(held.iter().all(|s| quotes.contains_key(*s)), "every holding is priced: {held:?} {quotes:?}");
