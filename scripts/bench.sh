@@ -20,6 +20,8 @@
 #   metrics.txt     the overview's throughput with /metrics on and off (alternated), and
 #                   the cost of one scrape.
 #   portfolio.txt   replay + valuation + all metrics, 10,000 activities, 10 years (criterion).
+#   backup.txt      backup, restore and the account file of the 50,000-activity account,
+#                   on SQLite and PostgreSQL (scripts/bench-backup.sh).
 #   reliability.txt the disk-full soak (scripts/disk-full-soak.sh; needs root).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -233,5 +235,7 @@ for path in glob.glob("target/criterion/*/new/estimates.json"):
     print(f"median {e['median']['point_estimate'] / 1e6:.3f} ms  (mean {e['mean']['point_estimate'] / 1e6:.3f} ms)  {path.split('/')[2]}")
 PY
 } | tee bench-results/portfolio.txt
+
+scripts/bench-backup.sh
 
 if [ "$(id -u)" -eq 0 ]; then scripts/disk-full-soak.sh 60; else echo "bench: the disk-full soak needs root; skipped"; fi

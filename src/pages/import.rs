@@ -1,6 +1,7 @@
 //! `/import`: bring in a CSV file. Upload it, read the dry-run report (what is new,
 //! what is already in the ledger, which lines are wrong and why), then import it
-//! all at once or fix the file and upload again. Plain form posts throughout.
+//! all at once or fix the file and upload again. Below it, the whole account as one
+//! file: download it, or import one from another Folio. Plain form posts throughout.
 
 use crate::api::get_import_review;
 use crate::components::SignedInLayout;
@@ -19,8 +20,32 @@ fn import_error_message(code: &str) -> &'static str {
     }
 }
 
+/// What the account import's refusals mean to a person; `at` is the activity's
+/// number in the file when one activity is the reason.
+fn account_error_message(code: &str, at: Option<usize>) -> String {
+    let fixed = match code {
+        "missing_file" => "Choose an account file first.",
+        "file_too_large" => "The account file is larger than 32 MB.",
+        "ledger_not_empty" => {
+            "Your ledger already has activities, so nothing was imported. Tick “Replace my current ledger” to put the file’s ledger in its place."
+        }
+        "not_an_account_file" => "That is not a Folio account file. Nothing was imported.",
+        "invalid_account_file" => "The account file cannot be read (damaged, or edited by hand). Nothing was imported.",
+        "unsupported_version" => "That account file was written by a newer Folio. Upgrade this one, then import it.",
+        "too_many_activities" => "The file has more than 200,000 activities.",
+        _ => "",
+    };
+    if !fixed.is_empty() {
+        return fixed.to_string();
+    }
+    let place = at.map(|n| format!("Activity {n} in the file: ")).unwrap_or_default();
+    format!("{place}{} Nothing was imported.", activity_error_message(code))
+}
+
 const CARD: &str =
     "mt-6 rounded-2xl border border-slate-200 bg-white p-6 shadow-sm dark:border-slate-800 dark:bg-slate-900";
+const SECONDARY: &str = "inline-block rounded-lg border border-slate-300 px-4 py-2 text-sm font-semibold hover:bg-slate-100 \
+     focus:outline-none focus-visible:ring-2 focus-visible:ring-emerald-500 dark:border-slate-700 dark:hover:bg-slate-800";
 const PRIMARY: &str = "rounded-lg bg-emerald-700 px-4 py-2 text-sm font-semibold text-white shadow-sm hover:bg-emerald-800 \
      focus:outline-none focus-visible:ring-2 focus-visible:ring-emerald-500 focus-visible:ring-offset-2 dark:focus-visible:ring-offset-slate-900";
 
@@ -45,6 +70,38 @@ fn Lines(title: String, lines: Vec<ReviewLine>, total: usize, tone: &'static str
             </section>
         }
     })
+}
+
+/// Download the whole account as one file, or bring one in from another Folio.
+#[component]
+fn AccountFileSection() -> impl IntoView {
+    let query = use_query_map().get_untracked();
+    let at = query.get("at").and_then(|n| n.parse::<usize>().ok());
+    let error = query.get("account_error").map(|code| account_error_message(&code, at));
+    view! {
+        <section class=CARD aria-labelledby="account-file-heading">
+            <h2 id="account-file-heading" class="text-lg font-semibold">"Your whole account"</h2>
+            <p class="mt-1 max-w-3xl text-sm text-slate-600 dark:text-slate-400">
+                "One JSON file with every activity exactly as stored. Keep it as your own copy, or import it into another Folio "
+                "(on SQLite or PostgreSQL): the import is all or nothing."
+            </p>
+            <a href="/api/account/export" download class=format!("mt-4 {SECONDARY}")>"Download account file"</a>
+            {error.map(|message| view! {
+                <p role="alert" class="mt-4 rounded-lg border border-rose-200 bg-rose-50 px-3 py-2 text-sm text-rose-800 dark:border-rose-900 dark:bg-rose-950 dark:text-rose-200">{message}</p>
+            })}
+            <form method="post" action="/account/import" enctype="multipart/form-data" class="mt-5 flex flex-wrap items-end gap-4">
+                <div>
+                    <label for="account-file" class="text-sm font-medium">"Account file"</label>
+                    <input id="account-file" name="file" type="file" accept=".json,application/json" required class="mt-1 block text-sm" />
+                </div>
+                <label class="flex items-center gap-2 text-sm">
+                    <input type="checkbox" name="replace" class="h-4 w-4 rounded border-slate-300" />
+                    "Replace my current ledger"
+                </label>
+                <button type="submit" class=PRIMARY>"Import account"</button>
+            </form>
+        </section>
+    }
 }
 
 #[component]
@@ -125,6 +182,7 @@ pub fn ImportPage() -> impl IntoView {
                         }
                     })}
                 </Suspense>
+                <AccountFileSection />
             }
         } />
     }

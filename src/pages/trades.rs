@@ -20,6 +20,7 @@ fn notice(kind: &str) -> Option<&'static str> {
         "updated" => Some("Activity saved. Your positions and history are up to date."),
         "deleted" => Some("Activity deleted. Your positions and history are up to date."),
         "imported" => Some("Import done. Your positions and history are up to date."),
+        "account_imported" => Some("Account imported. Your positions and history are up to date."),
         _ => None,
     }
 }

@@ -1,11 +1,12 @@
 //! The browser's ledger edits as plain HTML form posts (post/redirect/get), so
-//! adding, changing and deleting activities works with JavaScript off. Success
-//! goes to `/trades` with a notice; a refused write goes back to the form with the
-//! rule's code and the values typed, so nothing is lost.
+//! adding, changing and deleting activities, and importing a CSV or an account
+//! file, works with JavaScript off. Success goes to `/trades` with a notice; a
+//! refused write goes back to the form with the rule's code and the values typed,
+//! so nothing is lost.
 
 use crate::server::auth::extractor::MaybeUser;
 use crate::server::doors::{Access, Doors, Kind};
-use crate::server::portfolio::activities::{self, draft::Draft};
+use crate::server::portfolio::activities::{self, account_file, draft::Draft};
 use crate::server::state::AppState;
 use axum::extract::multipart::{Multipart, MultipartRejection};
 use axum::extract::rejection::FormRejection;
@@ -18,12 +19,14 @@ use serde::Deserialize;
 pub fn doors() -> Doors {
     use Access::Member;
     let upload_limit = axum::extract::DefaultBodyLimit::max(activities::import::MAX_FILE_BYTES + 1024 * 1024);
+    let account_limit = axum::extract::DefaultBodyLimit::max(account_file::MAX_FILE_BYTES + 1024 * 1024);
     Doors::new(Kind::Form)
         .post("/activities", Member, create)
         .post("/activities/{id}", Member, update)
         .post("/activities/{id}/delete", Member, delete)
         .on(Method::POST, "/import", Member, post(upload).layer(upload_limit))
         .post("/import/{token}", Member, confirm_import)
+        .on(Method::POST, "/account/import", Member, post(import_account).layer(account_limit))
 }
 
 #[derive(Deserialize, Default)]
@@ -161,5 +164,35 @@ async fn confirm_import(
             Redirect::to(&format!("/trades?notice=imported&count={}", outcome.plan.new.len())).into_response()
         }
         Err((err, _)) => Redirect::to(&format!("/import?review={token}&error={}", err.code)).into_response(),
+    }
+}
+
+/// `/import`'s account file: a whole ledger from another Folio, all or nothing.
+/// Success goes to `/trades`; a refusal back to `/import` with its code (and,
+/// for a bad activity, its number in the file).
+async fn import_account(
+    State(state): State<AppState>,
+    MaybeUser(session): MaybeUser,
+    multipart: Result<Multipart, MultipartRejection>,
+) -> Response {
+    let Ok(user) = session else { return sign_in_first() };
+    let back = |code: &str, activity: Option<usize>| {
+        let at = activity.map(|n| format!("&at={n}")).unwrap_or_default();
+        Redirect::to(&format!("/import?account_error={code}{at}")).into_response()
+    };
+    let too_large = "The account file is larger than 32 MB.";
+    let form = match crate::server::upload::read_form(multipart, account_file::MAX_FILE_BYTES, too_large).await {
+        Ok(form) => form,
+        Err(err) if err.code == "invalid_body" => return back("missing_file", None),
+        Err(err) => return back(err.code, None),
+    };
+    let replace = matches!(form.field("replace"), Some("on" | "true"));
+    let file = match account_file::read(&form.file.bytes) {
+        Ok(file) => file,
+        Err(err) => return back(err.code, None),
+    };
+    match account_file::import(&state, user.id, &file, replace).await {
+        Ok(done) => Redirect::to(&format!("/trades?notice=account_imported&count={}", done.activities)).into_response(),
+        Err(refused) => back(refused.error.code, refused.activity),
     }
 }

@@ -54,7 +54,10 @@ impl TestDatabase {
             folio::server::db::Backend::Sqlite => "sqlite",
             folio::server::db::Backend::Postgres => "postgres",
         };
-        Self::create_on(Ok(chosen), &data_dir).await
+        let (db, url) = Self::create_on(Ok(chosen), &data_dir).await;
+        // As the configuration would write it: SQLite may create the file.
+        let url = if url.starts_with("sqlite:") { format!("{url}?mode=rwc") } else { url };
+        (db, url)
     }
 
     async fn create(data_dir: &Path) -> (Self, String) {

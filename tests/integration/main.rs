@@ -3,6 +3,7 @@
 //! The database engine comes from `FOLIO_TEST_DB` (`sqlite`, the default, or
 //! `postgres`); `make test` runs the whole suite once for each.
 
+mod account_file;
 mod activities;
 mod api;
 mod auth;

@@ -10,7 +10,7 @@
 //! aside under `.replaced-TIME`, and the backup is copied in under a temporary name
 //! and renamed, so the database is at every moment either the old one or the whole
 //! new one. For PostgreSQL, with no other connection open, the current tables move
-//! into a schema `folio_replaced_TIME` and the backup's rows are copied into a new
+//! into a schema `before_restore_TIME` and the backup's rows are copied into a new
 //! `public` schema, in one transaction. The next start applies any migrations the backup lacks (after its own
 //! backup).
 
@@ -56,7 +56,7 @@ pub async fn restore(
 }
 
 /// Checks `backup` and copies it into the PostgreSQL database at `url`, whose
-/// current tables are moved aside into a schema `folio_replaced_TIME` in the same
+/// current tables are moved aside into a schema `before_restore_TIME` in the same
 /// transaction: all or nothing.
 pub async fn restore_into_postgres(
     backup: &Path,
@@ -78,7 +78,7 @@ pub async fn restore_into_postgres(
         return Err(BackupError::PostgresInUse { connections });
     }
     let name: String = row.try_get("name")?;
-    let aside = format!("folio_replaced_{}", now.format("%Y%m%d_%H%M%S"));
+    let aside = format!("before_restore_{}", now.format("%Y%m%d_%H%M%S"));
     let prepare = [format!("ALTER SCHEMA public RENAME TO {aside}"), "CREATE SCHEMA public".to_string()];
     let mut source = sqlx::AnyConnection::connect(&format!("sqlite://{}?mode=ro", backup.display())).await?;
     let copied = super::copy::copy_database(

@@ -8,6 +8,7 @@
 //! changed date on, and they are rebuilt right after it commits, so charts and
 //! risk figures never describe a ledger that no longer exists.
 
+pub mod account_file;
 pub mod csv;
 pub mod draft;
 pub mod gate;

@@ -1,6 +1,7 @@
 //! The JSON REST API for scripts and other tools, plus health checks. Routes are
 //! thin: they validate input, call a service, and wrap the answer.
 
+mod account;
 mod activities;
 mod auth;
 mod dashboard;
@@ -22,6 +23,8 @@ pub use extract::ApiJson;
 pub fn doors() -> Doors {
     use Access::{Member, Public};
     let import_limit = axum::extract::DefaultBodyLimit::max(activities::MAX_IMPORT_BYTES + 1024 * 1024);
+    let account_limit =
+        axum::extract::DefaultBodyLimit::max(crate::server::portfolio::activities::account_file::MAX_FILE_BYTES);
     Doors::new(Kind::Rest)
         .post("/api/auth/login", Public, auth::login)
         .post("/api/auth/signup", Public, auth::signup)
@@ -35,6 +38,8 @@ pub fn doors() -> Doors {
         .get("/api/activities/{id}", Member, activities::get)
         .put("/api/activities/{id}", Member, activities::update)
         .delete("/api/activities/{id}", Member, activities::delete)
+        .get("/api/account/export", Member, account::export)
+        .on(Method::POST, "/api/account/import", Member, post(account::import).layer(account_limit))
         .get("/api/dashboard/overview", Member, dashboard::overview)
         .get("/api/dashboard/positions", Member, dashboard::positions)
         .get("/api/dashboard/trades", Member, dashboard::trades)

@@ -3,7 +3,7 @@
 //! interactive docs page (`/docs`), which is Swagger UI served from this app's own
 //! static files (no CDN).
 
-use super::{activities, auth, dashboard, health, market};
+use super::{account, activities, auth, dashboard, health, market};
 use axum::Json;
 use axum::response::Html;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
@@ -28,6 +28,7 @@ use utoipa::{Modify, OpenApi};
         dashboard::overview, dashboard::positions, dashboard::trades, dashboard::performance,
         activities::list, activities::get, activities::create, activities::update, activities::delete,
         activities::export, activities::import,
+        account::export, account::import,
         market::quote, market::profile, market::search, market::status,
         health::healthz, health::readyz,
     ),
@@ -38,6 +39,7 @@ use utoipa::{Modify, OpenApi};
         (name = "auth", description = "Tokens and accounts"),
         (name = "dashboard", description = "The signed-in user's portfolio"),
         (name = "activities", description = "The ledger: add, change, delete, import and export activities"),
+        (name = "account", description = "Your whole account as one portable file: export, and import into any Folio"),
         (name = "market", description = "Quotes, company profiles and symbol search"),
         (name = "health", description = "Liveness and readiness"),
     )
