@@ -36,7 +36,7 @@ lint: ## rustfmt check and clippy -D warnings for the server and the browser bui
 	cargo clippy --features hydrate --target wasm32-unknown-unknown --lib -- -D warnings
 
 unit: ## Unit tests and the integration suite on SQLite
-	cargo test --features ssr
+	cargo test --features ssr || { scripts/print-warnings.sh; exit 1; }
 
 integration-postgres: ## The integration suite on PostgreSQL (127.0.0.1:5432)
 	scripts/test-postgres.sh

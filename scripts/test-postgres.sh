@@ -25,4 +25,4 @@ with trust authentication for user postgres on 127.0.0.1 (pg_hba.conf:
 MSG
   exit 1
 fi
-FOLIO_TEST_DB=postgres cargo test --features ssr --test integration
+FOLIO_TEST_DB=postgres cargo test --features ssr --test integration || { scripts/print-warnings.sh; exit 1; }

@@ -293,7 +293,11 @@ pub fn router(state: AppState) -> Router {
                 .allow_headers([header::AUTHORIZATION, header::CONTENT_TYPE]),
         );
     }
-    app = app.layer(TraceLayer::new_for_http().make_span_with(ops::request_id::span::<axum::body::Body>));
+    app = app.layer(
+        TraceLayer::new_for_http()
+            .make_span_with(ops::request_id::span::<axum::body::Body>)
+            .on_response(ops::http::LogResponse),
+    );
     if state.config.metrics_enabled() {
         app = app.layer(ops::http::RecordRequests::layer(state.metrics.clone()));
     }

@@ -174,6 +174,39 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_timed_out_request_is_a_warning_and_others_are_not() {
+        use tower_http::trace::OnResponse;
+        let lines = std::sync::Arc::new(std::sync::Mutex::new(Vec::<u8>::new()));
+        let sink = lines.clone();
+        let subscriber = tracing_subscriber::fmt()
+            .with_max_level(tracing::Level::WARN)
+            .with_ansi(false)
+            .with_writer(move || SharedBuffer(sink.clone()))
+            .finish();
+        tracing::subscriber::with_default(subscriber, || {
+            for status in [StatusCode::OK, StatusCode::SERVICE_UNAVAILABLE, StatusCode::REQUEST_TIMEOUT] {
+                let response = Response::builder().status(status).body(()).unwrap();
+                LogResponse.on_response(&response, std::time::Duration::from_secs(30), &tracing::Span::none());
+            }
+        });
+        let text = String::from_utf8(lines.lock().unwrap().clone()).unwrap();
+        assert_eq!(text.lines().count(), 1, "{text}");
+        assert!(text.contains("WARN") && text.contains("answered 408") && text.contains("latency_ms=30000"), "{text}");
+    }
+
+    struct SharedBuffer(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+    impl std::io::Write for SharedBuffer {
+        fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().unwrap().extend_from_slice(bytes);
+            Ok(bytes.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[test]
     fn routes_are_templates_never_raw_paths() {
         assert_eq!(route_label(Some("/api/activities/{id}"), "/api/activities/8123"), "/api/activities/{id}");
         assert_eq!(route_label(Some("/symbol/{symbol}"), "/symbol/AAPL"), "/symbol/{symbol}");
@@ -207,5 +240,24 @@ mod tests {
         assert!(!bearer_matches(&with("Basic bWV0cmljczp4"), token));
         assert!(!bearer_matches(&with("metrics-token-0123456789"), token));
         assert!(!bearer_matches(&HeaderMap::new(), token));
+    }
+}
+
+/// The trace layer's response log: tower-http's own line (debug), and a warning
+/// when the request ran into the request timeout and was answered 408. A request
+/// that long is a hang somewhere; its request id leads to its other log lines.
+#[derive(Clone, Copy, Default)]
+pub struct LogResponse;
+
+impl<B> tower_http::trace::OnResponse<B> for LogResponse {
+    fn on_response(self, response: &Response<B>, latency: std::time::Duration, span: &tracing::Span) {
+        let status = response.status();
+        tower_http::trace::DefaultOnResponse::default().on_response(response, latency, span);
+        if status == StatusCode::REQUEST_TIMEOUT {
+            tracing::warn!(
+                latency_ms = latency.as_millis() as u64,
+                "the request ran past the request timeout: answered 408"
+            );
+        }
     }
 }
