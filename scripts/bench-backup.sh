@@ -22,10 +22,10 @@ cleanup() {
   rm -rf "$work"
 }
 trap cleanup EXIT
-folio() { env -u DATABASE_URL -u FINNHUB_API_KEY FOLIO_DATA_DIR="$work" RUST_LOG=warn "$@"; }
 start_server() {
   stop_server
-  folio LEPTOS_SITE_ADDR="127.0.0.1:$port" ./target/release/folio >>"$work/server.log" 2>&1 &
+  env -u DATABASE_URL -u FINNHUB_API_KEY FOLIO_DATA_DIR="$work" LEPTOS_SITE_ADDR="127.0.0.1:$port" RUST_LOG=warn \
+    ./target/release/folio >>"$work/server.log" 2>&1 &
   server_pid=$!
   for _ in $(seq 1 100); do curl -fs "$base/readyz" >/dev/null 2>&1 && break; sleep 0.2; done
 }
@@ -36,6 +36,8 @@ import subprocess, sys, time
 t = time.perf_counter()
 with open(sys.argv[1], "w") as out:
     code = subprocess.call(sys.argv[2:], stdout=out, stderr=subprocess.STDOUT)
+if code != 0:
+    sys.stderr.write(open(sys.argv[1]).read())
 print(f"{time.perf_counter() - t:.2f}" if code == 0 else f"failed({code})")
 PY
 }

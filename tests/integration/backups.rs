@@ -1,4 +1,4 @@
-//! Backups and safe upgrades: a backup taken while writes go on holds every write
+//! Backups and safe upgrades: a backup taken during 30 s of writes holds every write
 //! acknowledged before it and restores to a sound database; a failing migration
 //! changes nothing (byte for byte on SQLite) and leaves its backup; a database a
 //! newer Folio used is refused at start; a damaged, unchecked or too-new backup is
@@ -102,13 +102,17 @@ pub async fn assert_backed_up_before_upgrading(app: &TestApp, version: i64) {
     assert_eq!((schema, users, verdict.as_str()), (version, 1, "ok"), "the backup is the database as it was");
 }
 
+/// How long the writers write while a backup is taken.
+const WRITING: Duration = Duration::from_secs(30);
+
 #[tokio::test]
 async fn a_backup_taken_during_writes_holds_every_write_acknowledged_before_it_and_restores_sound() {
     let app = spawn_app().await;
     let engine = app.running.state.db.backend;
     let token = signup_token(&app, "Writer").await;
     let acknowledged: Arc<Mutex<Vec<(i64, Instant)>>> = Arc::default();
-    let writers: Vec<_> = (0..4)
+    let began = Instant::now();
+    let writers: Vec<_> = (0..2)
         .map(|_| {
             let (client, url, token, acknowledged) =
                 (app.client.clone(), app.url("/api/activities"), token.clone(), acknowledged.clone());
@@ -132,7 +136,9 @@ async fn a_backup_taken_during_writes_holds_every_write_acknowledged_before_it_a
             tokio::time::sleep(Duration::from_millis(10)).await;
         }
     };
+    // Writes for WRITING in all, the backup taken halfway through.
     wait_for(40).await;
+    tokio::time::sleep_until((began + WRITING / 2).into()).await;
     let started = Instant::now();
     let backup =
         take::take(&app.running.state.db, &app.config.backup_dir, Reason::Manual, app.running.state.clock.now())
@@ -141,6 +147,7 @@ async fn a_backup_taken_during_writes_holds_every_write_acknowledged_before_it_a
     let at_backup = count();
     // Writes went on meanwhile and go on after it.
     wait_for(at_backup + 40).await;
+    tokio::time::sleep_until((began + WRITING).into()).await;
     writers.iter().for_each(|w| w.abort());
     let before: Vec<i64> =
         acknowledged.lock().unwrap().iter().filter(|(_, at)| *at < started).map(|(id, _)| *id).collect();
