@@ -59,6 +59,8 @@ pub struct AccountImported {
 #[utoipa::path(post, path = "/api/account/import", tag = "account", params(AccountImportQuery),
     request_body(content = AccountFile, description = "An account file, as `/api/account/export` writes it (32 MB at most)."),
     responses((status = 201, body = Envelope<AccountImported>), Unauthorized,
+        (status = 400, description = "The query string cannot be read (`invalid_query_string`: a repeated \
+            parameter, bad encoding).", body = ErrorEnvelope),
         (status = 409, description = "`ledger_not_empty`: your ledger has activities and `replace` is not true.", body = ErrorEnvelope),
         (status = 413, description = "Larger than 32 MB.", body = ErrorEnvelope),
         (status = 422, description = "Not an account file (`not_an_account_file`, `invalid_account_file`), one from a \
