@@ -1,5 +1,5 @@
-//! The `folio` binary: the server, `folio backup` and `folio restore FILE`
-//! (see [`folio::server::commands`]).
+//! The `folio` binary: the server, `folio backup`, `folio restore FILE` and
+//! `folio migrate-db --to URL` (see [`folio::server::commands`]).
 
 use folio::server::commands::{self, Command};
 

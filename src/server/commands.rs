@@ -1,5 +1,5 @@
-//! The `folio` binary's commands. Four, with at most two arguments, so they are
-//! read by hand rather than through an argument-parsing crate:
+//! The `folio` binary's commands. A handful, with at most three words each, so
+//! they are read by hand rather than through an argument-parsing crate:
 //!
 //! - `folio` (or `folio serve`): the server.
 //! - `folio backup`: a consistent copy of the database into `FOLIO_BACKUP_DIR`,
@@ -52,12 +52,16 @@ pub async fn backup() -> Result<String, String> {
         .map_err(|e| format!("backup failed: {e}"))?;
     db.pool.close().await;
     Ok(format!(
-        "backup written: {}\n  schema version {}, {} bytes, sha256 {}\n  check it anywhere with: sha256sum -c {}",
+        "backup written: {}\n  schema version {}, {} bytes, sha256 {}\n  check a copy anywhere with: cd {} && sha256sum -c {}",
         backup.path.display(),
         backup.schema_version,
         backup.bytes,
         backup.sha256,
-        super::backup::checksum::path_of(&backup.path).display(),
+        backup.path.parent().map(|p| p.display().to_string()).unwrap_or_else(|| ".".into()),
+        super::backup::checksum::path_of(&backup.path)
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default(),
     ))
 }
 

@@ -128,7 +128,7 @@ impl Config {
             Some(url) => normalise_database_url(&url)?,
             None => {
                 let file = data_dir.join("folio.db");
-                format!("sqlite://{}?mode=rwc", file.display())
+                crate::server::db::sqlite_url(&file, "mode=rwc")
             }
         };
         if database_url.starts_with("sqlite:") {
@@ -339,14 +339,9 @@ fn normalise_database_url(url: &str) -> Result<String, ConfigError> {
 }
 
 /// The file path inside a `sqlite:` URL, if it names a file.
-fn sqlite_path(url: &str) -> Option<&Path> {
-    let rest = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:"))?;
-    let path = rest.split('?').next().unwrap_or_default();
-    (!path.is_empty() && path != ":memory:").then(|| Path::new(path))
-}
-
 fn ensure_sqlite_parent(url: &str) -> Result<(), ConfigError> {
-    if let Some(parent) = sqlite_path(url).and_then(Path::parent)
+    if let Some(file) = crate::server::db::sqlite_file(url)
+        && let Some(parent) = file.parent()
         && !parent.as_os_str().is_empty()
     {
         std::fs::create_dir_all(parent)
@@ -483,7 +478,13 @@ mod tests {
         assert_eq!(normalise_database_url("sqlite://x.db").unwrap(), "sqlite://x.db?mode=rwc");
         assert_eq!(normalise_database_url("sqlite://x.db?a=b").unwrap(), "sqlite://x.db?a=b&mode=rwc");
         assert_eq!(normalise_database_url("sqlite://x.db?mode=ro").unwrap(), "sqlite://x.db?mode=ro");
-        assert_eq!(sqlite_path("sqlite://data/f.db?mode=rwc"), Some(Path::new("data/f.db")));
+        let file = crate::server::db::sqlite_file("sqlite://data/my%20f.db?mode=rwc");
+        assert_eq!(file.as_deref(), Some(Path::new("data/my f.db")));
+        let odd = Path::new("/tmp/a %25b?#c.db");
+        assert_eq!(
+            crate::server::db::sqlite_file(&crate::server::db::sqlite_url(odd, "mode=ro")).as_deref(),
+            Some(odd)
+        );
     }
 
     #[test]

@@ -29,7 +29,7 @@ impl Backend {
 pub struct Db {
     pub pool: AnyPool,
     pub backend: Backend,
-    /// A SQLite file's "in use" lock, held (shared) while this pool lives.
+    /// "A server has this database open" (see [`InUse`]), held while this pool lives.
     pub in_use: Option<Arc<InUse>>,
 }
 
@@ -41,8 +41,8 @@ pub async fn connect(url: &str) -> Result<Db, sqlx::Error> {
     Ok(db)
 }
 
-/// Connects without touching the schema. A SQLite file is marked in use (shared:
-/// several pools may have it open, but `folio restore` waits for none).
+/// Connects without touching the schema, and marks the database in use (shared:
+/// several pools may have it open, but `folio restore` runs only when none has).
 pub async fn open(url: &str) -> Result<Db, sqlx::Error> {
     install_default_drivers();
     let backend = Backend::of_url(url);
@@ -59,28 +59,81 @@ pub async fn open(url: &str) -> Result<Db, sqlx::Error> {
         Backend::Postgres => options.max_connections(16),
     };
     let in_use = match sqlite_file(url) {
-        Some(file) => Some(Arc::new(InUse::take_shared(&file).map_err(sqlx::Error::Io)?)),
+        Some(file) => Some(Arc::new(InUse::file_shared(&file).map_err(sqlx::Error::Io)?)),
+        None if backend == Backend::Postgres => Some(Arc::new(InUse::postgres_shared(url).await?)),
         None => None,
     };
     let pool = options.connect(url).await?;
     Ok(Db { pool, backend, in_use })
 }
 
-/// The file a SQLite URL names (None for PostgreSQL or an in-memory database).
+/// The file a SQLite URL names, percent-decoded as sqlx decodes it (None for
+/// PostgreSQL or an in-memory database).
 pub fn sqlite_file(url: &str) -> Option<PathBuf> {
     let rest = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:"))?;
     let path = rest.split('?').next().unwrap_or_default();
-    (!path.is_empty() && path != ":memory:").then(|| PathBuf::from(path))
+    (!path.is_empty() && path != ":memory:").then(|| PathBuf::from(percent_decode(path)))
 }
 
-/// A lock on `FILE.in-use` beside a SQLite database: servers hold it shared for as
-/// long as they have the file open, and a restore holds it alone, so a restore
-/// never replaces a file under a running server and a server never opens one that
-/// is being replaced. The operating system lets go when the process ends, however
-/// it ends.
-#[derive(Debug)]
-pub struct InUse {
-    _file: std::fs::File,
+/// A `sqlite://` URL for a file path, with `query` (`mode=ro`, `mode=rwc`): the
+/// characters a URL would read otherwise (`%`, `?`, `#`, spaces...) are encoded,
+/// so the URL opens exactly that file.
+pub fn sqlite_url(file: &Path, query: &str) -> String {
+    let mut url = String::from("sqlite://");
+    for byte in file.to_string_lossy().bytes() {
+        match byte {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'/' | b'-' | b'_' | b'.' | b'~' => url.push(byte as char),
+            other => url.push_str(&format!("%{other:02X}")),
+        }
+    }
+    format!("{url}?{query}")
+}
+
+fn percent_decode(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = |b: u8| (b as char).to_digit(16);
+        match (bytes[i], bytes.get(i + 1).and_then(|b| hex(*b)), bytes.get(i + 2).and_then(|b| hex(*b))) {
+            (b'%', Some(high), Some(low)) => {
+                out.push((high * 16 + low) as u8);
+                i += 3;
+            }
+            (byte, _, _) => {
+                out.push(byte);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// The advisory lock key of "a Folio server uses this PostgreSQL database".
+const POSTGRES_IN_USE_KEY: i64 = 0x0046_6f6c_696f; // "Folio" in ASCII
+
+/// "A server has this database open", held for as long as its pool lives, so a
+/// restore never replaces a database under a running server and a server never
+/// opens one that is being replaced:
+/// - SQLite: a lock on `FILE.in-use` beside the database, taken shared by servers
+///   and alone by a restore. The operating system lets go when the process ends,
+///   however it ends.
+/// - PostgreSQL: a session advisory lock on a connection of its own, taken shared
+///   by every instance and alone by a restore; PostgreSQL lets go when the
+///   connection closes. (Counting connections would not do: an idle pool holds none.)
+pub enum InUse {
+    File(std::fs::File),
+    /// Only held, never used (the mutex makes it shareable across threads).
+    Postgres(std::sync::Mutex<AnyConnection>),
+}
+
+impl std::fmt::Debug for InUse {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            InUse::File(_) => "InUse::File",
+            InUse::Postgres(_) => "InUse::Postgres",
+        })
+    }
 }
 
 impl InUse {
@@ -94,11 +147,11 @@ impl InUse {
         std::fs::OpenOptions::new().create(true).truncate(false).read(true).write(true).open(Self::path(database))
     }
 
-    /// For a server: fails at once while a restore is under way.
-    pub fn take_shared(database: &Path) -> std::io::Result<Self> {
+    /// For a server on a SQLite file: fails at once while a restore is under way.
+    pub fn file_shared(database: &Path) -> std::io::Result<Self> {
         let file = Self::open(database)?;
         match file.try_lock_shared() {
-            Ok(()) => Ok(Self { _file: file }),
+            Ok(()) => Ok(InUse::File(file)),
             Err(std::fs::TryLockError::WouldBlock) => Err(std::io::Error::other(format!(
                 "{} is being restored (folio restore): start the server when it has finished",
                 database.display()
@@ -107,15 +160,36 @@ impl InUse {
         }
     }
 
-    /// For a restore: fails at once while any server has the database open.
-    pub fn take_alone(database: &Path) -> Result<Self, crate::server::backup::BackupError> {
+    /// For a restore of a SQLite file: fails at once while any server has it open.
+    pub fn file_alone(database: &Path) -> Result<Self, crate::server::backup::BackupError> {
         use crate::server::backup::BackupError;
         let file = Self::open(database).map_err(|e| BackupError::io(&Self::path(database), e))?;
         match file.try_lock() {
-            Ok(()) => Ok(Self { _file: file }),
+            Ok(()) => Ok(InUse::File(file)),
             Err(std::fs::TryLockError::WouldBlock) => Err(BackupError::InUse { database: database.to_path_buf() }),
             Err(std::fs::TryLockError::Error(err)) => Err(BackupError::io(&Self::path(database), err)),
         }
+    }
+
+    /// For a server on PostgreSQL: fails at once while a restore is under way.
+    pub async fn postgres_shared(url: &str) -> Result<Self, sqlx::Error> {
+        let mut conn = <AnyConnection as sqlx::Connection>::connect(url).await?;
+        let held: bool = sqlx::query_scalar("SELECT pg_try_advisory_lock_shared($1)")
+            .bind(POSTGRES_IN_USE_KEY)
+            .fetch_one(&mut conn)
+            .await?;
+        if !held {
+            return Err(sqlx::Error::Protocol(
+                "the database is being restored (folio restore): start the server when it has finished".into(),
+            ));
+        }
+        Ok(InUse::Postgres(std::sync::Mutex::new(conn)))
+    }
+
+    /// For a restore into PostgreSQL, on the restore's own connection (held until
+    /// it closes): false while any server has the database open.
+    pub async fn postgres_alone(conn: &mut AnyConnection) -> Result<bool, sqlx::Error> {
+        sqlx::query_scalar("SELECT pg_try_advisory_lock($1)").bind(POSTGRES_IN_USE_KEY).fetch_one(conn).await
     }
 }
 

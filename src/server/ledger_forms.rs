@@ -187,11 +187,7 @@ async fn import_account(
         Err(err) => return back(err.code, None),
     };
     let replace = matches!(form.field("replace"), Some("on" | "true"));
-    let file = match account_file::read(&form.file.bytes) {
-        Ok(file) => file,
-        Err(err) => return back(err.code, None),
-    };
-    match account_file::import(&state, user.id, &file, replace).await {
+    match account_file::import_bytes(&state, user.id, &form.file.bytes, replace).await {
         Ok(done) => Redirect::to(&format!("/trades?notice=account_imported&count={}", done.activities)).into_response(),
         Err(refused) => back(refused.error.code, refused.activity),
     }

@@ -90,10 +90,32 @@ pub async fn copy_database(
         target.execute(statement.as_str()).await?;
     }
     create_schema(&mut target, &migrator_up_to(to_backend, version)).await?;
+    refuse_unknown_tables(&mut target, to_backend).await?;
     let copied = copy_tables(&mut source, from_backend, &mut target, to_backend).await?;
     target.commit().await?;
     source.rollback().await?;
     Ok(copied)
+}
+
+/// Fails when the schema has a table [`TABLES`] does not list (a migration added
+/// one and this copy was not told): a copy must never leave a table behind.
+async fn refuse_unknown_tables(conn: &mut AnyConnection, backend: Backend) -> Result<(), sqlx::Error> {
+    let query = match backend {
+        Backend::Sqlite => {
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name <> '_sqlx_migrations'"
+        }
+        Backend::Postgres => {
+            "SELECT table_name::text AS name FROM information_schema.tables
+             WHERE table_schema = current_schema() AND table_name <> '_sqlx_migrations'"
+        }
+    };
+    let names: Vec<String> = sqlx::query_scalar(query).fetch_all(&mut *conn).await?;
+    match names.iter().find(|n| !TABLES.contains(&n.as_str())) {
+        Some(unknown) => {
+            Err(sqlx::Error::Protocol(format!("table {unknown} is not in the copy's list (backup::copy::TABLES)")))
+        }
+        None => Ok(()),
+    }
 }
 
 /// The newest migration applied (0 for none).

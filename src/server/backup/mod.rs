@@ -44,10 +44,8 @@ pub enum BackupError {
     Newer { file: PathBuf, backup: i64, binary: i64 },
     #[error("{} is open in a running Folio: stop the server first, then restore", database.display())]
     InUse { database: PathBuf },
-    #[error(
-        "the PostgreSQL database has {connections} other open connection(s): stop every Folio instance first, then restore"
-    )]
-    PostgresInUse { connections: i64 },
+    #[error("a Folio server has the PostgreSQL database open: stop every instance first, then restore")]
+    PostgresInUse,
 }
 
 impl BackupError {

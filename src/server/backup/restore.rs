@@ -6,13 +6,18 @@
 //! SQLite's `integrity_check` on the copy, and its schema version (a backup newer
 //! than this binary is refused, as the server would refuse it). Then, holding the
 //! database's "in use" lock exclusively (a running server holds it shared, see
-//! [`crate::server::db::InUse`]), the current file and its `-wal`/`-shm` are moved
-//! aside under `.replaced-TIME`, and the backup is copied in under a temporary name
-//! and renamed, so the database is at every moment either the old one or the whole
-//! new one. For PostgreSQL, with no other connection open, the current tables move
-//! into a schema `before_restore_TIME` and the backup's rows are copied into a new
-//! `public` schema, in one transaction. The next start applies any migrations the backup lacks (after its own
-//! backup).
+//! [`crate::server::db::InUse`]), the backup is copied beside the database under a
+//! temporary name and synced, the current file and its `-wal`/`-shm` are moved
+//! aside under `.replaced-TIME`, and the copy is renamed into place: the database
+//! is missing only between two renames, and any failure puts the old one back.
+//!
+//! For PostgreSQL, holding its advisory lock alone (every server holds it shared),
+//! the current tables move into a schema `before_restore_TIME` and the backup's rows
+//! are copied into a new `public` schema, in one transaction. Run it as the role
+//! Folio uses (the `DATABASE_URL` it reads does): the new schema belongs to that
+//! role. Anything else in `public` moves aside with Folio's tables.
+//!
+//! The next start applies any migrations the backup lacks (after its own backup).
 
 use super::{BackupError, checksum};
 use crate::server::db::InUse;
@@ -39,15 +44,30 @@ pub async fn restore(
     now: DateTime<Utc>,
 ) -> Result<Restored, BackupError> {
     let schema_version = check(backup, binary_schema).await?;
-    let _alone = InUse::take_alone(database)?;
-    let replaced = move_aside(database, now)?;
-    if let Err(err) = copy_in(backup, database) {
+    let _alone = InUse::file_alone(database)?;
+    // The whole copy is in place beside the database before anything is moved, so
+    // the only moments without the old database are two renames apart.
+    let incoming = with_suffix(database, ".restoring");
+    if let Err(err) = copy_to(backup, &incoming) {
+        let _ = std::fs::remove_file(&incoming);
+        return Err(err);
+    }
+    let replaced = match move_aside(database, now) {
+        Ok(replaced) => replaced,
+        Err(err) => {
+            let _ = std::fs::remove_file(&incoming);
+            return Err(err);
+        }
+    };
+    if let Err(err) = std::fs::rename(&incoming, database) {
         if let Some(aside) = &replaced {
             // Put the old database back: the person is no worse off than before.
             let _ = rename_with_journals(aside, database);
         }
-        return Err(err);
+        let _ = std::fs::remove_file(&incoming);
+        return Err(BackupError::io(database, err));
     }
+    sync_folder(database);
     Ok(Restored {
         database: database.display().to_string(),
         replaced: replaced.map(|p| p.display().to_string()),
@@ -67,20 +87,13 @@ pub async fn restore_into_postgres(
     let schema_version = check(backup, binary_schema).await?;
     sqlx::any::install_default_drivers();
     let mut target = sqlx::AnyConnection::connect(url).await?;
-    let row = sqlx::query(
-        "SELECT COUNT(*) AS n, current_database()::text AS name FROM pg_stat_activity
-         WHERE datname = current_database() AND pid <> pg_backend_pid()",
-    )
-    .fetch_one(&mut target)
-    .await?;
-    let connections: i64 = row.try_get("n")?;
-    if connections > 0 {
-        return Err(BackupError::PostgresInUse { connections });
+    if !InUse::postgres_alone(&mut target).await? {
+        return Err(BackupError::PostgresInUse);
     }
-    let name: String = row.try_get("name")?;
+    let name: String = sqlx::query_scalar("SELECT current_database()::text").fetch_one(&mut target).await?;
     let aside = format!("before_restore_{}", now.format("%Y%m%d_%H%M%S"));
     let prepare = [format!("ALTER SCHEMA public RENAME TO {aside}"), "CREATE SCHEMA public".to_string()];
-    let mut source = sqlx::AnyConnection::connect(&format!("sqlite://{}?mode=ro", backup.display())).await?;
+    let mut source = sqlx::AnyConnection::connect(&crate::server::db::sqlite_url(backup, "mode=ro")).await?;
     let copied = super::copy::copy_database(
         &mut source,
         crate::server::db::Backend::Sqlite,
@@ -117,7 +130,7 @@ async fn check(backup: &Path, binary_schema: i64) -> Result<i64, BackupError> {
 async fn check_sound(backup: &Path) -> Result<i64, BackupError> {
     let corrupt = |problem: String| BackupError::Corrupt { file: backup.to_path_buf(), problem };
     sqlx::any::install_default_drivers();
-    let url = format!("sqlite://{}?mode=ro", backup.display());
+    let url = crate::server::db::sqlite_url(backup, "mode=ro");
     let mut conn = sqlx::AnyConnection::connect(&url).await.map_err(|e| corrupt(e.to_string()))?;
     let rows = sqlx::query("PRAGMA integrity_check").fetch_all(&mut conn).await.map_err(|e| corrupt(e.to_string()))?;
     let findings: Vec<String> = rows.iter().filter_map(|row| row.try_get::<String, _>(0).ok()).collect();
@@ -142,14 +155,24 @@ fn with_suffix(path: &Path, suffix: &str) -> PathBuf {
 }
 
 /// Renames `from` to `to`, and its `-wal` and `-shm` files with it (SQLite pairs
-/// them by name, so the aside copy opens with its last writes).
+/// them by name, so the aside copy opens with its last writes). When a journal
+/// cannot follow, everything goes back where it was.
 fn rename_with_journals(from: &Path, to: &Path) -> Result<(), BackupError> {
     std::fs::rename(from, to).map_err(|e| BackupError::io(from, e))?;
+    let mut moved = Vec::new();
     for journal in ["-wal", "-shm"] {
         let side = with_suffix(from, journal);
-        if side.exists() {
-            std::fs::rename(&side, with_suffix(to, journal)).map_err(|e| BackupError::io(&side, e))?;
+        if !side.exists() {
+            continue;
         }
+        if let Err(err) = std::fs::rename(&side, with_suffix(to, journal)) {
+            for journal in moved {
+                let _ = std::fs::rename(with_suffix(to, journal), with_suffix(from, journal));
+            }
+            let _ = std::fs::rename(to, from);
+            return Err(BackupError::io(&side, err));
+        }
+        moved.push(journal);
     }
     Ok(())
 }
@@ -158,14 +181,26 @@ fn move_aside(database: &Path, now: DateTime<Utc>) -> Result<Option<PathBuf>, Ba
     if !database.exists() {
         return Ok(None);
     }
-    let aside = with_suffix(database, &format!(".replaced-{}", now.format("%Y%m%dT%H%M%SZ")));
+    // A second restore in the same second must not overwrite the first one's aside.
+    let stem = format!(".replaced-{}", now.format("%Y%m%dT%H%M%SZ"));
+    let mut aside = with_suffix(database, &stem);
+    let mut n = 2;
+    while aside.exists() {
+        aside = with_suffix(database, &format!("{stem}-{n}"));
+        n += 1;
+    }
     rename_with_journals(database, &aside)?;
     Ok(Some(aside))
 }
 
-fn copy_in(backup: &Path, database: &Path) -> Result<(), BackupError> {
-    let incoming = with_suffix(database, ".restoring");
-    std::fs::copy(backup, &incoming).map_err(|e| BackupError::io(&incoming, e))?;
-    std::fs::File::open(&incoming).and_then(|f| f.sync_all()).map_err(|e| BackupError::io(&incoming, e))?;
-    std::fs::rename(&incoming, database).map_err(|e| BackupError::io(database, e))
+fn copy_to(backup: &Path, incoming: &Path) -> Result<(), BackupError> {
+    std::fs::copy(backup, incoming).map_err(|e| BackupError::io(incoming, e))?;
+    std::fs::File::open(incoming).and_then(|f| f.sync_all()).map_err(|e| BackupError::io(incoming, e))
+}
+
+/// Makes the renames durable (a power cut after a restore must not bring back the old names).
+fn sync_folder(database: &Path) {
+    if let Some(folder) = database.parent().filter(|p| !p.as_os_str().is_empty()) {
+        let _ = std::fs::File::open(folder).and_then(|f| f.sync_all());
+    }
 }

@@ -50,7 +50,8 @@ pub async fn schema_version(db: &Db) -> Result<i64, sqlx::Error> {
     let exists = match db.backend {
         Backend::Sqlite => "SELECT COUNT(*) AS n FROM sqlite_master WHERE type = 'table' AND name = '_sqlx_migrations'",
         Backend::Postgres => {
-            "SELECT COUNT(*) AS n FROM information_schema.tables WHERE table_name = '_sqlx_migrations'"
+            "SELECT COUNT(*) AS n FROM information_schema.tables
+             WHERE table_schema = current_schema() AND table_name = '_sqlx_migrations'"
         }
     };
     let n: i64 = sqlx::query(exists).fetch_one(&db.pool).await?.try_get("n")?;
@@ -67,8 +68,15 @@ pub async fn schema_version(db: &Db) -> Result<i64, sqlx::Error> {
 pub async fn take(db: &Db, dir: &Path, reason: Reason, now: DateTime<Utc>) -> Result<Backup, BackupError> {
     std::fs::create_dir_all(dir).map_err(|e| BackupError::io(dir, e))?;
     let schema_version = schema_version(db).await?;
+    if schema_version == 0 {
+        // A mistyped path opens (and creates) an empty database: nothing to keep.
+        return Err(BackupError::Unsupported(
+            "the database holds no Folio schema: is DATABASE_URL (or FOLIO_DATA_DIR) the one the server uses?".into(),
+        ));
+    }
     let path = free_name(dir, reason, schema_version, now);
-    let partial = path.with_extension("sqlite.partial");
+    // Two backups started in the same second by two processes: each its own partial file.
+    let partial = path.with_extension(format!("sqlite.{}.partial", std::process::id()));
     let _ = std::fs::remove_file(&partial);
     let written = match db.backend {
         Backend::Sqlite => vacuum_into(db, &partial).await,
@@ -98,7 +106,7 @@ async fn vacuum_into(db: &Db, partial: &Path) -> Result<(), BackupError> {
 async fn export_postgres(db: &Db, partial: &Path, version: i64) -> Result<(), BackupError> {
     use sqlx::Connection;
     sqlx::any::install_default_drivers();
-    let mut file = sqlx::AnyConnection::connect(&format!("sqlite://{}?mode=rwc", partial.display())).await?;
+    let mut file = sqlx::AnyConnection::connect(&crate::server::db::sqlite_url(partial, "mode=rwc")).await?;
     let mut source = db.pool.acquire().await?;
     let copied = copy::copy_database(&mut source, Backend::Postgres, &mut file, Backend::Sqlite, version, &[]).await;
     let _ = file.close().await;

@@ -49,7 +49,7 @@ pub enum UpgradeError {
     Failed { version: i64, description: String, error: String, backup: Option<PathBuf> },
     #[error("the database answered with an error while checking its schema: {0}")]
     Database(#[from] sqlx::Error),
-    #[error("the database answered with an error while checking its schema: {0}")]
+    #[error("the schema's migration records could not be read: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
 }
 

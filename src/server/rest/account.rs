@@ -54,8 +54,9 @@ pub struct AccountImported {
 }
 
 /// Imports an account file into the signed-in person's account, all or nothing:
-/// every activity is checked as if typed and the ledger it forms must hold; a
-/// ledger that is not empty is only replaced with `replace=true`.
+/// every activity is checked as if typed (symbols new to you against the market
+/// data) and the ledger it forms must hold; a ledger that is not empty is only
+/// replaced with `replace=true`. One import runs at a time.
 #[utoipa::path(post, path = "/api/account/import", tag = "account", params(AccountImportQuery),
     request_body(content = AccountFile, description = "An account file, as `/api/account/export` writes it (32 MB at most)."),
     responses((status = 201, body = Envelope<AccountImported>), Unauthorized,
@@ -63,6 +64,8 @@ pub struct AccountImported {
             parameter, bad encoding).", body = ErrorEnvelope),
         (status = 409, description = "`ledger_not_empty`: your ledger has activities and `replace` is not true.", body = ErrorEnvelope),
         (status = 413, description = "Larger than 32 MB.", body = ErrorEnvelope),
+        (status = 429, description = "`rate_limited`: the file brings more symbols new to Folio than your share of \
+            market-data checks allows now; `Retry-After` says when to import again.", body = ErrorEnvelope),
         (status = 422, description = "Not an account file (`not_an_account_file`, `invalid_account_file`), one from a \
             newer Folio (`unsupported_version`), `replace` not true or false, or an activity that breaks a field or \
             ledger rule (its code, and which activity).", body = ErrorEnvelope), WriteErrors))]
@@ -83,7 +86,6 @@ pub async fn import(
         }
         status => AppError::new(status, "invalid_body", rejection.body_text()),
     })?;
-    let file = account_file::read(&bytes)?;
-    let done = account_file::import(&state, user.id, &file, replace).await.map_err(|refused| refused.error)?;
+    let done = account_file::import_bytes(&state, user.id, &bytes, replace).await.map_err(|refused| refused.error)?;
     Ok((StatusCode::CREATED, success(AccountImported { activities: done.activities, replaced: done.replaced })))
 }

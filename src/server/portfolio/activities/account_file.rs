@@ -7,9 +7,9 @@
 //! [`Draft`] rules), the ledger it forms must hold (no oversell, no overdraw), and
 //! it goes in in one transaction. A person whose ledger is not empty is refused
 //! unless they ask to replace it, in which case the old ledger goes in the same
-//! transaction. Symbols are not checked against the market data: they were
-//! accepted by the Folio that wrote the file, and a ledger of hundreds of symbols
-//! would spend the upstream budget for nothing.
+//! transaction. Symbols new to the person are checked against the market data as
+//! a CSV import checks them, within their share of upstream calls. One import runs
+//! at a time, and the list is read no further than its limit.
 //!
 //! Folio keeps no other per-person settings on the server yet (the theme is a
 //! browser cookie), and imported prices do not exist yet; both join the file, with
@@ -50,8 +50,43 @@ pub struct AccountFile {
     pub exported_at: String,
     /// Whose account it was. An import always goes to the signed-in person.
     pub username: String,
-    /// Every activity, oldest first (a day's activities in the order entered).
+    /// Every activity, oldest first (a day's activities in the order entered);
+    /// at most 200,000.
+    #[serde(deserialize_with = "at_most_max_activities")]
     pub activities: Vec<AccountActivity>,
+}
+
+/// What a list longer than [`MAX_ACTIVITIES`] fails with (read back by [`read`]).
+const TOO_MANY: &str = "more activities than one import takes";
+
+/// Reads the list and stops at the limit, so a large file of tiny entries never
+/// becomes a large allocation.
+fn at_most_max_activities<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<AccountActivity>, D::Error> {
+    struct Bounded;
+    impl<'de> serde::de::Visitor<'de> for Bounded {
+        type Value = Vec<AccountActivity>;
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            write!(f, "a list of at most {MAX_ACTIVITIES} activities")
+        }
+        fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+            let mut activities = Vec::new();
+            while let Some(activity) = seq.next_element()? {
+                if activities.len() == MAX_ACTIVITIES {
+                    return Err(serde::de::Error::custom(TOO_MANY));
+                }
+                activities.push(activity);
+            }
+            Ok(activities)
+        }
+    }
+    d.deserialize_seq(Bounded)
+}
+
+/// Only what says which file this is: read first, without keeping the rest.
+#[derive(Deserialize)]
+struct Head {
+    format: Option<serde_json::Value>,
+    version: Option<serde_json::Value>,
 }
 
 /// One activity; decimals are strings, exactly as stored.
@@ -140,12 +175,12 @@ pub fn read(bytes: &[u8]) -> Result<AccountFile, AppError> {
             "This is not a Folio account file (its `format` is not `folio-account`).",
         )
     };
-    let value: serde_json::Value = serde_json::from_slice(bytes)
+    let head: Head = serde_json::from_slice(bytes)
         .map_err(|e| AppError::validation("invalid_account_file", format!("The file is not valid JSON: {e}.")))?;
-    if value.get("format").and_then(|f| f.as_str()) != Some(FORMAT) {
+    if head.format.as_ref().and_then(|f| f.as_str()) != Some(FORMAT) {
         return Err(not_ours());
     }
-    match value.get("version").and_then(|v| v.as_u64()) {
+    match head.version.as_ref().and_then(|v| v.as_u64()) {
         Some(VERSION) => {}
         Some(newer) if newer > VERSION => {
             return Err(AppError::validation(
@@ -157,18 +192,16 @@ pub fn read(bytes: &[u8]) -> Result<AccountFile, AppError> {
         }
         _ => return Err(not_ours()),
     }
-    let file: AccountFile = serde_json::from_value(value)
-        .map_err(|e| AppError::validation("invalid_account_file", format!("The file cannot be read: {e}.")))?;
-    if file.activities.len() > MAX_ACTIVITIES {
-        return Err(AppError::validation(
-            "too_many_activities",
-            format!(
-                "The file has {} activities; at most {MAX_ACTIVITIES} are imported at once.",
-                file.activities.len()
-            ),
-        ));
-    }
-    Ok(file)
+    serde_json::from_slice(bytes).map_err(|e| {
+        if e.to_string().contains(TOO_MANY) {
+            AppError::validation(
+                "too_many_activities",
+                format!("The file has more than {MAX_ACTIVITIES} activities; that many are imported at once at most."),
+            )
+        } else {
+            AppError::validation("invalid_account_file", format!("The file cannot be read: {e}."))
+        }
+    })
 }
 
 /// What an import did.
@@ -198,6 +231,17 @@ impl From<sqlx::Error> for Refused {
     }
 }
 
+/// One account import at a time in this process: each may hold a 32 MB body and
+/// 200,000 parsed activities, and replays them.
+static ONE_AT_A_TIME: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(1);
+
+/// Reads an account file's bytes and imports it (the API and the page both come here).
+pub async fn import_bytes(state: &AppState, user_id: i64, bytes: &[u8], replace: bool) -> Result<Imported, Refused> {
+    let _turn = ONE_AT_A_TIME.acquire().await.map_err(|_| AppError::internal("account import", "closed"))?;
+    let file = read(bytes)?;
+    import(state, user_id, &file, replace).await
+}
+
 /// Puts the file's ledger into `user_id`'s account, all or nothing.
 pub async fn import(state: &AppState, user_id: i64, file: &AccountFile, replace: bool) -> Result<Imported, Refused> {
     let latest = latest_date(state);
@@ -215,6 +259,26 @@ pub async fn import(state: &AppState, user_id: i64, file: &AccountFile, replace:
         activity.id = i as i64 + 1;
         ledger.push(activity);
     }
+    // The ledger stands on its own (it replaces the old one or fills an empty
+    // one), so it is checked before the write lock is taken.
+    Ledger::replay(&ledger, Rules::default()).map_err(|err| {
+        let number = usize::try_from(err.activity_id).ok().filter(|n| (1..=file.activities.len()).contains(n));
+        let place = number.map(|n| format!("Activity {n} ({}): ", file.activities[n - 1].date)).unwrap_or_default();
+        Refused { error: AppError::validation(err.code, format!("{place}{}", err.message)), activity: number }
+    })?;
+    // Symbols new to this person are checked as a CSV import checks them (each
+    // once, within their share of upstream calls).
+    let mut refused =
+        super::import::refused_symbols(state, user_id, ledger.iter().filter_map(|a| a.symbol.clone())).await?;
+    if let Some((i, symbol)) = ledger
+        .iter()
+        .enumerate()
+        .find_map(|(i, a)| a.symbol.as_ref().filter(|s| refused.contains_key(*s)).map(|s| (i, s)))
+    {
+        let err = refused.remove(symbol).expect("found above");
+        let message = format!("Activity {} ({}): {}", i + 1, ledger[i].date, err.message);
+        return Err(Refused { error: AppError { message, ..err }, activity: Some(i + 1) });
+    }
     let (mut tx, existing) = begin(state, user_id).await?;
     if !existing.is_empty() && !replace {
         return Err(Refused::from(AppError::new(
@@ -226,11 +290,6 @@ pub async fn import(state: &AppState, user_id: i64, file: &AccountFile, replace:
             ),
         )));
     }
-    Ledger::replay(&ledger, Rules::default()).map_err(|err| {
-        let number = usize::try_from(err.activity_id).ok().filter(|n| (1..=file.activities.len()).contains(n));
-        let place = number.map(|n| format!("Activity {n} ({}): ", file.activities[n - 1].date)).unwrap_or_default();
-        Refused { error: AppError::validation(err.code, format!("{place}{}", err.message)), activity: number }
-    })?;
     if !existing.is_empty() {
         sqlx::query("DELETE FROM activities WHERE user_id = $1").bind(user_id).execute(&mut *tx).await?;
     }
@@ -269,6 +328,17 @@ mod tests {
         let mut extra = file(1);
         extra["activities"][0]["colour"] = "red".into();
         assert_eq!(code(extra.to_string().as_bytes()), "invalid_account_file");
+    }
+
+    #[test]
+    fn a_list_past_the_limit_is_refused_as_it_is_read() {
+        let entry = r#"{"kind":"fee","date":"2026-03-02","amount":"1"}"#;
+        let list = |n: usize| vec![entry; n].join(",");
+        let head = r#"{"format":"folio-account","version":1,"exported_at":"","username":"a","activities":["#;
+        let at_limit = format!("{head}{}]}}", list(MAX_ACTIVITIES));
+        assert_eq!(read(at_limit.as_bytes()).unwrap().activities.len(), MAX_ACTIVITIES);
+        let past = format!("{head}{}]}}", list(MAX_ACTIVITIES + 1));
+        assert_eq!(code(past.as_bytes()), "too_many_activities");
     }
 
     #[test]

@@ -137,23 +137,7 @@ async fn parse_rows(
         }
     }
     // Each new symbol is checked once; its rows fail together if it is unknown.
-    let held = repo::symbols(&state.db, user_id).await?;
-    let mut bad_symbols: HashMap<Symbol, AppError> = HashMap::new();
-    let new_symbols: BTreeSet<Symbol> =
-        parsed.iter().filter_map(|(_, a)| a.symbol.clone()).filter(|s| !held.contains(s)).collect();
-    for symbol in new_symbols {
-        // A symbol the market data has cached costs nothing upstream; any other
-        // comes out of this person's share of the budget.
-        if state.market.cached_fetched_at(&symbol).await.is_none()
-            && let Err(wait) = state.symbol_checks.take(user_id, std::time::Instant::now())
-        {
-            bad_symbols.insert(symbol, over_share(state, wait));
-            continue;
-        }
-        if let Err((symbol, err)) = check_symbols(state, [symbol], &held).await {
-            bad_symbols.insert(symbol, err);
-        }
-    }
+    let bad_symbols = refused_symbols(state, user_id, parsed.iter().filter_map(|(_, a)| a.symbol.clone())).await?;
     parsed.retain(|(line, a)| match a.symbol.as_ref().and_then(|s| bad_symbols.get(s)) {
         Some(err) => {
             errors.push(RowError { line: *line, field: Some("symbol"), code: err.code, message: err.message.clone() });
@@ -162,6 +146,33 @@ async fn parse_rows(
         None => true,
     });
     Ok((parsed, errors, total))
+}
+
+/// The symbols among `symbols` that the person's ledger does not hold yet and that
+/// cannot be used, each with why: unknown to the market data, or past this
+/// person's share of checks. Each is checked once.
+pub(super) async fn refused_symbols(
+    state: &AppState,
+    user_id: i64,
+    symbols: impl Iterator<Item = Symbol>,
+) -> Result<HashMap<Symbol, AppError>, AppError> {
+    let held = repo::symbols(&state.db, user_id).await?;
+    let mut refused: HashMap<Symbol, AppError> = HashMap::new();
+    let new_symbols: BTreeSet<Symbol> = symbols.filter(|s| !held.contains(s)).collect();
+    for symbol in new_symbols {
+        // A symbol the market data has cached costs nothing upstream; any other
+        // comes out of this person's share of the budget.
+        if state.market.cached_fetched_at(&symbol).await.is_none()
+            && let Err(wait) = state.symbol_checks.take(user_id, std::time::Instant::now())
+        {
+            refused.insert(symbol, over_share(state, wait));
+            continue;
+        }
+        if let Err((symbol, err)) = check_symbols(state, [symbol], &held).await {
+            refused.insert(symbol, err);
+        }
+    }
+    Ok(refused)
 }
 
 fn over_share(state: &AppState, wait: u64) -> AppError {
