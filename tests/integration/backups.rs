@@ -352,6 +352,10 @@ async fn a_damaged_unchecked_or_too_new_backup_is_never_restored() {
         async move { restore::restore(&backup, &target, latest_schema(), chrono::Utc::now()).await.unwrap_err() }
     };
 
+    // A file that is not there is named as such.
+    let missing = refuse(good.with_file_name("no-such-backup.sqlite")).await;
+    assert!(missing.to_string().contains("no such backup file"), "{missing}");
+
     // A changed byte after the checksum was written.
     let tampered = copy("tampered.sqlite");
     std::fs::copy(checksum::path_of(&good), checksum::path_of(&tampered)).unwrap();

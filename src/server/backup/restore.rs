@@ -111,6 +111,9 @@ pub async fn restore_into_postgres(
 
 /// The checks before anything is touched; returns the backup's schema version.
 async fn check(backup: &Path, binary_schema: i64) -> Result<i64, BackupError> {
+    if !backup.is_file() {
+        return Err(BackupError::io(backup, std::io::Error::new(std::io::ErrorKind::NotFound, "no such backup file")));
+    }
     checksum::verify(backup).map_err(|mismatch| match mismatch {
         checksum::Mismatch::Missing(sum) | checksum::Mismatch::Unreadable(sum) => {
             BackupError::NoChecksum { file: backup.to_path_buf(), sum }
