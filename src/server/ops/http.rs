@@ -176,12 +176,12 @@ mod tests {
     #[test]
     fn a_timed_out_request_is_a_warning_and_others_are_not() {
         use tower_http::trace::OnResponse;
-        let lines = std::sync::Arc::new(std::sync::Mutex::new(Vec::<u8>::new()));
+        let lines = crate::server::ops::logging::capture::Buffer::default();
         let sink = lines.clone();
         let subscriber = tracing_subscriber::fmt()
             .with_max_level(tracing::Level::WARN)
             .with_ansi(false)
-            .with_writer(move || SharedBuffer(sink.clone()))
+            .with_writer(move || sink.clone())
             .finish();
         tracing::subscriber::with_default(subscriber, || {
             for status in [StatusCode::OK, StatusCode::SERVICE_UNAVAILABLE, StatusCode::REQUEST_TIMEOUT] {
@@ -189,21 +189,9 @@ mod tests {
                 LogResponse.on_response(&response, std::time::Duration::from_secs(30), &tracing::Span::none());
             }
         });
-        let text = String::from_utf8(lines.lock().unwrap().clone()).unwrap();
+        let text = lines.text();
         assert_eq!(text.lines().count(), 1, "{text}");
         assert!(text.contains("WARN") && text.contains("answered 408") && text.contains("latency_ms=30000"), "{text}");
-    }
-
-    struct SharedBuffer(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
-
-    impl std::io::Write for SharedBuffer {
-        fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-            self.0.lock().unwrap().extend_from_slice(bytes);
-            Ok(bytes.len())
-        }
-        fn flush(&mut self) -> std::io::Result<()> {
-            Ok(())
-        }
     }
 
     #[test]

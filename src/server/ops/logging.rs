@@ -64,13 +64,19 @@ where
     tracing::subscriber::set_global_default(subscriber(format, filter, writer, false)).is_ok()
 }
 
+/// A log sink the tests read back.
 #[cfg(test)]
-mod tests {
-    use super::*;
+pub(crate) mod capture {
     use std::sync::{Arc, Mutex};
 
     #[derive(Clone, Default)]
-    struct Buffer(Arc<Mutex<Vec<u8>>>);
+    pub(crate) struct Buffer(pub(crate) Arc<Mutex<Vec<u8>>>);
+
+    impl Buffer {
+        pub(crate) fn text(&self) -> String {
+            String::from_utf8(self.0.lock().unwrap().clone()).unwrap()
+        }
+    }
 
     impl std::io::Write for Buffer {
         fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
@@ -81,6 +87,12 @@ mod tests {
             Ok(())
         }
     }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::capture::Buffer;
+    use super::*;
 
     fn logged(format: LogFormat) -> String {
         let buffer = Buffer::default();
