@@ -34,6 +34,8 @@ lint: ## rustfmt check and clippy -D warnings for the server and the browser bui
 	cargo fmt --check
 	cargo clippy --features ssr --all-targets -- -D warnings
 	cargo clippy --features hydrate --target wasm32-unknown-unknown --lib -- -D warnings
+	cargo clippy -p folio-fakes --all-targets -- -D warnings
+	scripts/check-engine.sh
 
 unit: ## Unit tests and the integration suite on SQLite
 	cargo test --features ssr || { scripts/print-warnings.sh; exit 1; }

@@ -7,11 +7,11 @@
 
 use folio::model::Symbol;
 use folio::server::config::Secret;
-use folio::server::market::fake_finnhub::FakeFinnhub;
 use folio::server::market::finnhub::FinnhubClient;
 use folio::server::market::limiter::RateLimiter;
 use folio::server::market::service::{MarketService, MarketSettings};
 use folio::server::market::{Upstream, refresher};
+use folio_fakes::finnhub::FakeFinnhub;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 

@@ -9,11 +9,11 @@
 use chrono::{Duration, NaiveDate};
 use criterion::{Criterion, criterion_group, criterion_main};
 use folio::model::{Activity, ActivityKind, PriceSource, Quote, Range, Symbol};
-use folio::server::portfolio::ledger::{Ledger, Rules};
-use folio::server::portfolio::repo::Snapshot;
-use folio::server::portfolio::risk::risk_figures;
+use folio::server::portfolio::engine::history::Snapshot;
+use folio::server::portfolio::engine::ledger::{Ledger, Rules};
+use folio::server::portfolio::engine::risk::risk_figures;
+use folio::server::portfolio::engine::valuation::Valuation;
 use folio::server::portfolio::state::{Kept, Key};
-use folio::server::portfolio::valuation::Valuation;
 use rust_decimal::Decimal;
 use std::collections::HashMap;
 use std::hint::black_box;

@@ -9,7 +9,7 @@ cd "$(dirname "$0")/.."
 export PATH="$HOME/.cargo/bin:$PWD/node_modules/.bin:$PATH"
 
 cargo leptos build
-cargo build --features ssr --bin fake_finnhub
+cargo build -p folio-fakes --bin fake_finnhub
 
 # The servers log request lines as JSON; the logs join the run's for check-logs.sh.
 export SERVE_RUST_LOG="info,tower_http=debug,folio::server::market=debug" SERVE_LOG_FORMAT=json

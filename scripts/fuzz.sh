@@ -27,7 +27,7 @@ if ! "$venv/bin/schemathesis" --version 2>/dev/null | grep -q " $SCHEMATHESIS_VE
   "$venv/bin/pip" install --quiet --disable-pip-version-check -r scripts/fuzz-requirements.txt
 fi
 [ -x target/debug/folio ] || cargo leptos build
-[ -x target/debug/fake_finnhub ] || cargo build --features ssr --bin fake_finnhub
+[ -x target/debug/fake_finnhub ] || cargo build -p folio-fakes --bin fake_finnhub
 
 # The server logs request lines (text); its log joins the run's for check-logs.sh.
 export SERVE_RUST_LOG="info,tower_http=debug" SERVE_KEEP_LOGS="$PWD/target/tmp/logs" SERVE_LOG_PREFIX=fuzz

@@ -64,7 +64,7 @@ pub fn current_theme() -> &'static str {
     #[cfg(feature = "ssr")]
     {
         use_context::<axum::http::request::Parts>()
-            .map(|parts| crate::server::preferences::theme_class(&parts.headers))
+            .map(|parts| crate::server::forms::preferences::theme_class(&parts.headers))
             .unwrap_or("")
     }
     #[cfg(not(feature = "ssr"))]

@@ -8,13 +8,13 @@
 // table needs more than the default 128 levels to lay them out.
 #![recursion_limit = "256"]
 
-pub mod api;
 pub mod app;
 pub mod components;
 pub mod model;
 pub mod pages;
 #[cfg(feature = "ssr")]
 pub mod server;
+pub mod server_fns;
 
 /// Browser entry point: attach to the server-rendered HTML.
 #[cfg(feature = "hydrate")]

@@ -62,7 +62,7 @@ pub fn ActivityForm(
     let typed = RwSignal::new(0u32);
     let search = Action::new(move |q: &String| {
         let q = q.clone();
-        async move { crate::api::search_symbols(q).await }
+        async move { crate::server_fns::search_symbols(q).await }
     });
     Effect::new(move |_| {
         if let Some(Ok(hits)) = search.value().get() {
@@ -71,7 +71,7 @@ pub fn ActivityForm(
     });
     let lookup = Action::new(move |symbol: &String| {
         let symbol = symbol.clone();
-        async move { crate::api::get_quote_hint(symbol).await }
+        async move { crate::server_fns::get_quote_hint(symbol).await }
     });
     Effect::new(move |_| {
         if let Some(result) = lookup.value().get() {

@@ -1,5 +1,5 @@
 //! The allocation donut: the priced positions' market value by industry, plus
-//! cash (option built by `server::charts`). Its legend is an HTML list with each
+//! cash (option built by `server::dashboard::charts`). Its legend is an HTML list with each
 //! slice's share and value, shown with or without JavaScript.
 
 use super::chart::EChart;

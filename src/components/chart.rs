@@ -1,5 +1,5 @@
 //! The one place that talks to ECharts. The server builds each chart's option with
-//! `charming` (`server::charts`) and sends it as JSON; this component draws it,
+//! `charming` (`server::dashboard::charts`) and sends it as JSON; this component draws it,
 //! in the browser only, into a sized box that the server renders too.
 //!
 //! The server puts a text summary of the chart in the box, so a page without

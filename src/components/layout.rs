@@ -2,8 +2,8 @@
 //! a sign-out button, around the page's content. It loads the signed-in user once
 //! and hands it to the page.
 
-use crate::api::get_current_user;
 use crate::model::CurrentUser;
+use crate::server_fns::get_current_user;
 use leptos::prelude::*;
 use leptos_router::components::Redirect;
 

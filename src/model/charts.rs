@@ -1,5 +1,5 @@
 //! The dashboard's charts as the browser receives them: ECharts options built on
-//! the server (JSON text, see `server::charts`) and the figures of the text summary
+//! the server (JSON text, see `server::dashboard::charts`) and the figures of the text summary
 //! shown without JavaScript. Building options on the server keeps the chart
 //! library's types out of the WASM.
 

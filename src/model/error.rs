@@ -29,7 +29,7 @@ impl std::fmt::Display for ApiError {
 impl std::error::Error for ApiError {}
 
 impl FromServerFnError for ApiError {
-    type Encoder = crate::api::TextJsonEncoding;
+    type Encoder = crate::server_fns::TextJsonEncoding;
 
     /// Failures of the call itself (the network, an unreadable answer), not of
     /// the work it asked for.

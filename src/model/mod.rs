@@ -6,6 +6,7 @@ mod charts;
 mod cursor;
 mod dashboard;
 mod error;
+mod format;
 mod market;
 mod overview;
 mod performance;
@@ -14,7 +15,7 @@ mod range;
 mod user;
 
 pub use activity::{Activity, ActivityKind, ActivityPage, ImportReview, ReviewLine, activity_error_message};
-pub use allocation::{Allocation, Slice, UNKNOWN_INDUSTRY, allocation_by_industry};
+pub use allocation::{Allocation, Slice};
 pub use charts::{
     AllocationChart, BENCHMARK_COLOUR, ChartView, DRAWDOWN_COLOUR, DashboardCharts, PALETTE, PORTFOLIO_COLOUR,
     PerformanceChart,
@@ -22,12 +23,13 @@ pub use charts::{
 pub use cursor::Cursor;
 pub use dashboard::Dashboard;
 pub use error::ApiError;
+pub use format::{format_money, format_percent_points, format_signed_money, format_signed_percent, round_cents};
 pub use market::{
     CompanyProfile, MAX_SEARCH_CHARS, MAX_SYMBOL_LEN, MarketProblem, MarketStatus, PriceSource, Quote, SearchHit,
     SearchQuery, Symbol, SymbolView, safe_url,
 };
-pub use overview::{Overview, format_money, format_signed_money, format_signed_percent, round_cents};
-pub use performance::{Performance, PerformancePoint, PerformanceSummary, format_percent_points};
+pub use overview::Overview;
+pub use performance::{Performance, PerformancePoint, PerformanceSummary};
 pub use position::PositionRow;
 pub use range::Range;
 pub use user::{AuthSettings, CurrentUser, auth_error_message};

@@ -63,14 +63,10 @@ impl Performance {
     }
 }
 
-/// A percentage with its sign: 12.345 → `+12.35 %`, −0.001 → `0.00 %`.
-pub fn format_percent_points(percent: f64) -> String {
-    super::format_signed_percent(percent / 100.0)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::format_percent_points;
 
     fn point(day: u32, twr: f64, bench: Option<f64>, drawdown: f64) -> PerformancePoint {
         PerformancePoint {

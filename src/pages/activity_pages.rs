@@ -1,10 +1,10 @@
 //! `/activities/new`, `/activities/:id/edit` and `/activities/:id/delete`: adding,
-//! changing and deleting one activity. The forms post to `server::ledger_forms`;
+//! changing and deleting one activity. The forms post to `server::forms::ledger`;
 //! a refused write comes back here with the rule's code and the values typed.
 
-use crate::api::{get_activity, get_today};
 use crate::components::{ActivityForm, ActivityValues, SignedInLayout};
 use crate::model::{Activity, activity_error_message};
+use crate::server_fns::{get_activity, get_today};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};

@@ -4,9 +4,9 @@
 //! chart view (`?chart=`) live in the URL; once hydrated, prices and figures
 //! refresh every minute without a reload.
 
-use crate::api::get_dashboard;
 use crate::components::{AllocationPanel, OverviewCards, PerformancePanel, PositionsTable, PriceBadge, SignedInLayout};
 use crate::model::{ChartView, Range, format_money};
+use crate::server_fns::get_dashboard;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;

@@ -3,9 +3,9 @@
 //! all at once or fix the file and upload again. Below it, the whole account as one
 //! file: download it, or import one from another Folio. Plain form posts throughout.
 
-use crate::api::get_import_review;
 use crate::components::SignedInLayout;
 use crate::model::{ReviewLine, activity_error_message};
+use crate::server_fns::get_import_review;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;

@@ -1,8 +1,8 @@
 //! `/signup`: create an account, unless the server has sign-up turned off.
 
-use crate::api::get_auth_settings;
 use crate::components::{AuthCard, CredentialsForm};
 use crate::model::auth_error_message;
+use crate::server_fns::get_auth_settings;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;

@@ -3,9 +3,9 @@
 //! activities in it. A symbol no market data knows is a proper not-found page
 //! (HTTP 404).
 
-use crate::api::get_symbol_view;
 use crate::components::SignedInLayout;
 use crate::model::{Symbol, SymbolView, format_money, format_signed_money, safe_url};
+use crate::server_fns::get_symbol_view;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;

@@ -1,9 +1,9 @@
 //! `/trades`: the whole ledger, newest first, 50 a page, with edit and delete for
 //! each activity, and the way to add one, import a file or export everything.
 
-use crate::api::{PAGE_SIZE, get_activity_page};
 use crate::components::SignedInLayout;
 use crate::model::{Activity, format_money};
+use crate::server_fns::{PAGE_SIZE, get_activity_page};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;

@@ -108,18 +108,18 @@ impl Doors {
 
 /// Server functions that answer without a session: they tell nothing about anyone.
 const PUBLIC_SERVER_FUNCTIONS: [&str; 2] = [
-    <crate::api::GetToday as leptos::server_fn::ServerFn>::PATH,
-    <crate::api::GetAuthSettings as leptos::server_fn::ServerFn>::PATH,
+    <crate::server_fns::GetToday as leptos::server_fn::ServerFn>::PATH,
+    <crate::server_fns::GetAuthSettings as leptos::server_fn::ServerFn>::PATH,
 ];
 
 /// The REST API, the form posts and the files: the routes [`super::router`] adds
 /// beside the pages and their server functions.
 pub fn routes(config: &Config) -> Doors {
-    let doors = super::rest::doors()
-        .merge(super::auth::forms::doors())
-        .merge(super::ledger_forms::doors())
-        .merge(super::preferences::doors())
-        .merge(Doors::new(Kind::File).get("/logos/{name}", Access::Member, super::market::logos::serve));
+    let doors = super::rest::doors().merge(super::forms::doors()).merge(Doors::new(Kind::File).get(
+        "/logos/{name}",
+        Access::Member,
+        super::market::logos::serve,
+    ));
     if super::ops::http::on_main_address(config) {
         doors.merge(Doors::new(Kind::Rest).get("/metrics", Access::MetricsToken, super::ops::http::metrics_endpoint))
     } else {

@@ -3,7 +3,6 @@
 
 pub mod auth;
 pub mod backup;
-pub mod charts;
 pub mod clock;
 pub mod commands;
 pub mod config;
@@ -11,15 +10,12 @@ pub mod dashboard;
 pub mod db;
 pub mod doors;
 pub mod error;
+pub mod forms;
 pub mod headers;
-pub mod import_uploads;
-pub mod ledger_forms;
 pub mod market;
 pub mod ops;
 pub mod portfolio;
-pub mod preferences;
 pub mod rest;
-pub mod seed;
 pub mod state;
 pub mod upload;
 
@@ -146,7 +142,7 @@ pub async fn spawn(config: Config) -> Result<Running, StartError> {
 /// [`spawn`] on `clock`'s days (tests hold it from before the demo is seeded).
 pub async fn spawn_with_clock(config: Config, clock: clock::Clock) -> Result<Running, StartError> {
     let state = build_state(config, clock).await?;
-    seed::seed_demo(&state).await?;
+    portfolio::seed::seed_demo(&state).await?;
     let refresher = market::refresher::spawn(state.market.clone(), state.config.refresh_interval);
     let snapshot_job = portfolio::snapshots::spawn_daily(state.clone());
     let addr = state.config.site_addr;
@@ -216,7 +212,7 @@ pub async fn build_state(config: Config, clock: clock::Clock) -> Result<AppState
         symbol_checks: Arc::default(),
         leptos_options,
         dummy_hash: dummy_hash.into(),
-        uploads: Arc::new(import_uploads::ImportUploads::default()),
+        uploads: Arc::new(portfolio::activities::uploads::ImportUploads::default()),
         portfolios,
         metrics,
         draining: Arc::default(),

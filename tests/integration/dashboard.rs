@@ -154,7 +154,7 @@ async fn the_performance_series_matches_the_overview_figures() {
 #[tokio::test]
 async fn with_finnhub_down_and_nothing_cached_prices_are_missing_not_invented() {
     let (app, fake) = spawn_app_with_fake(&[]).await;
-    fake.state.set_fault(folio::server::market::fake_finnhub::Fault::ServerError, None, None);
+    fake.state.set_fault(folio_fakes::finnhub::Fault::ServerError, None, None);
     let body: Value = app.get_as_demo("/api/dashboard/overview").await.json().await.unwrap();
     let o = &body["data"];
     assert!(o["total_value"].is_null() && o["market_value"].is_null());

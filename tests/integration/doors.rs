@@ -8,12 +8,12 @@
 
 use crate::helpers::{TestApp, form_cookie, signup_token, spawn_app_with};
 use crate::operations::METRICS_TOKEN;
-use folio::api::{
+use folio::server::auth::SESSION_COOKIE;
+use folio::server::doors::{Access, Door, Kind, every_door};
+use folio::server_fns::{
     GetActivity, GetActivityPage, GetAuthSettings, GetCurrentUser, GetDashboard, GetImportReview, GetQuoteHint,
     GetSymbolView, GetToday, SearchSymbols,
 };
-use folio::server::auth::SESSION_COOKIE;
-use folio::server::doors::{Access, Door, Kind, every_door};
 use leptos::server_fn::ServerFn;
 use reqwest::{Method, StatusCode};
 use serde_json::Value;

@@ -2,9 +2,9 @@
 
 use folio::server::clock::Clock;
 use folio::server::config::Config;
-use folio::server::market::fake_finnhub::FakeFinnhub;
 use folio::server::ops::logging::LogFormat;
 use folio::server::{Running, spawn_with_clock};
+use folio_fakes::finnhub::FakeFinnhub;
 use serde_json::Value;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};

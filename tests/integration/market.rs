@@ -4,8 +4,8 @@
 use crate::helpers::{error_code, spawn_app_with, spawn_app_with_fake};
 use crate::operations::METRICS_TOKEN;
 use folio::model::{PriceSource, Symbol};
-use folio::server::market::fake_finnhub::Fault;
 use folio::server::market::{MarketError, demo::DemoMarket};
+use folio_fakes::finnhub::Fault;
 use serde_json::Value;
 use std::time::{Duration, Instant};
 

@@ -3,7 +3,7 @@
 //! draining.
 
 use crate::helpers::{FAKE_KEY, spawn_app, spawn_app_with, spawn_app_with_fake};
-use folio::server::market::fake_finnhub::Fault;
+use folio_fakes::finnhub::Fault;
 use serde_json::Value;
 
 pub const METRICS_TOKEN: &str = "metrics-token-for-tests-0123456789abcdef";

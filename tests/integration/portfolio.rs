@@ -33,7 +33,8 @@ async fn the_demo_user_starts_with_the_original_systems_numbers() {
 
 #[tokio::test]
 async fn the_demo_user_has_daily_history_from_the_first_run() {
-    use folio::server::portfolio::{metrics, repo, snapshots};
+    use folio::server::portfolio::engine::metrics;
+    use folio::server::portfolio::{repo, snapshots};
     let app = spawn_app().await;
     let state = &app.running.state;
     let demo = folio::server::auth::users::find_by_name(&state.db, "demo").await.unwrap().unwrap();

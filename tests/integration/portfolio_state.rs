@@ -8,8 +8,8 @@ use chrono::NaiveDate;
 use folio::model::{PriceSource, Range, Symbol};
 use folio::server::market::store;
 use folio::server::portfolio::activities::{self, draft::Draft};
+use folio::server::portfolio::engine::valuation::Valuation;
 use folio::server::portfolio::state::{Kept, read_key};
-use folio::server::portfolio::valuation::Valuation;
 use folio::server::portfolio::{repo, service};
 use folio::server::state::AppState;
 use proptest::prelude::*;
@@ -213,7 +213,7 @@ fn draft(kind: &str, date: NaiveDate) -> Draft {
 /// Applies `op`; a change the ledger's rules refuse is simply not made.
 async fn apply(
     app: &TestApp,
-    fake_prices: &folio::server::market::fake_finnhub::FakeFinnhub,
+    fake_prices: &folio_fakes::finnhub::FakeFinnhub,
     user: i64,
     first: NaiveDate,
     today: &mut NaiveDate,
@@ -379,7 +379,9 @@ async fn assert_history_equals_a_clean_rebuild(
             // Today's snapshot is provisional: written before the day's close, it is
             // rewritten on the next day (`ensure_current`), so a price that moved
             // since may not be in it yet; what the ledger alone decides must be.
-            let ledger_part = |s: &repo::Snapshot| (s.date, s.cash, s.invested, s.net_flow, s.benchmark_close);
+            let ledger_part = |s: &folio::server::portfolio::engine::history::Snapshot| {
+                (s.date, s.cash, s.invested, s.net_flow, s.benchmark_close)
+            };
             assert_eq!(ledger_part(k), ledger_part(r), "today, after {after:?}");
         }
     }

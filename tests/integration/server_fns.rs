@@ -2,7 +2,7 @@
 //! and message, and the matching HTTP status, set in one place.
 
 use crate::helpers::{form_cookie, signup_token, spawn_app};
-use folio::api::{GetDashboard, GetSymbolView};
+use folio::server_fns::{GetDashboard, GetSymbolView};
 use leptos::server_fn::ServerFn;
 use serde_json::Value;
 

@@ -3,7 +3,6 @@
 //! HttpOnly cookie for the browser).
 
 pub mod extractor;
-pub mod forms;
 pub mod guard;
 pub mod password;
 pub mod same_origin;

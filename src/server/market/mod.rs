@@ -9,7 +9,6 @@
 
 pub mod demo;
 pub mod fairness;
-pub mod fake_finnhub;
 pub mod finnhub;
 pub mod limiter;
 pub mod logos;

@@ -16,8 +16,11 @@ use super::{MarketData, MarketError, Upstream, store};
 use crate::model::{CompanyProfile, MarketProblem, MarketStatus, PriceSource, Quote, SearchHit, SearchQuery, Symbol};
 use crate::server::clock::Clock;
 use crate::server::db::Db;
+use crate::server::error::AppError;
 use crate::server::ops::metrics::Metrics;
+use chrono::NaiveDate;
 use moka::future::Cache;
+use rust_decimal::Decimal;
 use std::collections::HashSet;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
@@ -103,6 +106,25 @@ impl MarketService {
 
     pub fn source(&self) -> PriceSource {
         self.upstream.source()
+    }
+
+    /// The daily closes of `symbol` from `from` to `to`, oldest first, from the
+    /// configured source: simulated with demo prices, the closes recorded in the
+    /// database with Finnhub. The portfolio's history is built from these.
+    pub async fn daily_closes(
+        &self,
+        symbol: &Symbol,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> Result<Vec<(NaiveDate, Decimal)>, AppError> {
+        match self.upstream.source() {
+            PriceSource::Demo => Ok(super::demo::DemoMarket::history(symbol, from, to).unwrap_or_default()),
+            PriceSource::Finnhub => {
+                let mut closes = store::closes_since(&self.db, symbol, PriceSource::Finnhub, from).await?;
+                closes.retain(|(day, _)| *day <= to);
+                Ok(closes)
+            }
+        }
     }
 
     pub fn status(&self) -> MarketStatus {

@@ -13,8 +13,9 @@ pub mod csv;
 pub mod draft;
 pub mod gate;
 pub mod import;
+pub mod uploads;
 
-use super::ledger::{Ledger, LedgerError, Rules};
+use super::engine::ledger::{Ledger, LedgerError, Rules};
 use super::repo;
 use crate::model::{Activity, Symbol};
 use crate::server::db::WriteTx;

@@ -1,25 +1,24 @@
-//! The portfolio engine: every number Folio shows is computed here, by pure
-//! functions over the ledger, quotes and snapshots, exactly as
-//! `../shared/design/METRICS.md` defines it.
+//! A person's portfolio: the pure [`engine`] that computes every number, and the
+//! services around it that read and write the ledger, fetch prices and keep each
+//! user's replayed state.
 //!
-//! - [`ledger`]: activities → FIFO lots, cash, realized P&L (exact decimals).
-//! - [`metrics`]: return series → TWR, XIRR, volatility, Sharpe, Sortino, drawdown,
-//!   beta, alpha, CAGR (floats, empyrical's conventions).
-//! - [`valuation`]: lots + quotes → positions and headline figures.
+//! - [`engine`]: ledger, valuation, history, metrics, risk, performance, allocation
+//!   (pure; no database, network or clock).
 //! - [`repo`]: the `activities` and `portfolio_snapshots` tables.
-//! - [`performance`]: snapshots → the chart's cumulative return and drawdown series.
+//! - [`snapshots`]: the stored daily history, rebuilt from the engine and the market
+//!   service's daily closes, kept current by an hourly job.
 //! - [`state`]: each user's ledger and history, replayed and read once, kept until they change.
 //! - [`service`]: a user's kept state valued at current quotes, and what pages need of it.
-//! - [`activities`]: changing the ledger (add, edit, delete, CSV import and export).
+//! - [`overview`]: the dashboard's cards, from a valued portfolio.
+//! - [`activities`]: changing the ledger (add, edit, delete, CSV import and export,
+//!   uploads waiting for confirmation).
+//! - [`seed`]: the demo account.
 
 pub mod activities;
-pub mod ledger;
-pub mod metrics;
+pub mod engine;
 pub mod overview;
-pub mod performance;
 pub mod repo;
-pub mod risk;
+pub mod seed;
 pub mod service;
 pub mod snapshots;
 pub mod state;
-pub mod valuation;

@@ -1,7 +1,7 @@
 //! Every overview card for one user and range, shared by the dashboard page and
 //! `/api/dashboard/overview`.
 
-use super::metrics::Figure;
+use super::engine::metrics::Figure;
 use super::service;
 use crate::model::{Overview, PriceSource, Range};
 use std::collections::BTreeMap;

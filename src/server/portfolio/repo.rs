@@ -1,10 +1,10 @@
 //! The ledger and snapshot tables.
 
+use super::engine::history::Snapshot;
 use crate::model::{Activity, ActivityKind, Symbol};
 use crate::server::db::{Db, now_unix};
 use crate::server::error::AppError;
 use chrono::NaiveDate;
-use rust_decimal::Decimal;
 use sqlx::any::AnyRow;
 use sqlx::{Any, Executor, Row};
 use std::collections::BTreeSet;
@@ -141,18 +141,6 @@ pub async fn insert_activity<'e, E: Executor<'e, Database = Any>>(
     .bind(user_id);
     let row = bind_fields(query, a).bind(now_unix()).fetch_one(executor).await?;
     Ok(row.get("id"))
-}
-
-/// One day of a portfolio's value history.
-#[derive(Clone, Debug, PartialEq)]
-pub struct Snapshot {
-    pub date: NaiveDate,
-    pub total_value: Decimal,
-    pub cash: Decimal,
-    pub invested: Decimal,
-    pub market_value: Decimal,
-    pub net_flow: Decimal,
-    pub benchmark_close: Option<Decimal>,
 }
 
 /// Inserts or replaces the snapshot of `s.date` (idempotent).

@@ -2,10 +2,10 @@
 //! the latest quotes. Pages and REST routes load it once per request and take what
 //! they need from it; it holds no rules of its own.
 
-use super::ledger::Ledger;
-use super::risk::RiskFigures;
+use super::engine::ledger::Ledger;
+use super::engine::risk::RiskFigures;
+use super::engine::valuation::Valuation;
 use super::state::{Kept, Key};
-use super::valuation::Valuation;
 use crate::model::{Performance, PositionRow, Quote, Range, Symbol};
 use crate::server::error::AppError;
 use crate::server::market::logos::logo_path;
@@ -84,7 +84,7 @@ impl Portfolio {
         Performance {
             range,
             benchmark: self.benchmark.clone(),
-            points: super::performance::series(self.kept.history_from(from), &risk),
+            points: super::engine::performance::series(self.kept.history_from(from), &risk),
         }
     }
 }

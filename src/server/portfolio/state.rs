@@ -15,9 +15,10 @@
 //! this ledger.
 //! Memory is bounded by `FOLIO_PORTFOLIO_CACHE_MB`; least recently used users go first.
 
-use super::ledger::{Ledger, Rules};
-use super::repo::{self, Snapshot};
-use super::risk::{RiskFigures, risk_figures};
+use super::engine::history::Snapshot;
+use super::engine::ledger::{Ledger, Rules};
+use super::engine::risk::{RiskFigures, risk_figures};
+use super::repo;
 use super::snapshots;
 use crate::model::{Activity, Range};
 use crate::server::db::Db;
@@ -94,8 +95,8 @@ fn estimate_bytes(activities: &[Activity], ledger: &Ledger, history: &[Snapshot]
         .iter()
         .map(|a| size_of::<Activity>() + a.note.capacity() + a.symbol.as_ref().map_or(0, |s| s.as_str().len()))
         .sum();
-    let lots: usize = ledger.lots.values().map(|l| 64 + l.len() * size_of::<super::ledger::Lot>()).sum();
-    let closed = ledger.closed.len() * (size_of::<super::ledger::ClosedTrade>() + 8);
+    let lots: usize = ledger.lots.values().map(|l| 64 + l.len() * size_of::<super::engine::ledger::Lot>()).sum();
+    let closed = ledger.closed.len() * (size_of::<super::engine::ledger::ClosedTrade>() + 8);
     let flows = ledger.flows.len() * 48;
     let snapshots = std::mem::size_of_val(history);
     // Risk figures, once computed: a day value and a dated return per day of each

@@ -111,4 +111,22 @@ mod tests {
         assert_eq!(doc["paths"]["/api/auth/login"]["post"]["security"], serde_json::json!([]));
         assert!(doc["paths"]["/api/dashboard/overview"]["get"]["responses"]["401"].is_object());
     }
+
+    /// The API is a contract: a change to the document must be on purpose. The
+    /// committed copy is `tests/fixtures/openapi.json`; after a deliberate change,
+    /// `FOLIO_BLESS_OPENAPI=1 cargo test --features ssr --lib openapi` rewrites it
+    /// and the diff shows in review.
+    #[test]
+    fn the_document_is_the_committed_one() {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/openapi.json");
+        let served = serde_json::to_string_pretty(&ApiDoc::openapi()).unwrap() + "\n";
+        if std::env::var_os("FOLIO_BLESS_OPENAPI").is_some() {
+            std::fs::write(path, &served).unwrap();
+        }
+        let committed = std::fs::read_to_string(path).unwrap();
+        assert!(
+            committed == served,
+            "the OpenAPI document differs from tests/fixtures/openapi.json; if the change is meant, bless it (see above)"
+        );
+    }
 }

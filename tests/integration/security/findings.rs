@@ -306,7 +306,7 @@ async fn headers_nothing_private_is_cached_and_hsts_follows_secure_cookies() {
 
 #[tokio::test]
 async fn sigterm_a_request_under_way_gets_its_answer_and_new_ones_are_refused() {
-    use folio::server::market::fake_finnhub::Fault;
+    use folio_fakes::finnhub::Fault;
     let (mut app, fake) = crate::helpers::spawn_app_with_fake(&[("FINNHUB_TIMEOUT", "5s")]).await;
     let token = app.token("demo", "demo123").await;
     // A quote the upstream takes 1.5 s to answer, so the request is in flight.

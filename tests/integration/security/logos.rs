@@ -3,7 +3,7 @@
 //! only, bounded in size; so pages can say `img-src 'self' data:`.
 
 use crate::helpers::spawn_app_with_fake;
-use folio::server::market::fake_finnhub::LOGO_PNG;
+use folio_fakes::finnhub::LOGO_PNG;
 use serde_json::{Value, json};
 
 fn profile(symbol: &str, logo: &str) -> Value {

@@ -19,7 +19,7 @@ use super::draft::Draft;
 use super::{after_change, begin, commit, latest_date};
 use crate::model::{Activity, CurrentUser};
 use crate::server::error::AppError;
-use crate::server::portfolio::ledger::{Ledger, Rules};
+use crate::server::portfolio::engine::ledger::{Ledger, Rules};
 use crate::server::portfolio::repo;
 use crate::server::state::AppState;
 use axum::http::StatusCode;

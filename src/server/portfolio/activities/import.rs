@@ -8,7 +8,7 @@ use super::csv::{self as ledger_csv, FileError};
 use super::{UNSAVED_ID, after_change, begin, check_symbols, commit, latest_date};
 use crate::model::{Activity, Symbol};
 use crate::server::error::AppError;
-use crate::server::portfolio::ledger::{Ledger, Rules};
+use crate::server::portfolio::engine::ledger::{Ledger, Rules};
 use crate::server::portfolio::repo;
 use crate::server::state::AppState;
 use rust_decimal::Decimal;

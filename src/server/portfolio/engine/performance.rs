@@ -2,7 +2,7 @@
 //! cumulative time-weighted return from the same daily returns the risk figures
 //! use, the benchmark's return over the same days, and the drawdown.
 
-use super::repo::Snapshot;
+use super::history::Snapshot;
 use super::risk::RiskFigures;
 use crate::model::PerformancePoint;
 use std::collections::BTreeMap;
@@ -43,7 +43,7 @@ pub fn series(history: &[Snapshot], risk: &RiskFigures) -> Vec<PerformancePoint>
 mod tests {
     use super::*;
     use crate::model::Range;
-    use crate::server::portfolio::risk::risk_figures;
+    use crate::server::portfolio::engine::risk::risk_figures;
     use chrono::NaiveDate;
     use rust_decimal::Decimal;
 

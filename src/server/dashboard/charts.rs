@@ -9,7 +9,7 @@
 
 use crate::model::{
     Allocation, AllocationChart, BENCHMARK_COLOUR, ChartView, DRAWDOWN_COLOUR, DashboardCharts, PALETTE,
-    PORTFOLIO_COLOUR, Performance, PerformanceChart, Range, allocation_by_industry,
+    PORTFOLIO_COLOUR, Performance, PerformanceChart, Range,
 };
 use crate::server::portfolio::service;
 use charming::Chart;
@@ -31,7 +31,10 @@ pub fn charts_of(
 ) -> DashboardCharts {
     DashboardCharts {
         performance: performance_chart(&portfolio.performance(range), view),
-        allocation: allocation_chart(allocation_by_industry(positions, portfolio.valuation.cash)),
+        allocation: allocation_chart(crate::server::portfolio::engine::allocation::by_industry(
+            positions,
+            portfolio.valuation.cash,
+        )),
     }
 }
 

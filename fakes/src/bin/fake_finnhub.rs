@@ -1,9 +1,9 @@
-//! Serves the fake Finnhub API (see `folio::server::market::fake_finnhub`).
+//! Serves the fake Finnhub API (see `folio_fakes::finnhub`).
 //!
 //! Usage: `fake_finnhub [ADDR] [KEY]` — ADDR defaults to 127.0.0.1:9999; with KEY,
 //! only that API key is accepted. Prints the base URL for `FINNHUB_BASE_URL`.
 
-use folio::server::market::fake_finnhub::FakeFinnhub;
+use folio_fakes::finnhub::FakeFinnhub;
 
 #[tokio::main]
 async fn main() {

@@ -2,9 +2,9 @@
 //! with a redirect (post/redirect/get), so they work the same with JavaScript off.
 //! Errors travel back to the page as a code in the query string, never as text.
 
-use super::SESSION_COOKIE;
-use super::extractor::{ClientIp, MaybeUser, cookie_value};
-use super::service::{self, Session};
+use crate::server::auth::SESSION_COOKIE;
+use crate::server::auth::extractor::{ClientIp, MaybeUser, cookie_value};
+use crate::server::auth::service::{self, Session};
 use crate::server::doors::{Access, Doors, Kind};
 use crate::server::state::AppState;
 use axum::extract::rejection::FormRejection;

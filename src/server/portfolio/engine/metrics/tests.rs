@@ -155,7 +155,7 @@ struct Expected {
 #[test]
 fn agrees_with_empyrical_to_1e_9() {
     let reference: Reference =
-        serde_json::from_str(include_str!("../../../../tests/fixtures/metrics_reference.json")).unwrap();
+        serde_json::from_str(include_str!("../../../../../tests/fixtures/metrics_reference.json")).unwrap();
     assert!(reference.cases.len() >= 6);
     for case in reference.cases {
         let (r, e, rf) = (&case.returns, &case.expected, case.risk_free_annual);

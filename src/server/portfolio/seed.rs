@@ -2,12 +2,12 @@
 //! Created only when the database has no users at all and `FOLIO_SEED_DEMO` is on.
 //! The ledger is the history the original system seeded, dated relative to today.
 
-use super::auth::{password::hash_password, users};
-use super::error::AppError;
-use super::portfolio::ledger::{Ledger, Rules};
-use super::portfolio::repo;
-use super::state::AppState;
+use super::engine::ledger::{Ledger, Rules};
+use super::repo;
 use crate::model::{Activity, ActivityKind, Symbol};
+use crate::server::auth::{password::hash_password, users};
+use crate::server::error::AppError;
+use crate::server::state::AppState;
 use chrono::{Duration, NaiveDate};
 use rust_decimal::Decimal;
 use std::str::FromStr;
@@ -29,7 +29,7 @@ pub async fn seed_demo(state: &AppState) -> Result<bool, AppError> {
                 repo::insert_activity(&state.db.pool, user.id, &activity).await?;
             }
             // History for the performance chart and risk figures from the first run.
-            super::portfolio::snapshots::rebuild(state, user.id, today).await?;
+            super::snapshots::rebuild(state, user.id, today).await?;
             tracing::info!("created the demo user `demo` and its ledger (its password is on the sign-in page)");
             Ok(true)
         }

@@ -10,7 +10,7 @@
 //! - a call log with timestamps (`GET /_fake/calls`), so tests can count upstream
 //!   calls and check the rate budget.
 //!
-//! Tests in this crate drive it in-process through [`FakeFinnhub`]; the
+//! Folio's tests and benchmarks drive it in-process through [`FakeFinnhub`]; the
 //! `fake_finnhub` binary serves it for end-to-end runs.
 
 use axum::body::Body;
@@ -320,7 +320,7 @@ async fn gate(
                 response.headers_mut().insert("retry-after", HeaderValue::from(*seconds));
             }
             if let Some(seconds) = reset_in {
-                let reset = crate::server::db::now_unix() + seconds;
+                let reset = now_unix() + seconds;
                 response.headers_mut().insert("x-ratelimit-reset", HeaderValue::from(reset));
             }
             return Err(response);
@@ -350,7 +350,7 @@ fn with_rate_headers(state: &FakeState, value: Value) -> Response {
     let headers = response.headers_mut();
     headers.insert("x-ratelimit-limit", HeaderValue::from(60));
     headers.insert("x-ratelimit-remaining", HeaderValue::from(60usize.saturating_sub(state.calls_last_minute())));
-    headers.insert("x-ratelimit-reset", HeaderValue::from(crate::server::db::now_unix() + 60));
+    headers.insert("x-ratelimit-reset", HeaderValue::from(now_unix() + 60));
     response
 }
 
@@ -364,7 +364,7 @@ async fn quote(State(state): State<Arc<FakeState>>, headers: HeaderMap, Query(pa
     let Some(q) = known else {
         return with_rate_headers(&state, json!({"c":0,"d":null,"dp":null,"h":0,"l":0,"o":0,"pc":0,"t":0}));
     };
-    let t = q.t.unwrap_or_else(crate::server::db::now_unix);
+    let t = q.t.unwrap_or_else(now_unix);
     let d = q.c - q.pc;
     let dp = if q.pc == 0.0 { 0.0 } else { d / q.pc * 100.0 };
     let body = match fault {
@@ -436,4 +436,9 @@ async fn admin_calls(State(state): State<Arc<FakeState>>) -> Json<Vec<Call>> {
 async fn admin_clear_calls(State(state): State<Arc<FakeState>>) -> StatusCode {
     state.clear_calls();
     StatusCode::NO_CONTENT
+}
+
+/// Seconds since the Unix epoch, as Finnhub writes times.
+fn now_unix() -> i64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs() as i64)
 }

@@ -2,7 +2,7 @@
 //! renders them in the first HTML (no flash of the wrong theme) and so they work
 //! without JavaScript: `POST /theme` with `theme` = system, light or dark.
 
-use crate::server::auth::forms::safe_next;
+use super::auth::safe_next;
 use crate::server::doors::{Access, Doors, Kind};
 use axum::extract::Form;
 use axum::http::{HeaderMap, HeaderValue, header};

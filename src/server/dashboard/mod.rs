@@ -2,12 +2,14 @@
 //! card, chart, position row and recent trade taken from that one valuation, so a
 //! page render replays nothing twice and no two parts can disagree.
 
+pub mod charts;
+
 use crate::model::{Activity, ChartView, Dashboard, Range};
-use crate::server::charts::charts_of;
 use crate::server::error::AppError;
 use crate::server::portfolio::state::{Kept, Key};
 use crate::server::portfolio::{overview, service};
 use crate::server::state::AppState;
+use charts::charts_of;
 
 pub async fn dashboard(
     state: &AppState,
@@ -23,7 +25,7 @@ pub async fn dashboard(
         charts: charts_of(&portfolio, &positions, range, view),
         positions,
         market: state.market.status(),
-        recent_trades: newest_trades(&portfolio.kept, crate::api::RECENT_TRADES),
+        recent_trades: newest_trades(&portfolio.kept, crate::server_fns::RECENT_TRADES),
     })
 }
 

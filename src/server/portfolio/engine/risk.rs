@@ -1,8 +1,8 @@
 //! The risk and performance figures of one range, computed over exactly the
 //! snapshots of that range (the same daily returns the performance chart shows).
 
+use super::history::Snapshot;
 use super::metrics::{self, DayValue, Drawdown, Figure};
-use super::repo::Snapshot;
 use crate::model::Range;
 use chrono::NaiveDate;
 use rust_decimal::prelude::ToPrimitive;

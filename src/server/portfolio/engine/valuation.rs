@@ -116,7 +116,7 @@ impl Valuation {
 mod tests {
     use super::*;
     use crate::model::{Activity, ActivityKind, PriceSource};
-    use crate::server::portfolio::ledger::Rules;
+    use crate::server::portfolio::engine::ledger::Rules;
     use std::str::FromStr;
 
     fn d(s: &str) -> Decimal {

@@ -1,0 +1,7 @@
+//! Faithful fakes of the internet services Folio talks to, for its tests,
+//! benchmarks and end-to-end runs. A crate of its own so that the production
+//! binary does not contain them (`cargo tree` for `folio` does not list this crate).
+//!
+//! - [`finnhub`]: the Finnhub REST API, with settable prices and switchable faults.
+
+pub mod finnhub;
