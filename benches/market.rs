@@ -9,7 +9,7 @@ use folio::model::Symbol;
 use folio::server::config::Secret;
 use folio::server::market::finnhub::FinnhubClient;
 use folio::server::market::limiter::RateLimiter;
-use folio::server::market::service::{MarketService, MarketSettings};
+use folio::server::market::service::MarketService;
 use folio::server::market::{Upstream, refresher};
 use folio_fakes::finnhub::FakeFinnhub;
 use std::sync::Arc;
@@ -34,11 +34,8 @@ async fn main() {
     let metrics = Arc::new(folio::server::ops::metrics::Metrics::new());
     let client =
         FinnhubClient::new(&fake.base_url(), Secret::new("bench"), Duration::from_secs(10), limiter, metrics.clone());
-    let settings = MarketSettings {
-        quote_ttl: Duration::from_secs(60),
-        profile_ttl: Duration::from_secs(86_400),
-        benchmark: Symbol::parse("SPY").unwrap(),
-    };
+    // The defaults: a 60 s quote TTL, a day for profiles, SPY as the benchmark.
+    let settings = folio::server::config::Config::from_lookup(|_| None).unwrap().market;
     let market =
         MarketService::new(Upstream::Finnhub(client), db, settings, metrics, folio::server::clock::Clock::system());
 

@@ -11,7 +11,7 @@ use leptos_router::{SsrMode, path};
 
 /// The document around the app, rendered only on the server.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
-    let theme = current_theme();
+    let theme = crate::components::current_theme();
     view! {
         <!DOCTYPE html>
         <html lang="en" class=theme>
@@ -55,25 +55,5 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/activities/:id/delete") view=DeleteActivityPage ssr=SsrMode::Async />
             </Routes>
         </Router>
-    }
-}
-
-/// The theme the person chose ("dark", "light"), or "" to follow the system: from
-/// the request's cookie on the server, from `<html>`'s class in the browser.
-pub fn current_theme() -> &'static str {
-    #[cfg(feature = "ssr")]
-    {
-        use_context::<axum::http::request::Parts>()
-            .map(|parts| crate::server::forms::preferences::theme_class(&parts.headers))
-            .unwrap_or("")
-    }
-    #[cfg(not(feature = "ssr"))]
-    {
-        let class = document().document_element().map(|html| html.class_name()).unwrap_or_default();
-        match class.as_str() {
-            "dark" => "dark",
-            "light" => "light",
-            _ => "",
-        }
     }
 }

@@ -122,7 +122,7 @@ fn ThemeToggle() -> impl IntoView {
     // The router's `search` has no leading `?`: without one, `/?range=1M` came back
     // from the theme form as the unknown page `/range=1M`.
     let next = move || with_query(&location.pathname.get(), &location.search.get());
-    let current = crate::app::current_theme();
+    let current = super::current_theme();
     let button = move |value: &'static str, label: &'static str| {
         let pressed = current == value;
         view! {

@@ -10,6 +10,7 @@ mod layout;
 mod performance_chart;
 mod positions;
 mod query;
+mod theme;
 
 pub use activity_form::{ActivityForm, ActivityValues};
 pub use allocation_chart::AllocationPanel;
@@ -19,3 +20,4 @@ pub use cards::OverviewCards;
 pub use layout::SignedInLayout;
 pub use performance_chart::PerformancePanel;
 pub use positions::PositionsTable;
+pub use theme::current_theme;

@@ -46,8 +46,9 @@ pub fn parse(args: &[String]) -> Result<Command, String> {
 /// Runs `folio backup`; returns what to print.
 pub async fn backup() -> Result<String, String> {
     let config = Config::from_env().map_err(|e| e.to_string())?;
-    let db = db::open(&config.database_url).await.map_err(|e| format!("cannot open the database: {e}"))?;
-    let backup = take::take(&db, &config.backup_dir, take::Reason::Manual, chrono::Utc::now())
+    config.db.create_folder().map_err(|e| e.to_string())?;
+    let db = db::open(&config.db.url).await.map_err(|e| format!("cannot open the database: {e}"))?;
+    let backup = take::take(&db, &config.db.backup_dir, take::Reason::Manual, chrono::Utc::now())
         .await
         .map_err(|e| format!("backup failed: {e}"))?;
     db.pool.close().await;
@@ -68,13 +69,14 @@ pub async fn backup() -> Result<String, String> {
 /// Runs `folio restore FILE`; returns what to print.
 pub async fn restore(file: PathBuf) -> Result<String, String> {
     let config = Config::from_env().map_err(|e| e.to_string())?;
-    let backend = db::Backend::of_url(&config.database_url);
+    config.db.create_folder().map_err(|e| e.to_string())?;
+    let backend = db::Backend::of_url(&config.db.url);
     let binary_schema = backend.migrator().iter().map(|m| m.version).max().unwrap_or(0);
     let now = chrono::Utc::now();
-    let restored = match db::sqlite_file(&config.database_url) {
+    let restored = match db::sqlite_file(&config.db.url) {
         Some(database) => restore::restore(&file, &database, binary_schema, now).await,
         None if backend == db::Backend::Postgres => {
-            restore::restore_into_postgres(&file, &config.database_url, binary_schema, now).await
+            restore::restore_into_postgres(&file, &config.db.url, binary_schema, now).await
         }
         None => return Err("DATABASE_URL names an in-memory database: there is nothing to restore into".into()),
     }
@@ -94,7 +96,8 @@ pub async fn restore(file: PathBuf) -> Result<String, String> {
 /// Runs `folio migrate-db --to URL`; returns what to print.
 pub async fn migrate_db(to: String) -> Result<String, String> {
     let config = Config::from_env().map_err(|e| e.to_string())?;
-    let source = db::open(&config.database_url).await.map_err(|e| format!("cannot open the database: {e}"))?;
+    config.db.create_folder().map_err(|e| e.to_string())?;
+    let source = db::open(&config.db.url).await.map_err(|e| format!("cannot open the database: {e}"))?;
     let moved = super::backup::moving::move_to(&source, &to).await.map_err(|e| format!("nothing was copied: {e}"))?;
     let rows: Vec<String> = moved.tables.iter().map(|(table, n)| format!("{table} {n}")).collect();
     Ok(format!(

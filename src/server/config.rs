@@ -42,44 +42,93 @@ impl fmt::Debug for Secret {
     }
 }
 
-/// Everything the server needs to start, already validated.
+/// Everything the server needs to start, already validated, grouped by the part
+/// of the server that uses it; each part receives its own group as is. Reading it
+/// touches no file: startup calls [`DbConfig::create_folder`] and
+/// [`Config::session_secret`].
 #[derive(Clone, Debug)]
 pub struct Config {
-    /// `sqlite://...` or `postgres://...`.
-    pub database_url: String,
-    /// Where the SQLite file and the generated JWT secret live by default.
+    /// Where the SQLite file, the generated JWT secret and backups live by default.
     pub data_dir: PathBuf,
-    pub jwt_secret: Secret,
-    pub token_ttl: Duration,
-    pub allow_signup: bool,
-    pub seed_demo: bool,
-    /// Adds `Secure` to the session cookie (set it when served over HTTPS).
-    pub secure_cookies: bool,
-    pub finnhub_api_key: Option<Secret>,
-    pub finnhub_base_url: String,
+    pub http: HttpConfig,
+    pub db: DbConfig,
+    pub auth: AuthConfig,
+    pub market: MarketConfig,
+    pub portfolio: PortfolioConfig,
+    pub ops: OpsConfig,
+}
+
+/// The listener, the static files and what browsers are told.
+#[derive(Clone, Debug)]
+pub struct HttpConfig {
     pub site_addr: SocketAddr,
     /// Folder with the compiled CSS, JS and WASM (cargo-leptos writes `target/site`).
     pub site_root: String,
+    /// Origins allowed to call the API from a browser (CORS); none by default.
+    pub cors_origins: Vec<String>,
+    /// Served over HTTPS: `Secure` session cookies and HSTS.
+    pub secure_cookies: bool,
+}
+
+/// The database and its backups.
+#[derive(Clone, Debug)]
+pub struct DbConfig {
+    /// `sqlite://...` or `postgres://...`.
+    pub url: String,
+    /// Where backups go (`FOLIO_BACKUP_DIR`, default `DATA_DIR/backups`).
+    pub backup_dir: PathBuf,
+    /// How often the server takes a scheduled backup (`FOLIO_BACKUP_INTERVAL`,
+    /// default daily; `off` for never).
+    pub backup_interval: Option<Duration>,
+    /// How many scheduled backups are kept (`FOLIO_BACKUP_KEEP`, default 14).
+    pub backup_keep: usize,
+}
+
+/// Accounts and sessions.
+#[derive(Clone, Debug)]
+pub struct AuthConfig {
+    /// `FOLIO_JWT_SECRET`; without it a random secret is kept in the data folder
+    /// (see [`Config::session_secret`]).
+    pub jwt_secret: Option<Secret>,
+    pub token_ttl: Duration,
+    pub allow_signup: bool,
     /// bcrypt work factor for new password hashes.
     pub bcrypt_cost: u32,
+    /// Failed sign-ins plus sign-ups one client address may make a minute.
+    pub attempts_per_address: usize,
+}
+
+/// Market data: Finnhub (or demo prices without a key), its budget and the caches.
+#[derive(Clone, Debug)]
+pub struct MarketConfig {
+    pub finnhub_api_key: Option<Secret>,
+    pub finnhub_base_url: String,
     pub finnhub_timeout: Duration,
-    pub finnhub_calls_per_minute: u32,
-    pub finnhub_calls_per_second: u32,
+    pub calls_per_minute: u32,
+    pub calls_per_second: u32,
     pub quote_ttl: Duration,
     pub profile_ttl: Duration,
     /// The benchmark symbol for beta, alpha and the performance chart.
     pub benchmark: crate::model::Symbol,
     /// How often the background refresher looks for stale quotes.
     pub refresh_interval: Duration,
+}
+
+/// The portfolio engine's parameters and the memory kept for users' states.
+#[derive(Clone, Debug)]
+pub struct PortfolioConfig {
     /// Annual risk-free rate for Sharpe, Sortino and alpha, as a fraction (0.03 = 3 %).
     pub risk_free_rate: f64,
-    /// Origins allowed to call the API from a browser (CORS); none by default.
-    pub cors_origins: Vec<String>,
-    /// Failed sign-ins plus sign-ups one client address may make a minute.
-    pub auth_attempts_per_address: usize,
     /// Memory kept for users' portfolio states, in bytes (least recently used
     /// users are dropped past it).
-    pub portfolio_cache_bytes: u64,
+    pub cache_bytes: u64,
+    /// Creates the demo account in a database without users.
+    pub seed_demo: bool,
+}
+
+/// Running it: metrics, logs, shutdown.
+#[derive(Clone, Debug)]
+pub struct OpsConfig {
     /// A separate address serving only `/metrics` (meant for a private interface).
     pub metrics_addr: Option<SocketAddr>,
     /// A bearer token that opens `/metrics` (on the main address when no separate
@@ -90,19 +139,34 @@ pub struct Config {
     /// How long a stopping server answers `/readyz` with 503 before it stops taking
     /// connections, so a load balancer moves traffic first (none by default).
     pub shutdown_drain: Option<Duration>,
-    /// Where backups go (`FOLIO_BACKUP_DIR`, default `DATA_DIR/backups`).
-    pub backup_dir: PathBuf,
-    /// How often the server takes a scheduled backup (`FOLIO_BACKUP_INTERVAL`,
-    /// default daily; `off` for never).
-    pub backup_interval: Option<Duration>,
-    /// How many scheduled backups are kept (`FOLIO_BACKUP_KEEP`, default 14).
-    pub backup_keep: usize,
 }
 
-impl Config {
+impl OpsConfig {
     /// True when `/metrics` is served somewhere, so requests are worth timing.
     pub fn metrics_enabled(&self) -> bool {
         self.metrics_addr.is_some() || self.metrics_token.is_some()
+    }
+}
+
+impl DbConfig {
+    /// Creates the SQLite file's folder (at startup, never while parsing).
+    pub fn create_folder(&self) -> Result<(), ConfigError> {
+        if self.url.starts_with("sqlite:") {
+            ensure_sqlite_parent(&self.url)?;
+        }
+        Ok(())
+    }
+}
+
+impl Config {
+    /// The secret that signs sessions: `FOLIO_JWT_SECRET`, or the one kept in
+    /// `data_dir/jwt_secret` (created, with 32 random bytes, the first time).
+    /// Called at startup, never while parsing.
+    pub fn session_secret(&self) -> Result<Secret, ConfigError> {
+        match &self.auth.jwt_secret {
+            Some(secret) => Ok(secret.clone()),
+            None => load_or_create_secret(&self.data_dir),
+        }
     }
 }
 
@@ -118,8 +182,7 @@ impl Config {
     }
 
     /// Builds the configuration from any key lookup (the environment in production,
-    /// a map in tests). Creates the data folder and, when no secret is configured,
-    /// a persistent random JWT secret inside it.
+    /// a map in tests). Pure: nothing is created or read but the lookup.
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
         let get = |key: &str| lookup(key).map(|v| v.trim().to_string()).filter(|v| !v.is_empty());
 
@@ -131,10 +194,6 @@ impl Config {
                 crate::server::db::sqlite_url(&file, "mode=rwc")
             }
         };
-        if database_url.starts_with("sqlite:") {
-            ensure_sqlite_parent(&database_url)?;
-        }
-
         let jwt_secret = match get("FOLIO_JWT_SECRET") {
             Some(secret) if secret.len() < MIN_SECRET_LEN => {
                 return Err(ConfigError::new(
@@ -142,8 +201,7 @@ impl Config {
                     format!("must be at least {MIN_SECRET_LEN} characters long"),
                 ));
             }
-            Some(secret) => Secret::new(secret),
-            None => load_or_create_secret(&data_dir)?,
+            secret => secret.map(Secret::new),
         };
 
         let site_addr = match get("LEPTOS_SITE_ADDR") {
@@ -220,37 +278,49 @@ impl Config {
         }
 
         Ok(Self {
-            backup_dir: get("FOLIO_BACKUP_DIR").map(PathBuf::from).unwrap_or_else(|| data_dir.join("backups")),
-            backup_interval,
-            backup_keep: count_var(&get, "FOLIO_BACKUP_KEEP", 14, 1..=10_000)? as usize,
-            metrics_addr,
-            metrics_token,
-            log_format,
-            shutdown_drain: get("FOLIO_SHUTDOWN_DRAIN")
-                .map(|raw| parse_duration(&raw).map_err(|m| ConfigError::new("FOLIO_SHUTDOWN_DRAIN", m)))
-                .transpose()?,
-            cors_origins,
-            auth_attempts_per_address: count_var(&get, "FOLIO_AUTH_ATTEMPTS_PER_ADDRESS", 20, 1..=100_000)? as usize,
-            portfolio_cache_bytes: u64::from(count_var(&get, "FOLIO_PORTFOLIO_CACHE_MB", 64, 1..=1_000_000)?) << 20,
-            risk_free_rate,
-            finnhub_timeout: duration_var(&get, "FINNHUB_TIMEOUT", Duration::from_secs(10))?,
-            finnhub_calls_per_minute: count_var(&get, "FINNHUB_CALLS_PER_MINUTE", 60, 1..=100_000)?,
-            finnhub_calls_per_second: count_var(&get, "FINNHUB_CALLS_PER_SECOND", 30, 1..=30)?,
-            quote_ttl: duration_var(&get, "FOLIO_QUOTE_TTL", Duration::from_secs(60))?,
-            profile_ttl: duration_var(&get, "FOLIO_PROFILE_TTL", Duration::from_secs(24 * 3600))?,
-            refresh_interval: duration_var(&get, "FOLIO_REFRESH_INTERVAL", Duration::from_secs(15))?,
-            benchmark,
-            database_url,
-            jwt_secret,
-            token_ttl: duration_var(&get, "FOLIO_TOKEN_TTL", Duration::from_secs(24 * 3600))?,
-            allow_signup: bool_var(&get, "FOLIO_ALLOW_SIGNUP", true)?,
-            seed_demo: bool_var(&get, "FOLIO_SEED_DEMO", true)?,
-            secure_cookies: bool_var(&get, "FOLIO_SECURE_COOKIES", false)?,
-            finnhub_api_key: get("FINNHUB_API_KEY").map(Secret::new),
-            finnhub_base_url: finnhub_base_url.trim_end_matches('/').to_string(),
-            site_addr,
-            site_root: get("LEPTOS_SITE_ROOT").unwrap_or_else(|| "target/site".into()),
-            bcrypt_cost,
+            http: HttpConfig {
+                site_addr,
+                site_root: get("LEPTOS_SITE_ROOT").unwrap_or_else(|| "target/site".into()),
+                cors_origins,
+                secure_cookies: bool_var(&get, "FOLIO_SECURE_COOKIES", false)?,
+            },
+            db: DbConfig {
+                url: database_url,
+                backup_dir: get("FOLIO_BACKUP_DIR").map(PathBuf::from).unwrap_or_else(|| data_dir.join("backups")),
+                backup_interval,
+                backup_keep: count_var(&get, "FOLIO_BACKUP_KEEP", 14, 1..=10_000)? as usize,
+            },
+            auth: AuthConfig {
+                jwt_secret,
+                token_ttl: duration_var(&get, "FOLIO_TOKEN_TTL", Duration::from_secs(24 * 3600))?,
+                allow_signup: bool_var(&get, "FOLIO_ALLOW_SIGNUP", true)?,
+                bcrypt_cost,
+                attempts_per_address: count_var(&get, "FOLIO_AUTH_ATTEMPTS_PER_ADDRESS", 20, 1..=100_000)? as usize,
+            },
+            market: MarketConfig {
+                finnhub_api_key: get("FINNHUB_API_KEY").map(Secret::new),
+                finnhub_base_url: finnhub_base_url.trim_end_matches('/').to_string(),
+                finnhub_timeout: duration_var(&get, "FINNHUB_TIMEOUT", Duration::from_secs(10))?,
+                calls_per_minute: count_var(&get, "FINNHUB_CALLS_PER_MINUTE", 60, 1..=100_000)?,
+                calls_per_second: count_var(&get, "FINNHUB_CALLS_PER_SECOND", 30, 1..=30)?,
+                quote_ttl: duration_var(&get, "FOLIO_QUOTE_TTL", Duration::from_secs(60))?,
+                profile_ttl: duration_var(&get, "FOLIO_PROFILE_TTL", Duration::from_secs(24 * 3600))?,
+                benchmark,
+                refresh_interval: duration_var(&get, "FOLIO_REFRESH_INTERVAL", Duration::from_secs(15))?,
+            },
+            portfolio: PortfolioConfig {
+                risk_free_rate,
+                cache_bytes: u64::from(count_var(&get, "FOLIO_PORTFOLIO_CACHE_MB", 64, 1..=1_000_000)?) << 20,
+                seed_demo: bool_var(&get, "FOLIO_SEED_DEMO", true)?,
+            },
+            ops: OpsConfig {
+                metrics_addr,
+                metrics_token,
+                log_format,
+                shutdown_drain: get("FOLIO_SHUTDOWN_DRAIN")
+                    .map(|raw| parse_duration(&raw).map_err(|m| ConfigError::new("FOLIO_SHUTDOWN_DRAIN", m)))
+                    .transpose()?,
+            },
             data_dir,
         })
     }
@@ -423,24 +493,32 @@ mod tests {
     #[test]
     fn defaults_are_sane() {
         let config = config_in("defaults", &[]).unwrap();
-        assert!(config.database_url.starts_with("sqlite://"));
-        assert!(config.database_url.ends_with("folio.db?mode=rwc"));
-        assert_eq!(config.token_ttl, Duration::from_secs(86_400));
-        assert!(config.allow_signup && config.seed_demo && !config.secure_cookies);
-        assert!(config.finnhub_api_key.is_none());
-        assert_eq!(config.site_addr.to_string(), "127.0.0.1:3000");
-        assert_eq!((config.finnhub_calls_per_second, config.finnhub_calls_per_minute), (30, 60));
-        assert_eq!(config.quote_ttl, Duration::from_secs(60));
-        assert_eq!(config.profile_ttl, Duration::from_secs(86_400));
-        assert_eq!(config.finnhub_timeout, Duration::from_secs(10));
-        assert_eq!(config.benchmark.as_str(), "SPY");
+        assert!(config.db.url.starts_with("sqlite://"));
+        assert!(config.db.url.ends_with("folio.db?mode=rwc"));
+        assert_eq!(config.auth.token_ttl, Duration::from_secs(86_400));
+        assert!(config.auth.allow_signup && config.portfolio.seed_demo && !config.http.secure_cookies);
+        assert!(config.market.finnhub_api_key.is_none());
+        assert_eq!(config.http.site_addr.to_string(), "127.0.0.1:3000");
+        assert_eq!((config.market.calls_per_second, config.market.calls_per_minute), (30, 60));
+        assert_eq!(config.market.quote_ttl, Duration::from_secs(60));
+        assert_eq!(config.market.profile_ttl, Duration::from_secs(86_400));
+        assert_eq!(config.market.finnhub_timeout, Duration::from_secs(10));
+        assert_eq!(config.market.benchmark.as_str(), "SPY");
         // Metrics are off, not public, unless asked for.
-        assert!(config.metrics_addr.is_none() && config.metrics_token.is_none() && !config.metrics_enabled());
-        assert!(config.shutdown_drain.is_none());
-        // The generated secret is stored and reused.
-        let again = config_in("defaults", &[]).unwrap();
-        assert_eq!(config.jwt_secret.expose(), again.jwt_secret.expose());
-        assert!(config.jwt_secret.expose().len() >= MIN_SECRET_LEN);
+        let ops = &config.ops;
+        assert!(ops.metrics_addr.is_none() && ops.metrics_token.is_none() && !ops.metrics_enabled());
+        assert!(ops.shutdown_drain.is_none());
+        // Reading the configuration creates nothing; startup does, and the
+        // generated secret is stored and reused.
+        assert!(!config.data_dir.exists(), "parsing created {}", config.data_dir.display());
+        config.db.create_folder().unwrap();
+        assert!(config.data_dir.is_dir(), "the SQLite file's folder is created at startup");
+        let secret = config.session_secret().unwrap();
+        assert!(config.data_dir.join("jwt_secret").exists());
+        let again = config_in("defaults", &[]).unwrap().session_secret().unwrap();
+        assert_eq!(secret.expose(), again.expose());
+        assert!(secret.expose().len() >= MIN_SECRET_LEN);
+        let _ = std::fs::remove_dir_all(&config.data_dir);
     }
 
     #[test]

@@ -63,7 +63,7 @@ pub async fn run() -> Result<(), StartError> {
         ops::logging::LogFormat::parse(std::env::var("FOLIO_LOG_FORMAT").ok().as_deref()).unwrap_or_default(),
     );
     let config = Config::from_env()?;
-    let drain = config.shutdown_drain;
+    let drain = config.ops.shutdown_drain;
     let mut running = spawn(config).await?;
     tracing::info!("Folio is listening on http://{}", running.addr);
     if let Some(addr) = running.metrics_addr {
@@ -133,7 +133,7 @@ impl Running {
     }
 }
 
-/// Builds the state and the router, binds `config.site_addr` (port 0 picks a free
+/// Builds the state and the router, binds `config.http.site_addr` (port 0 picks a free
 /// port), and serves in a background task.
 pub async fn spawn(config: Config) -> Result<Running, StartError> {
     spawn_with_clock(config, clock::Clock::system()).await
@@ -143,9 +143,9 @@ pub async fn spawn(config: Config) -> Result<Running, StartError> {
 pub async fn spawn_with_clock(config: Config, clock: clock::Clock) -> Result<Running, StartError> {
     let state = build_state(config, clock).await?;
     portfolio::seed::seed_demo(&state).await?;
-    let refresher = market::refresher::spawn(state.market.clone(), state.config.refresh_interval);
+    let refresher = market::refresher::spawn(state.market.clone(), state.config.market.refresh_interval);
     let snapshot_job = portfolio::snapshots::spawn_daily(state.clone());
-    let addr = state.config.site_addr;
+    let addr = state.config.http.site_addr;
     let listener = tokio::net::TcpListener::bind(addr).await.map_err(|source| StartError::Bind { addr, source })?;
     let addr = listener.local_addr().map_err(|source| StartError::Bind { addr, source })?;
     let app = router(state.clone()).into_make_service_with_connect_info::<SocketAddr>();
@@ -161,8 +161,8 @@ pub async fn spawn_with_clock(config: Config, clock: clock::Clock) -> Result<Run
     let mut background = vec![refresher, snapshot_job];
     background.extend(backup::schedule::spawn(state.clone()));
     let mut metrics_addr = None;
-    if let Some(wanted) = state.config.metrics_addr {
-        if wanted.ip().is_unspecified() && state.config.metrics_token.is_none() {
+    if let Some(wanted) = state.config.ops.metrics_addr {
+        if wanted.ip().is_unspecified() && state.config.ops.metrics_token.is_none() {
             tracing::warn!(
                 "FOLIO_METRICS_ADDR listens on every interface without FOLIO_METRICS_TOKEN: anyone who can reach \
                  {wanted} can read the metrics; bind a private address or set a token"
@@ -182,8 +182,10 @@ pub async fn spawn_with_clock(config: Config, clock: clock::Clock) -> Result<Run
 }
 
 pub async fn build_state(config: Config, clock: clock::Clock) -> Result<AppState, StartError> {
-    let db = db::open(&config.database_url).await?;
-    match backup::upgrade::bring_up_to_date(&db, db.backend.migrator(), &config.backup_dir, clock.now()).await? {
+    config.db.create_folder()?;
+    let session_secret = config.session_secret()?;
+    let db = db::open(&config.db.url).await?;
+    match backup::upgrade::bring_up_to_date(&db, db.backend.migrator(), &config.db.backup_dir, clock.now()).await? {
         backup::upgrade::Upgrade::Applied { versions, backup } => {
             tracing::info!(?versions, backup = ?backup.map(|b| b.path), "the database schema was brought up to date");
         }
@@ -191,17 +193,17 @@ pub async fn build_state(config: Config, clock: clock::Clock) -> Result<AppState
     }
     let leptos_options = LeptosOptions::builder()
         .output_name("folio")
-        .site_root(config.site_root.as_str())
+        .site_root(config.http.site_root.as_str())
         .site_pkg_dir("pkg")
-        .site_addr(config.site_addr)
+        .site_addr(config.http.site_addr)
         .build();
     let metrics = Arc::new(ops::metrics::Metrics::new());
-    let market = market_service(&config, db.clone(), metrics.clone(), clock.clone());
-    let tokens = TokenKeys::new(config.jwt_secret.expose().as_bytes(), config.token_ttl);
-    let logos = Arc::new(market::logos::LogoStore::new(&config.finnhub_base_url, &config.site_root));
-    let limits = auth::throttle::Limits { per_address: config.auth_attempts_per_address, ..Default::default() };
-    let dummy_hash = auth::password::hash_password("no password matches this".into(), config.bcrypt_cost).await?;
-    let portfolios = Arc::new(portfolio::state::PortfolioStates::new(config.portfolio_cache_bytes, metrics.clone()));
+    let market = market_service(&config.market, db.clone(), metrics.clone(), clock.clone());
+    let tokens = TokenKeys::new(session_secret.expose().as_bytes(), config.auth.token_ttl);
+    let logos = Arc::new(market::logos::LogoStore::new(&config.market.finnhub_base_url, &config.http.site_root));
+    let limits = auth::throttle::Limits { per_address: config.auth.attempts_per_address, ..Default::default() };
+    let dummy_hash = auth::password::hash_password("no password matches this".into(), config.auth.bcrypt_cost).await?;
+    let portfolios = Arc::new(portfolio::state::PortfolioStates::new(config.portfolio.cache_bytes, metrics.clone()));
     Ok(AppState {
         config: Arc::new(config),
         db,
@@ -223,7 +225,7 @@ pub async fn build_state(config: Config, clock: clock::Clock) -> Result<AppState
 
 /// Finnhub when a key is configured, otherwise simulated demo prices.
 fn market_service(
-    config: &Config,
+    config: &config::MarketConfig,
     db: db::Db,
     metrics: Arc<ops::metrics::Metrics>,
     clock: clock::Clock,
@@ -231,7 +233,7 @@ fn market_service(
     use market::{Upstream, demo::DemoMarket, finnhub::FinnhubClient, limiter::RateLimiter};
     let upstream = match &config.finnhub_api_key {
         Some(key) => {
-            let limiter = Arc::new(RateLimiter::new(config.finnhub_calls_per_second, config.finnhub_calls_per_minute));
+            let limiter = Arc::new(RateLimiter::new(config.calls_per_second, config.calls_per_minute));
             Upstream::Finnhub(FinnhubClient::new(
                 &config.finnhub_base_url,
                 key.clone(),
@@ -245,12 +247,7 @@ fn market_service(
             Upstream::Demo(DemoMarket { clock: clock.clone() })
         }
     };
-    let settings = market::service::MarketSettings {
-        quote_ttl: config.quote_ttl,
-        profile_ttl: config.profile_ttl,
-        benchmark: config.benchmark.clone(),
-    };
-    market::service::MarketService::new(upstream, db, settings, metrics, clock)
+    market::service::MarketService::new(upstream, db, config.clone(), metrics, clock)
 }
 
 /// Pages (server-rendered Leptos, with their server functions), the REST API, the
@@ -277,11 +274,11 @@ pub fn router(state: AppState) -> Router {
         .layer(axum::middleware::from_fn(headers::cache_policy))
         .layer(axum::middleware::from_fn(headers::page_policy))
         .layer(CompressionLayer::new());
-    if state.config.secure_cookies {
+    if state.config.http.secure_cookies {
         app = app.layer(axum::middleware::from_fn(headers::strict_transport));
     }
-    if !state.config.cors_origins.is_empty() {
-        let origins: Vec<HeaderValue> = state.config.cors_origins.iter().filter_map(|o| o.parse().ok()).collect();
+    if !state.config.http.cors_origins.is_empty() {
+        let origins: Vec<HeaderValue> = state.config.http.cors_origins.iter().filter_map(|o| o.parse().ok()).collect();
         app = app.layer(
             CorsLayer::new()
                 .allow_origin(AllowOrigin::list(origins))
@@ -294,7 +291,7 @@ pub fn router(state: AppState) -> Router {
             .make_span_with(ops::request_id::span::<axum::body::Body>)
             .on_response(ops::http::LogResponse),
     );
-    if state.config.metrics_enabled() {
+    if state.config.ops.metrics_enabled() {
         app = app.layer(ops::http::RecordRequests::layer(state.metrics.clone()));
     }
     app.layer(ops::request_id::AssignRequestId).with_state(state)

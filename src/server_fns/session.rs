@@ -14,5 +14,5 @@ pub async fn get_current_user() -> Result<CurrentUser, ApiError> {
 #[server(output = super::TextJson)]
 pub async fn get_auth_settings() -> Result<AuthSettings, ApiError> {
     let state = super::app_state()?;
-    Ok(AuthSettings { allow_signup: state.config.allow_signup, demo_hint: state.config.seed_demo })
+    Ok(AuthSettings { allow_signup: state.config.auth.allow_signup, demo_hint: state.config.portfolio.seed_demo })
 }

@@ -85,7 +85,7 @@ fn the_other(engine: Backend) -> Backend {
 /// For `upgrades.rs`: starting on a database at `version` took one backup just
 /// before migrating, holding that version and the user.
 pub async fn assert_backed_up_before_upgrading(app: &TestApp, version: i64) {
-    let backups: Vec<PathBuf> = std::fs::read_dir(&app.config.backup_dir)
+    let backups: Vec<PathBuf> = std::fs::read_dir(&app.config.db.backup_dir)
         .map(|entries| entries.map(|e| e.unwrap().path()).collect::<Vec<PathBuf>>())
         .unwrap_or_default()
         .into_iter()
@@ -141,7 +141,7 @@ async fn a_backup_taken_during_writes_holds_every_write_acknowledged_before_it_a
     tokio::time::sleep_until((began + WRITING / 2).into()).await;
     let started = Instant::now();
     let backup =
-        take::take(&app.running.state.db, &app.config.backup_dir, Reason::Manual, app.running.state.clock.now())
+        take::take(&app.running.state.db, &app.config.db.backup_dir, Reason::Manual, app.running.state.clock.now())
             .await
             .unwrap();
     let at_backup = count();
@@ -163,13 +163,11 @@ async fn a_backup_taken_during_writes_holds_every_write_acknowledged_before_it_a
     let now = chrono::Utc::now();
     let refused = match engine {
         Backend::Sqlite => {
-            let live = db::sqlite_file(&app.config.database_url).unwrap();
+            let live = db::sqlite_file(&app.config.db.url).unwrap();
             restore::restore(&backup.path, &live, latest_schema(), now).await.unwrap_err()
         }
         Backend::Postgres => {
-            restore::restore_into_postgres(&backup.path, &app.config.database_url, latest_schema(), now)
-                .await
-                .unwrap_err()
+            restore::restore_into_postgres(&backup.path, &app.config.db.url, latest_schema(), now).await.unwrap_err()
         }
     };
     assert!(matches!(refused, BackupError::InUse { .. } | BackupError::PostgresInUse), "{refused}");
@@ -203,7 +201,7 @@ async fn an_instance_moved_to_the_other_engine_serves_the_same_numbers() {
     let (_target, url) = TestDatabase::empty(the_other(app.running.state.db.backend)).await;
     let moved = folio::server::backup::moving::move_to(&app.running.state.db, &url).await.unwrap();
     assert_eq!(moved.schema_version, latest_schema());
-    let every = activity_ids(&app.config.database_url).await.len() as u64;
+    let every = activity_ids(&app.config.db.url).await.len() as u64;
     assert!(every > 4, "the demo's activities and these four");
     assert!(moved.tables.contains(&("activities", every)), "{:?}", moved.tables);
 
@@ -282,10 +280,10 @@ async fn a_failing_migration_leaves_the_database_byte_identical_with_its_backup_
 #[tokio::test]
 async fn a_failing_migration_applies_none_of_the_pending_ones_on_either_engine() {
     let app = spawn_app().await;
-    let db = db::open(&app.config.database_url).await.unwrap();
+    let db = db::open(&app.config.db.url).await.unwrap();
     let engine = if db.backend == Backend::Sqlite { "sqlite" } else { "postgres" };
     let err =
-        upgrade::bring_up_to_date(&db, &failing_migrator(engine).await, &app.config.backup_dir, chrono::Utc::now())
+        upgrade::bring_up_to_date(&db, &failing_migrator(engine).await, &app.config.db.backup_dir, chrono::Utc::now())
             .await
             .unwrap_err();
     assert!(matches!(err, UpgradeError::Failed { version: 99, .. }), "{err}");
@@ -436,7 +434,7 @@ async fn the_binary_backs_up_a_running_server_and_restores_only_a_stopped_one() 
         return; // The binary's file lock is SQLite's; PostgreSQL's restore is checked above.
     }
     signup_token(&app, "Kept").await;
-    let live = db::sqlite_file(&app.config.database_url).unwrap();
+    let live = db::sqlite_file(&app.config.db.url).unwrap();
     let backups = scratch_dir("cli");
 
     let made = folio(&["backup"], &live, &backups);

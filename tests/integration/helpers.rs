@@ -166,7 +166,7 @@ pub async fn spawn_app_on_prepared<F: std::future::Future<Output = ()>>(
         env.insert(k.to_string(), v.to_string());
     }
     let config = Config::from_lookup(|key| env.get(key).cloned()).expect("test config");
-    prepare(config.database_url.clone()).await;
+    prepare(config.db.url.clone()).await;
     // The app's days come from a clock held from the start: "today" in the code and
     // in a test's assertions is one day, even across midnight UTC.
     let clock = Clock::held_at(chrono::Utc::now());
@@ -214,7 +214,7 @@ impl TestApp {
     /// An instance on another database (`url`) with this app's settings and clock.
     pub async fn on_database(&self, url: &str) -> TestApp {
         let mut config = self.config.clone();
-        config.database_url = url.to_string();
+        config.db.url = url.to_string();
         let running = spawn_with_clock(config.clone(), self.running.state.clock.clone()).await.expect("app starts");
         let mut app = TestApp::attach(running, self);
         app.config = config;

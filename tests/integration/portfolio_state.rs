@@ -312,7 +312,7 @@ async fn assert_kept_matches_a_fresh_load(state: &AppState, user: i64, today: Na
         "no snapshot after the day it is: {today} after {after:?}"
     );
     for range in Range::ALL_RANGES {
-        let expected = fresh.risk(range, today, state.config.risk_free_rate);
+        let expected = fresh.risk(range, today, state.config.portfolio.risk_free_rate);
         // Debug text: a NaN figure equals itself there.
         assert_eq!(format!("{:?}", served.risk(range)), format!("{expected:?}"), "{range:?} after {after:?}");
     }

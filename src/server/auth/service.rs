@@ -102,7 +102,7 @@ fn too_many_attempts(wait: u64) -> AppError {
 
 /// Creates an account (unless sign-up is disabled) and signs it in.
 pub async fn signup(state: &AppState, username: &str, password: &str, ip: Option<IpAddr>) -> Result<Session, AppError> {
-    if !state.config.allow_signup {
+    if !state.config.auth.allow_signup {
         return Err(AppError::forbidden("signup_disabled", "Sign-up is disabled on this server."));
     }
     let username = validate_username(username)?;
@@ -114,7 +114,7 @@ pub async fn signup(state: &AppState, username: &str, password: &str, ip: Option
     if users::find_by_name(&state.db, username).await?.is_some() {
         return Err(users::taken());
     }
-    let hash = hash_password(password.to_string(), state.config.bcrypt_cost).await?;
+    let hash = hash_password(password.to_string(), state.config.auth.bcrypt_cost).await?;
     let user = users::create(&state.db, username, &hash).await?;
     tracing::info!(username = %user.user.username, "account created");
     issue(state, user)

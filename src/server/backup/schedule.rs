@@ -13,8 +13,8 @@ use std::time::{Duration, SystemTime};
 
 /// Starts the job (None when backups are off).
 pub fn spawn(state: AppState) -> Option<tokio::task::JoinHandle<()>> {
-    let every = state.config.backup_interval?;
-    let first = every.saturating_sub(age_of_newest(&state.config.backup_dir).unwrap_or(Duration::ZERO));
+    let every = state.config.db.backup_interval?;
+    let first = every.saturating_sub(age_of_newest(&state.config.db.backup_dir).unwrap_or(Duration::ZERO));
     Some(tokio::spawn(async move {
         let mut ticker = tokio::time::interval_at(tokio::time::Instant::now() + first, every);
         ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -39,16 +39,16 @@ fn age_of_newest(dir: &Path) -> Option<Duration> {
 
 /// One scheduled backup, then pruning; logged and counted either way.
 pub async fn run_once(state: &AppState) -> Result<Backup, BackupError> {
-    let dir = &state.config.backup_dir;
+    let dir = &state.config.db.backup_dir;
     match take::take(&state.db, dir, Reason::Scheduled, state.clock.now()).await {
         Ok(backup) => {
             state.metrics.backups.with_label_values(&["ok"]).inc();
             state.metrics.last_backup.set(state.clock.now().timestamp());
             tracing::info!(path = %backup.path.display(), bytes = backup.bytes, "scheduled backup written");
-            match take::prune_scheduled(dir, state.config.backup_keep) {
+            match take::prune_scheduled(dir, state.config.db.backup_keep) {
                 Ok(0) => {}
                 Ok(removed) => {
-                    tracing::info!(removed, keep = state.config.backup_keep, "old scheduled backups deleted")
+                    tracing::info!(removed, keep = state.config.db.backup_keep, "old scheduled backups deleted")
                 }
                 Err(err) => tracing::warn!(error = %err, "could not delete old scheduled backups"),
             }

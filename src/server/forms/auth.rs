@@ -83,7 +83,7 @@ async fn logout_everywhere(State(state): State<AppState>, MaybeUser(session): Ma
 }
 
 fn signed_out(state: &AppState) -> Response {
-    let cookie = session_cookie("", 0, state.config.secure_cookies);
+    let cookie = session_cookie("", 0, state.config.http.secure_cookies);
     with_cookie(Redirect::to("/login").into_response(), &cookie)
 }
 
@@ -94,7 +94,7 @@ pub fn session_cookie(token: &str, max_age: u64, secure: bool) -> String {
 }
 
 fn signed_in(state: &AppState, session: Session, next: &str) -> Response {
-    let cookie = session_cookie(&session.token, session.expires_in, state.config.secure_cookies);
+    let cookie = session_cookie(&session.token, session.expires_in, state.config.http.secure_cookies);
     with_cookie(Redirect::to(safe_next(next)).into_response(), &cookie)
 }
 

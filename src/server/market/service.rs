@@ -15,6 +15,7 @@
 use super::{MarketData, MarketError, Upstream, store};
 use crate::model::{CompanyProfile, MarketProblem, MarketStatus, PriceSource, Quote, SearchHit, SearchQuery, Symbol};
 use crate::server::clock::Clock;
+use crate::server::config::MarketConfig;
 use crate::server::db::Db;
 use crate::server::error::AppError;
 use crate::server::ops::metrics::Metrics;
@@ -26,12 +27,6 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-pub struct MarketSettings {
-    pub quote_ttl: Duration,
-    pub profile_ttl: Duration,
-    pub benchmark: Symbol,
-}
-
 /// How many symbols are kept in memory (the database keeps all of them).
 const CAPACITY: u64 = 20_000;
 /// A symbol nobody asked for in this long is no longer refreshed in the background.
@@ -40,7 +35,7 @@ const REQUESTED_FOR: Duration = Duration::from_secs(24 * 3600);
 pub struct MarketService {
     upstream: Upstream,
     db: Db,
-    pub settings: MarketSettings,
+    pub settings: MarketConfig,
     quotes: Cache<Symbol, Quote>,
     profiles: Cache<Symbol, (CompanyProfile, i64)>,
     unknown: Cache<Symbol, MarketError>,
@@ -56,7 +51,7 @@ pub struct MarketService {
 }
 
 impl MarketService {
-    pub fn new(upstream: Upstream, db: Db, settings: MarketSettings, metrics: Arc<Metrics>, clock: Clock) -> Arc<Self> {
+    pub fn new(upstream: Upstream, db: Db, settings: MarketConfig, metrics: Arc<Metrics>, clock: Clock) -> Arc<Self> {
         let source = upstream.source();
         Arc::new(Self {
             upstream,

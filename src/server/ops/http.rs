@@ -108,7 +108,7 @@ pub fn status_class(status: StatusCode) -> &'static str {
 
 /// `GET /metrics`: the exposition, after the bearer token when one is configured.
 pub async fn metrics_endpoint(State(state): State<AppState>, headers: HeaderMap) -> Response {
-    if let Some(token) = &state.config.metrics_token
+    if let Some(token) = &state.config.ops.metrics_token
         && !bearer_matches(&headers, token.expose())
     {
         let mut refused =
@@ -145,7 +145,7 @@ pub fn bearer_matches(headers: &HeaderMap, expected: &str) -> bool {
 /// Whether `/metrics` is on the main address: only behind its token, and only when
 /// it has no address of its own.
 pub fn on_main_address(config: &crate::server::config::Config) -> bool {
-    config.metrics_token.is_some() && config.metrics_addr.is_none()
+    config.ops.metrics_token.is_some() && config.ops.metrics_addr.is_none()
 }
 
 /// The values that live elsewhere, read now.

@@ -17,10 +17,10 @@ pub const DEMO_PASSWORD: &str = "demo123";
 
 /// Creates `demo` / `demo123` on an empty database; returns whether it did.
 pub async fn seed_demo(state: &AppState) -> Result<bool, AppError> {
-    if !state.config.seed_demo || users::count(&state.db).await? > 0 {
+    if !state.config.portfolio.seed_demo || users::count(&state.db).await? > 0 {
         return Ok(false);
     }
-    let hash = hash_password(DEMO_PASSWORD.to_string(), state.config.bcrypt_cost).await?;
+    let hash = hash_password(DEMO_PASSWORD.to_string(), state.config.auth.bcrypt_cost).await?;
     match users::create(&state.db, DEMO_USERNAME, &hash).await {
         Ok(stored) => {
             let user = stored.user;

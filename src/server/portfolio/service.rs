@@ -62,7 +62,7 @@ pub async fn portfolio_on(
         kept,
         valuation,
         today,
-        risk_free_rate: state.config.risk_free_rate,
+        risk_free_rate: state.config.portfolio.risk_free_rate,
         benchmark: state.market.settings.benchmark.as_str().to_string(),
     })
 }

@@ -211,7 +211,7 @@ async fn disk_full_never_loses_an_acknowledged_write() {
         return;
     };
     let app = storage.start(None).await;
-    let url = app.config.database_url.clone();
+    let url = app.config.db.url.clone();
     let token = new_user(&app, "fullness").await;
     let (mut acknowledged, mut refused) = deposits(&app, &token, "before", 4).await;
     assert_eq!(acknowledged.len(), 4, "writes succeed while there is room");
