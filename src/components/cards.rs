@@ -1,7 +1,7 @@
 //! The overview cards: one figure each, with a sign and colour for gains and
 //! losses, and "—" with the reason (on hover and focus) when there is no figure.
 
-use crate::model::{Overview, format_money, format_signed_money, format_signed_percent};
+use crate::model::{Field, Overview, Stat, format_money, format_signed_money, format_signed_percent};
 use leptos::prelude::*;
 use rust_decimal::Decimal;
 
@@ -77,21 +77,21 @@ pub fn OverviewCards(overview: Overview) -> impl IntoView {
     });
     view! {
         <dl class="grid grid-cols-2 gap-3 sm:grid-cols-3 lg:grid-cols-5">
-            <Card label="Total value" value=o.total_value.map(format_money) why=o.why("total_value") />
+            <Card label="Total value" value=o.total_value.map(format_money) why=o.why(Field::TotalValue) />
             <Card label="Cash" value=Some(format_money(o.cash)) why=String::new() />
             <Card label="Invested" value=Some(format_money(o.invested)) why=String::new() detail="Cost basis of open positions".to_string() />
-            <Card label="Market value" value=o.market_value.map(format_money) why=o.why("market_value") />
-            <Card label="Unrealized P&L" value=o.unrealized_pnl.map(format_signed_money) why=o.why("unrealized_pnl") tone=o.unrealized_pnl.map(tone_of_decimal).unwrap_or(Tone::Plain) />
+            <Card label="Market value" value=o.market_value.map(format_money) why=o.why(Field::MarketValue) />
+            <Card label="Unrealized P&L" value=o.unrealized_pnl.map(format_signed_money) why=o.why(Field::UnrealizedPnl) tone=o.unrealized_pnl.map(tone_of_decimal).unwrap_or(Tone::Plain) />
             <Card label="Realized P&L" value=Some(format_signed_money(o.realized_pnl)) why=String::new() tone=tone_of_decimal(o.realized_pnl) />
-            <Card label="Total return" value=o.total_return.map(format_signed_money) why=o.why("total_return") tone=o.total_return.map(tone_of_decimal).unwrap_or(Tone::Plain) detail=total_return_detail.unwrap_or_default() />
-            <Card label="Time-weighted return" value=pct(o.time_weighted_return) why=o.why("time_weighted_return") tone=o.time_weighted_return.map(tone_of).unwrap_or(Tone::Plain) />
-            <Card label="Sharpe ratio" value=ratio(o.sharpe_ratio) why=o.why("sharpe_ratio") />
-            <Card label="Volatility" value=plain_pct(o.volatility) why=o.why("volatility") detail="Annualised".to_string() />
-            <Card label="Max drawdown" value=o.max_drawdown.map(|v| format!("{:.2} %", v * 100.0)) why=o.why("max_drawdown") detail=drawdown_detail.unwrap_or_default() />
-            <Card label="Beta" value=ratio(o.beta) why=o.why("beta") detail=format!("vs the benchmark") />
-            <Card label="Alpha" value=pct(o.alpha) why=o.why("alpha") tone=o.alpha.map(tone_of).unwrap_or(Tone::Plain) detail="Annualised".to_string() />
-            <Card label="Win rate" value=o.win_rate.map(|w| format!("{:.2} %", w.round_dp(2))) why=o.why("win_rate") detail=format!("{} won · {} lost · {} closed", o.winning_trades, o.losing_trades, o.total_trades) />
-            <Card label="Money-weighted return" value=pct(o.money_weighted_return) why=o.why("money_weighted_return") tone=o.money_weighted_return.map(tone_of).unwrap_or(Tone::Plain) detail="Annualised (XIRR)".to_string() />
+            <Card label="Total return" value=o.total_return.map(format_signed_money) why=o.why(Field::TotalReturn) tone=o.total_return.map(tone_of_decimal).unwrap_or(Tone::Plain) detail=total_return_detail.unwrap_or_default() />
+            <Card label="Time-weighted return" value=pct(o.stats.time_weighted_return) why=o.why(Stat::TimeWeightedReturn) tone=o.stats.time_weighted_return.map(tone_of).unwrap_or(Tone::Plain) />
+            <Card label="Sharpe ratio" value=ratio(o.stats.sharpe_ratio) why=o.why(Stat::SharpeRatio) />
+            <Card label="Volatility" value=plain_pct(o.stats.volatility) why=o.why(Stat::Volatility) detail="Annualised".to_string() />
+            <Card label="Max drawdown" value=o.max_drawdown.map(|v| format!("{:.2} %", v * 100.0)) why=o.why(Field::MaxDrawdown) detail=drawdown_detail.unwrap_or_default() />
+            <Card label="Beta" value=ratio(o.stats.beta) why=o.why(Stat::Beta) detail=format!("vs the benchmark") />
+            <Card label="Alpha" value=pct(o.stats.alpha) why=o.why(Stat::Alpha) tone=o.stats.alpha.map(tone_of).unwrap_or(Tone::Plain) detail="Annualised".to_string() />
+            <Card label="Win rate" value=o.win_rate.map(|w| format!("{:.2} %", w.round_dp(2))) why=o.why(Field::WinRate) detail=format!("{} won · {} lost · {} closed", o.winning_trades, o.losing_trades, o.total_trades) />
+            <Card label="Money-weighted return" value=pct(o.stats.money_weighted_return) why=o.why(Stat::MoneyWeightedReturn) tone=o.stats.money_weighted_return.map(tone_of).unwrap_or(Tone::Plain) detail="Annualised (XIRR)".to_string() />
         </dl>
     }
 }

@@ -6,6 +6,7 @@ mod charts;
 mod cursor;
 mod dashboard;
 mod error;
+mod figures;
 mod format;
 mod market;
 mod overview;
@@ -23,12 +24,13 @@ pub use charts::{
 pub use cursor::Cursor;
 pub use dashboard::Dashboard;
 pub use error::ApiError;
+pub use figures::{Field, PerStat, Stat, Unit};
 pub use format::{format_money, format_percent_points, format_signed_money, format_signed_percent, round_cents};
 pub use market::{
     CompanyProfile, MAX_SEARCH_CHARS, MAX_SYMBOL_LEN, MarketProblem, MarketStatus, PriceSource, Quote, SearchHit,
     SearchQuery, Symbol, SymbolView, safe_url,
 };
-pub use overview::Overview;
+pub use overview::{Overview, note};
 pub use performance::{Performance, PerformancePoint, PerformanceSummary};
 pub use position::PositionRow;
 pub use range::Range;

@@ -1,8 +1,9 @@
 //! The overview cards as one value: what the dashboard shows and what
 //! `/api/dashboard/overview` serialises. Money is exact; statistics are fractions
-//! (0.125 = 12.5 %); a `None` has its reason in `notes`, keyed by the field name.
+//! (0.125 = 12.5 %); a `None` has its reason in `notes`, keyed by the field name
+//! ([`Field::key`]).
 
-use super::{PriceSource, Range};
+use super::{Field, PerStat, PriceSource, Range};
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
@@ -23,14 +24,9 @@ pub struct Overview {
     pub total_return: Option<Decimal>,
     /// In percent.
     pub total_return_percent: Option<Decimal>,
-    pub time_weighted_return: Option<f64>,
-    pub money_weighted_return: Option<f64>,
-    pub annual_return: Option<f64>,
-    pub volatility: Option<f64>,
-    pub sharpe_ratio: Option<f64>,
-    pub sortino_ratio: Option<f64>,
-    pub beta: Option<f64>,
-    pub alpha: Option<f64>,
+    /// Time-weighted and money-weighted return, CAGR, volatility, Sharpe,
+    /// Sortino, beta, alpha (fractions or ratios: [`super::Stat::unit`]).
+    pub stats: PerStat<Option<f64>>,
     /// The size of the deepest fall (0.2 = 20 %).
     pub max_drawdown: Option<f64>,
     pub max_drawdown_peak: Option<NaiveDate>,
@@ -50,7 +46,12 @@ pub struct Overview {
 
 impl Overview {
     /// Why `field` has no value.
-    pub fn why(&self, field: &str) -> String {
-        self.notes.get(field).cloned().unwrap_or_else(|| "not available".into())
+    pub fn why(&self, field: impl Into<Field>) -> String {
+        self.notes.get(field.into().key()).cloned().unwrap_or_else(|| "not available".into())
     }
+}
+
+/// The reasons behind unavailable figures, written by field.
+pub fn note(notes: &mut BTreeMap<String, String>, field: impl Into<Field>, why: impl Into<String>) {
+    notes.insert(field.into().key().to_string(), why.into());
 }

@@ -89,12 +89,12 @@ async fn risk_figures_come_from_the_snapshots_and_today_is_written_on_demand() {
     let all = service::risk(state, demo.user.id, Range::All).await.unwrap();
     assert_eq!(all.returns.len(), all.days.len() - 1);
     for (name, figure) in [
-        ("twr", &all.time_weighted_return),
-        ("mwr", &all.money_weighted_return),
-        ("volatility", &all.volatility),
-        ("sharpe", &all.sharpe),
-        ("beta", &all.beta),
-        ("alpha", &all.alpha),
+        ("twr", &all.stats.time_weighted_return),
+        ("mwr", &all.stats.money_weighted_return),
+        ("volatility", &all.stats.volatility),
+        ("sharpe", &all.stats.sharpe_ratio),
+        ("beta", &all.stats.beta),
+        ("alpha", &all.stats.alpha),
     ] {
         assert!(figure.as_ref().is_ok_and(|v| v.is_finite()), "{name}: {figure:?}");
     }

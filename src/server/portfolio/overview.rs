@@ -3,7 +3,7 @@
 
 use super::engine::metrics::Figure;
 use super::service;
-use crate::model::{Overview, PriceSource, Range};
+use crate::model::{Field, Overview, PriceSource, Range, note};
 use std::collections::BTreeMap;
 
 /// The cards of an already loaded portfolio (no IO).
@@ -14,50 +14,43 @@ pub fn of(portfolio: &service::Portfolio, range: Range, price_source: PriceSourc
     let no_price =
         format!("no price for {}", v.missing_prices.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", "));
     for (field, missing) in [
-        ("total_value", v.total_value.is_none()),
-        ("market_value", v.market_value.is_none()),
-        ("unrealized_pnl", v.unrealized.is_none()),
-        ("total_return", v.total_return.is_none()),
+        (Field::TotalValue, v.total_value.is_none()),
+        (Field::MarketValue, v.market_value.is_none()),
+        (Field::UnrealizedPnl, v.unrealized.is_none()),
+        (Field::TotalReturn, v.total_return.is_none()),
     ] {
         if missing {
-            notes.insert(field.to_string(), no_price.clone());
+            note(&mut notes, field, no_price.clone());
         }
     }
     if v.total_return_percent.is_none() {
         let why =
             if v.total_return.is_none() { no_price.clone() } else { "no net contributions to compare with".into() };
-        notes.insert("total_return_percent".into(), why);
+        note(&mut notes, Field::TotalReturnPercent, why);
     }
-    let mut figure = |field: &str, f: &Figure| match f {
-        Ok(value) if value.is_finite() => Some(*value),
+    let stats = risk.stats.clone().map(|stat, figure: Figure| match figure {
+        Ok(value) if value.is_finite() => Some(value),
         Ok(_) => {
-            notes.insert(field.into(), "not a finite number".into());
+            note(&mut notes, stat, "not a finite number");
             None
         }
         Err(why) => {
-            notes.insert(field.into(), why.clone());
+            note(&mut notes, stat, why);
             None
         }
-    };
-    let time_weighted_return = figure("time_weighted_return", &risk.time_weighted_return);
-    let money_weighted_return = figure("money_weighted_return", &risk.money_weighted_return);
-    let annual_return = figure("annual_return", &risk.annual_return);
-    let volatility = figure("volatility", &risk.volatility);
-    let sharpe_ratio = figure("sharpe_ratio", &risk.sharpe);
-    let sortino_ratio = figure("sortino_ratio", &risk.sortino);
-    let beta = figure("beta", &risk.beta);
-    let alpha = figure("alpha", &risk.alpha);
+    });
     let drawdown = risk.max_drawdown.as_ref().ok();
     if let Err(why) = &risk.max_drawdown {
-        for field in ["max_drawdown", "max_drawdown_peak", "max_drawdown_trough", "max_drawdown_recovery"] {
-            notes.insert(field.into(), why.clone());
+        for field in [Field::MaxDrawdown, Field::MaxDrawdownPeak, Field::MaxDrawdownTrough, Field::MaxDrawdownRecovery]
+        {
+            note(&mut notes, field, why.clone());
         }
     } else if drawdown.is_some_and(|d| d.recovery.is_none()) {
-        notes.insert("max_drawdown_recovery".into(), "not recovered yet".into());
+        note(&mut notes, Field::MaxDrawdownRecovery, "not recovered yet");
     }
     let win_rate = ledger.win_rate();
     if win_rate.is_none() {
-        notes.insert("win_rate".into(), "no closed trades yet".into());
+        note(&mut notes, Field::WinRate, "no closed trades yet");
     }
     let (winning_trades, losing_trades, _) = ledger.trade_outcomes();
     Overview {
@@ -73,14 +66,7 @@ pub fn of(portfolio: &service::Portfolio, range: Range, price_source: PriceSourc
         net_contributions: v.net_contributions,
         total_return: v.total_return,
         total_return_percent: v.total_return_percent,
-        time_weighted_return,
-        money_weighted_return,
-        annual_return,
-        volatility,
-        sharpe_ratio,
-        sortino_ratio,
-        beta,
-        alpha,
+        stats,
         max_drawdown: drawdown.map(|d| d.max),
         max_drawdown_peak: drawdown.map(|d| d.peak),
         max_drawdown_trough: drawdown.map(|d| d.trough),

@@ -7,7 +7,7 @@
 //! ISO `YYYY-MM-DD`, times ISO 8601 in UTC. A figure that cannot be computed is
 //! `null`, and the overview says why in `notes`.
 
-use crate::model::{Overview, PositionRow, PriceSource, Quote, round_cents};
+use crate::model::{Overview, PerStat, PositionRow, PriceSource, Quote, Stat, Unit, round_cents};
 use rust_decimal::Decimal;
 use rust_decimal::prelude::ToPrimitive;
 use serde::{Deserialize, Serialize};
@@ -106,20 +106,11 @@ pub struct OverviewData {
     pub total_return: Option<f64>,
     /// In percent of net contributions.
     pub total_return_percent: Option<f64>,
-    /// Cumulative time-weighted return over the range, in percent.
-    pub time_weighted_return: Option<f64>,
-    /// Annualised money-weighted return (XIRR), in percent.
-    pub money_weighted_return: Option<f64>,
-    /// Compound annual growth of the time-weighted return, in percent.
-    pub annual_return: Option<f64>,
-    /// Annualised standard deviation of daily returns, in percent.
-    pub volatility: Option<f64>,
-    pub sharpe_ratio: Option<f64>,
-    pub sortino_ratio: Option<f64>,
-    /// Against the benchmark (`FOLIO_BENCHMARK`, SPY by default).
-    pub beta: Option<f64>,
-    /// Annualised Jensen's alpha, in percent.
-    pub alpha: Option<f64>,
+    // Time-weighted and money-weighted return, CAGR, volatility, Sharpe, Sortino,
+    // beta, alpha: one property each, listed once in `model::figures`.
+    #[serde(flatten)]
+    #[schema(inline)]
+    pub stats: StatsData,
     /// Largest peak-to-trough fall, in percent (negative).
     pub max_drawdown: Option<f64>,
     #[schema(format = Date)]
@@ -143,6 +134,31 @@ pub struct OverviewData {
     pub notes: BTreeMap<String, String>,
 }
 
+/// The overview's statistics in the API's units (percent with 2 places, ratios
+/// with 4), one nullable number per [`Stat`]; its schema is built from the same list.
+#[derive(Debug, Serialize)]
+#[serde(transparent)]
+pub struct StatsData(pub PerStat<Option<f64>>);
+
+impl utoipa::PartialSchema for StatsData {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        use utoipa::openapi::schema::{KnownFormat, ObjectBuilder, SchemaFormat, SchemaType, Type};
+        let mut object = ObjectBuilder::new();
+        for stat in Stat::ALL {
+            let mut property = ObjectBuilder::new()
+                .schema_type(SchemaType::from_iter([Type::Number, Type::Null]))
+                .format(Some(SchemaFormat::KnownFormat(KnownFormat::Double)));
+            if !stat.doc().is_empty() {
+                property = property.description(Some(stat.doc()));
+            }
+            object = object.property(stat.key(), property);
+        }
+        object.into()
+    }
+}
+
+impl ToSchema for StatsData {}
+
 impl From<Overview> for OverviewData {
     fn from(o: Overview) -> Self {
         let percent = |f: Option<f64>| f.map(|v| round(v * 100.0, 2));
@@ -161,14 +177,10 @@ impl From<Overview> for OverviewData {
             net_contributions: money(o.net_contributions),
             total_return: o.total_return.map(money),
             total_return_percent: o.total_return_percent.map(money),
-            time_weighted_return: percent(o.time_weighted_return),
-            money_weighted_return: percent(o.money_weighted_return),
-            annual_return: percent(o.annual_return),
-            volatility: percent(o.volatility),
-            sharpe_ratio: ratio(o.sharpe_ratio),
-            sortino_ratio: ratio(o.sortino_ratio),
-            beta: ratio(o.beta),
-            alpha: percent(o.alpha),
+            stats: StatsData(o.stats.map(|stat, value| match stat.unit() {
+                Unit::Percent => percent(value),
+                Unit::Ratio => ratio(value),
+            })),
             max_drawdown: percent(o.max_drawdown),
             max_drawdown_peak: day(o.max_drawdown_peak),
             max_drawdown_trough: day(o.max_drawdown_trough),

@@ -3,7 +3,7 @@
 
 use super::history::Snapshot;
 use super::metrics::{self, DayValue, Drawdown, Figure};
-use crate::model::Range;
+use crate::model::{PerStat, Range};
 use chrono::NaiveDate;
 use rust_decimal::prelude::ToPrimitive;
 
@@ -13,15 +13,9 @@ pub struct RiskFigures {
     /// The snapshots the figures are computed over (first is the base day).
     pub days: Vec<DayValue>,
     pub returns: Vec<(NaiveDate, f64)>,
-    pub time_weighted_return: Figure,
-    pub money_weighted_return: Figure,
-    pub annual_return: Figure,
-    pub volatility: Figure,
-    pub sharpe: Figure,
-    pub sortino: Figure,
+    /// Every statistic of the overview (`model::Stat`), or why it has none.
+    pub stats: PerStat<Figure>,
     pub max_drawdown: Result<Drawdown, String>,
-    pub beta: Figure,
-    pub alpha: Figure,
 }
 
 fn float(d: rust_decimal::Decimal) -> f64 {
@@ -54,20 +48,24 @@ pub fn risk_figures(snapshots: &[Snapshot], range: Range, today: NaiveDate, risk
     let dated = metrics::daily_returns(&days);
     let r: Vec<f64> = dated.iter().map(|(_, x)| *x).collect();
     let (beta, alpha) = metrics::beta_alpha(&dated, &metrics::benchmark_returns(&days), risk_free_annual);
-    RiskFigures {
-        range,
+    // A literal, so a statistic added to `model::figures` must be computed here.
+    let stats = PerStat {
         time_weighted_return: metrics::time_weighted_return(&r),
         money_weighted_return: money_weighted(&days),
         annual_return: metrics::annual_return(&r),
         volatility: metrics::volatility(&r),
-        sharpe: metrics::sharpe(&r, risk_free_annual),
-        sortino: metrics::sortino(&r, risk_free_annual),
+        sharpe_ratio: metrics::sharpe(&r, risk_free_annual),
+        sortino_ratio: metrics::sortino(&r, risk_free_annual),
+        beta,
+        alpha,
+    };
+    RiskFigures {
+        range,
+        stats,
         max_drawdown: match days.first() {
             Some(first) => metrics::max_drawdown(first.date, &dated),
             None => Err("no history yet".into()),
         },
-        beta,
-        alpha,
         returns: dated,
         days,
     }
@@ -124,8 +122,8 @@ mod tests {
     #[test]
     fn figures_without_enough_history_say_why() {
         let f = risk_figures(&[snap(0, 1000, 1000, 100)], Range::All, day(0), 0.0);
-        assert!(f.time_weighted_return.is_err() && f.volatility.is_err() && f.beta.is_err());
-        assert!(f.money_weighted_return.is_err());
+        assert!(f.stats.time_weighted_return.is_err() && f.stats.volatility.is_err() && f.stats.beta.is_err());
+        assert!(f.stats.money_weighted_return.is_err());
         let f = risk_figures(&[], Range::All, day(0), 0.0);
         assert_eq!(f.max_drawdown.unwrap_err(), "no history yet");
     }
@@ -135,7 +133,7 @@ mod tests {
         // 1,000 grows to 1,100 over a year, with no other flows: 10 % a year.
         let snaps = [snap(0, 1000, 1000, 100), snap(365, 1100, 0, 100)];
         let f = risk_figures(&snaps, Range::All, day(365), 0.0);
-        assert!((f.money_weighted_return.unwrap() - 0.10).abs() < 1e-9);
-        assert!((f.time_weighted_return.unwrap() - 0.10).abs() < 1e-12);
+        assert!((f.stats.money_weighted_return.clone().unwrap() - 0.10).abs() < 1e-9);
+        assert!((f.stats.time_weighted_return.clone().unwrap() - 0.10).abs() < 1e-12);
     }
 }
