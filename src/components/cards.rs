@@ -1,7 +1,7 @@
 //! The overview cards: one figure each, with a sign and colour for gains and
 //! losses, and "—" with the reason (on hover and focus) when there is no figure.
 
-use crate::model::{Field, Overview, Stat, format_money, format_signed_money, format_signed_percent};
+use crate::model::{Field, Overview, Stat, Unit, format_money, format_signed_money, format_signed_percent};
 use leptos::prelude::*;
 use rust_decimal::Decimal;
 
@@ -32,7 +32,8 @@ fn tone_of_decimal(value: Decimal) -> Tone {
     })
 }
 
-/// One card: a label, the figure (or "—" and why), and an optional detail line.
+/// One card: a label, the figure (or "—" and why), and an optional detail line
+/// (an empty one is left out).
 #[component]
 fn Card(
     label: &'static str,
@@ -57,7 +58,7 @@ fn Card(
                     </dd>
                 }.into_any(),
             }}
-            {detail.map(|d| view! { <dd class="mt-1 text-xs text-slate-500 dark:text-slate-400">{d}</dd> })}
+            {detail.filter(|d| !d.is_empty()).map(|d| view! { <dd class="mt-1 text-xs text-slate-500 dark:text-slate-400">{d}</dd> })}
         </div>
     }
 }
@@ -65,9 +66,21 @@ fn Card(
 #[component]
 pub fn OverviewCards(overview: Overview) -> impl IntoView {
     let o = overview;
-    let pct = |f: Option<f64>| f.map(format_signed_percent);
-    let ratio = |f: Option<f64>| f.map(|v| format!("{v:.2}"));
-    let plain_pct = |f: Option<f64>| f.map(|v| format!("{:.2} %", v * 100.0));
+    // The statistics' cards, in the order `model::figures` lists them.
+    let stat_cards: Vec<_> = Stat::ALL
+        .iter()
+        .filter_map(|stat| Some((*stat, stat.card()?)))
+        .map(|(stat, card)| {
+            let value = *o.stats.get(stat);
+            let text = value.map(|v| match (stat.unit(), card.signed) {
+                (Unit::Percent, true) => format_signed_percent(v),
+                (Unit::Percent, false) => format!("{:.2} %", v * 100.0),
+                (Unit::Ratio, _) => format!("{v:.2}"),
+            });
+            let tone = if card.signed { value.map(tone_of).unwrap_or(Tone::Plain) } else { Tone::Plain };
+            view! { <Card label=card.label value=text why=o.why(stat) tone=tone detail=card.detail.to_string() /> }
+        })
+        .collect();
     let total_return_detail = o.total_return_percent.map(|p| {
         format!("{} of net contributions", format_signed_percent((p / Decimal::ONE_HUNDRED).try_into().unwrap_or(0.0)))
     });
@@ -84,14 +97,9 @@ pub fn OverviewCards(overview: Overview) -> impl IntoView {
             <Card label="Unrealized P&L" value=o.unrealized_pnl.map(format_signed_money) why=o.why(Field::UnrealizedPnl) tone=o.unrealized_pnl.map(tone_of_decimal).unwrap_or(Tone::Plain) />
             <Card label="Realized P&L" value=Some(format_signed_money(o.realized_pnl)) why=String::new() tone=tone_of_decimal(o.realized_pnl) />
             <Card label="Total return" value=o.total_return.map(format_signed_money) why=o.why(Field::TotalReturn) tone=o.total_return.map(tone_of_decimal).unwrap_or(Tone::Plain) detail=total_return_detail.unwrap_or_default() />
-            <Card label="Time-weighted return" value=pct(o.stats.time_weighted_return) why=o.why(Stat::TimeWeightedReturn) tone=o.stats.time_weighted_return.map(tone_of).unwrap_or(Tone::Plain) />
-            <Card label="Sharpe ratio" value=ratio(o.stats.sharpe_ratio) why=o.why(Stat::SharpeRatio) />
-            <Card label="Volatility" value=plain_pct(o.stats.volatility) why=o.why(Stat::Volatility) detail="Annualised".to_string() />
+            {stat_cards}
             <Card label="Max drawdown" value=o.max_drawdown.map(|v| format!("{:.2} %", v * 100.0)) why=o.why(Field::MaxDrawdown) detail=drawdown_detail.unwrap_or_default() />
-            <Card label="Beta" value=ratio(o.stats.beta) why=o.why(Stat::Beta) detail=format!("vs the benchmark") />
-            <Card label="Alpha" value=pct(o.stats.alpha) why=o.why(Stat::Alpha) tone=o.stats.alpha.map(tone_of).unwrap_or(Tone::Plain) detail="Annualised".to_string() />
             <Card label="Win rate" value=o.win_rate.map(|w| format!("{:.2} %", w.round_dp(2))) why=o.why(Field::WinRate) detail=format!("{} won · {} lost · {} closed", o.winning_trades, o.losing_trades, o.total_trades) />
-            <Card label="Money-weighted return" value=pct(o.stats.money_weighted_return) why=o.why(Stat::MoneyWeightedReturn) tone=o.stats.money_weighted_return.map(tone_of).unwrap_or(Tone::Plain) detail="Annualised (XIRR)".to_string() />
         </dl>
     }
 }

@@ -84,6 +84,32 @@ statistics! {
     alpha / Alpha: Percent = "Annualised Jensen's alpha, in percent.",
 }
 
+/// How a statistic shows as a dashboard card.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct StatCard {
+    pub label: &'static str,
+    /// A line under the figure ("" for none).
+    pub detail: &'static str,
+    /// Written with its sign and coloured as a gain or a loss.
+    pub signed: bool,
+}
+
+impl Stat {
+    /// The card of a statistic the dashboard shows (the API sends every one).
+    pub fn card(self) -> Option<StatCard> {
+        let card = |label, detail, signed| Some(StatCard { label, detail, signed });
+        match self {
+            Stat::TimeWeightedReturn => card("Time-weighted return", "", true),
+            Stat::MoneyWeightedReturn => card("Money-weighted return", "Annualised (XIRR)", true),
+            Stat::AnnualReturn | Stat::SortinoRatio => None,
+            Stat::Volatility => card("Volatility", "Annualised", false),
+            Stat::SharpeRatio => card("Sharpe ratio", "", false),
+            Stat::Beta => card("Beta", "vs the benchmark", false),
+            Stat::Alpha => card("Alpha", "Annualised", true),
+        }
+    }
+}
+
 /// An overview field that can be unavailable, and so can have a note saying why.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Field {

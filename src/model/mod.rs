@@ -24,7 +24,7 @@ pub use charts::{
 pub use cursor::Cursor;
 pub use dashboard::Dashboard;
 pub use error::ApiError;
-pub use figures::{Field, PerStat, Stat, Unit};
+pub use figures::{Field, PerStat, Stat, StatCard, Unit};
 pub use format::{format_money, format_percent_points, format_signed_money, format_signed_percent, round_cents};
 pub use market::{
     CompanyProfile, MAX_SEARCH_CHARS, MAX_SYMBOL_LEN, MarketProblem, MarketStatus, PriceSource, Quote, SearchHit,
