@@ -5,7 +5,7 @@ METRICS.md chooses empyrical's conventions, so our Rust functions must agree wit
 the library itself. This script draws seeded random daily return series (portfolio
 and a correlated benchmark), asks empyrical for each statistic, and writes
 tests/fixtures/metrics_reference.json, which the Rust unit tests in
-src/server/portfolio/metrics.rs read. Re-run it only to add cases:
+src/server/portfolio/engine/metrics.rs read. Re-run it only to add cases:
 
     python3 -m venv /tmp/empy && /tmp/empy/bin/pip install empyrical-reloaded==0.7.1
     /tmp/empy/bin/python scripts/metrics_fixtures.py
