@@ -4,7 +4,7 @@
 use super::history::Snapshot;
 use super::metrics::{self, DayValue, Drawdown, Figure};
 use crate::model::{PerStat, Range};
-use chrono::NaiveDate;
+use chrono::{Datelike, Months, NaiveDate};
 use rust_decimal::prelude::ToPrimitive;
 
 #[derive(Clone, Debug, PartialEq)]
@@ -22,10 +22,23 @@ fn float(d: rust_decimal::Decimal) -> f64 {
     d.to_f64().unwrap_or(f64::NAN)
 }
 
+/// The first day of the range ending `today`; `None` for ALL (from the start).
+pub fn range_start(range: Range, today: NaiveDate) -> Option<NaiveDate> {
+    let months_back = |n| today.checked_sub_months(Months::new(n));
+    match range {
+        Range::OneMonth => months_back(1),
+        Range::ThreeMonths => months_back(3),
+        Range::SixMonths => months_back(6),
+        Range::YearToDate => NaiveDate::from_ymd_opt(today.year(), 1, 1),
+        Range::OneYear => months_back(12),
+        Range::All => None,
+    }
+}
+
 /// Days of `range` ending `today`: the snapshots from the range's start, plus the
 /// last one before it as the base of the first return.
 pub fn days_in_range(snapshots: &[Snapshot], range: Range, today: NaiveDate) -> Vec<DayValue> {
-    let start = range.start(today);
+    let start = range_start(range, today);
     let first = match start {
         Some(start) => snapshots.iter().rposition(|s| s.date < start).unwrap_or(0),
         None => 0,
@@ -108,12 +121,21 @@ mod tests {
     }
 
     #[test]
+    fn ranges_start_where_expected() {
+        let today = NaiveDate::from_ymd_opt(2026, 3, 31).unwrap();
+        assert_eq!(range_start(Range::OneMonth, today), NaiveDate::from_ymd_opt(2026, 2, 28));
+        assert_eq!(range_start(Range::YearToDate, today), NaiveDate::from_ymd_opt(2026, 1, 1));
+        assert_eq!(range_start(Range::OneYear, today), NaiveDate::from_ymd_opt(2025, 3, 31));
+        assert_eq!(range_start(Range::All, today), None);
+    }
+
+    #[test]
     fn a_range_starts_from_the_day_before_it() {
         let snaps: Vec<Snapshot> =
             (0..100).map(|n| snap(n, 1000 + n, if n == 0 { 1000 } else { 0 }, 100 + n)).collect();
         let today = day(99);
         let days = days_in_range(&snaps, Range::OneMonth, today);
-        let start = Range::OneMonth.start(today).unwrap();
+        let start = range_start(Range::OneMonth, today).unwrap();
         assert_eq!(days[0].date, start - chrono::Duration::days(1), "the base day");
         assert_eq!(days.last().unwrap().date, today);
         assert_eq!(days_in_range(&snaps, Range::All, today).len(), 100);
