@@ -65,6 +65,8 @@ mod tests {
             total_return: None,
             total_return_percent: None,
             stats: Default::default(),
+            history_days: 0,
+            short_history: false,
             max_drawdown: None,
             max_drawdown_peak: None,
             max_drawdown_trough: None,
@@ -73,6 +75,7 @@ mod tests {
             total_trades: 0,
             winning_trades: 0,
             losing_trades: 0,
+            all_trades: 0,
             as_of: Some(1_764_081_120), // 2025-11-25 14:32 UTC
             price_source: source,
             stale_symbols: stale.iter().map(|s| s.to_string()).collect(),

@@ -78,7 +78,12 @@ pub fn OverviewCards(overview: Overview) -> impl IntoView {
                 (Unit::Ratio, _) => format!("{v:.2}"),
             });
             let tone = if card.signed { value.map(tone_of).unwrap_or(Tone::Plain) } else { Tone::Plain };
-            view! { <Card label=card.label value=text why=o.why(stat) tone=tone detail=card.detail.to_string() /> }
+            let detail = match (stat.annualised() && o.short_history && value.is_some(), card.detail) {
+                (true, "") => format!("based on {} days", o.history_days),
+                (true, detail) => format!("{detail} · based on {} days", o.history_days),
+                (false, detail) => detail.to_string(),
+            };
+            view! { <Card label=card.label value=text why=o.why(stat) tone=tone detail=detail /> }
         })
         .collect();
     let total_return_detail = o.total_return_percent.map(|p| {
@@ -99,7 +104,7 @@ pub fn OverviewCards(overview: Overview) -> impl IntoView {
             <Card label="Total return" value=o.total_return.map(format_signed_money) why=o.why(Field::TotalReturn) tone=o.total_return.map(tone_of_decimal).unwrap_or(Tone::Plain) detail=total_return_detail.unwrap_or_default() />
             {stat_cards}
             <Card label="Max drawdown" value=o.max_drawdown.map(|v| format!("{:.2} %", v * 100.0)) why=o.why(Field::MaxDrawdown) detail=drawdown_detail.unwrap_or_default() />
-            <Card label="Win rate" value=o.win_rate.map(|w| format!("{:.2} %", w.round_dp(2))) why=o.why(Field::WinRate) detail=format!("{} won · {} lost · {} closed", o.winning_trades, o.losing_trades, o.total_trades) />
+            <Card label="Win rate" value=o.win_rate.map(|w| format!("{:.2} %", w.round_dp(2))) why=o.why(Field::WinRate) detail=format!("{} won · {} lost · {} closed of {} trades", o.winning_trades, o.losing_trades, o.total_trades, o.all_trades) />
         </dl>
     }
 }

@@ -106,7 +106,9 @@ fn summary(chart: &PerformanceChart) -> impl IntoView + use<> {
     view! {
         <p class="font-medium text-slate-900 dark:text-slate-100">{format!("{} to {} ({} days)", s.from, s.to, s.days)}</p>
         <p>{format!("Portfolio {} (time-weighted) · {}", format_percent_points(s.portfolio), benchmark)}</p>
-        <p>{format!("Deepest drawdown {} on {}", format_percent_points(s.deepest_drawdown), s.deepest_on)}</p>
+        // The figure is a positive size, as on the card and in the API (METRICS.md);
+        // only the drawdown line itself runs below zero.
+        <p>{format!("Max drawdown {:.2} %, at its deepest on {}", s.deepest_drawdown.abs(), s.deepest_on)}</p>
         <p class="text-xs text-slate-500">"The interactive chart needs JavaScript."</p>
     }
     .into_any()

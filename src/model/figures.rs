@@ -95,6 +95,20 @@ pub struct StatCard {
 }
 
 impl Stat {
+    /// Scaled to a year (√252, ^252 or XIRR's 365 days): a short history makes it
+    /// swing, so it is marked "based on N days" (METRICS.md).
+    pub const fn annualised(self) -> bool {
+        match self {
+            Stat::MoneyWeightedReturn
+            | Stat::AnnualReturn
+            | Stat::Volatility
+            | Stat::SharpeRatio
+            | Stat::SortinoRatio
+            | Stat::Alpha => true,
+            Stat::TimeWeightedReturn | Stat::Beta => false,
+        }
+    }
+
     /// The card of a statistic the dashboard shows (the API sends every one).
     pub fn card(self) -> Option<StatCard> {
         let card = |label, detail, signed| Some(StatCard { label, detail, signed });

@@ -27,6 +27,11 @@ pub struct Overview {
     /// Time-weighted and money-weighted return, CAGR, volatility, Sharpe,
     /// Sortino, beta, alpha (fractions or ratios: [`super::Stat::unit`]).
     pub stats: PerStat<Option<f64>>,
+    /// The daily returns the statistics are computed from.
+    pub history_days: usize,
+    /// Fewer daily returns than `FOLIO_ANNUALISE_MIN_DAYS`: annualised figures are
+    /// marked "based on N days".
+    pub short_history: bool,
     /// The size of the deepest fall (0.2 = 20 %).
     pub max_drawdown: Option<f64>,
     pub max_drawdown_peak: Option<NaiveDate>,
@@ -34,9 +39,12 @@ pub struct Overview {
     pub max_drawdown_recovery: Option<NaiveDate>,
     /// In percent.
     pub win_rate: Option<Decimal>,
+    /// Closed trades (sells), as the original system counted them.
     pub total_trades: usize,
     pub winning_trades: usize,
     pub losing_trades: usize,
+    /// Every buy and sell in the ledger.
+    pub all_trades: usize,
     /// The oldest fetch time among the prices used (Unix seconds).
     pub as_of: Option<i64>,
     pub price_source: PriceSource,

@@ -124,6 +124,9 @@ pub struct PortfolioConfig {
     pub cache_bytes: u64,
     /// Creates the demo account in a database without users.
     pub seed_demo: bool,
+    /// Annualised figures from fewer daily returns than this are marked "based on
+    /// N days" (METRICS.md: 60 trading days).
+    pub annualise_min_days: usize,
 }
 
 /// Running it: metrics, logs, shutdown.
@@ -312,6 +315,7 @@ impl Config {
                 risk_free_rate,
                 cache_bytes: u64::from(count_var(&get, "FOLIO_PORTFOLIO_CACHE_MB", 64, 1..=1_000_000)?) << 20,
                 seed_demo: bool_var(&get, "FOLIO_SEED_DEMO", true)?,
+                annualise_min_days: count_var(&get, "FOLIO_ANNUALISE_MIN_DAYS", 60, 1..=100_000)? as usize,
             },
             ops: OpsConfig {
                 metrics_addr,
@@ -504,6 +508,7 @@ mod tests {
         assert_eq!(config.market.profile_ttl, Duration::from_secs(86_400));
         assert_eq!(config.market.finnhub_timeout, Duration::from_secs(10));
         assert_eq!(config.market.benchmark.as_str(), "SPY");
+        assert_eq!(config.portfolio.annualise_min_days, 60);
         // Metrics are off, not public, unless asked for.
         let ops = &config.ops;
         assert!(ops.metrics_addr.is_none() && ops.metrics_token.is_none() && !ops.metrics_enabled());
@@ -544,6 +549,7 @@ mod tests {
             ("FOLIO_METRICS_TOKEN", "has a space in it somewhere"),
             ("FOLIO_LOG_FORMAT", "yaml"),
             ("FOLIO_SHUTDOWN_DRAIN", "5"),
+            ("FOLIO_ANNUALISE_MIN_DAYS", "0"),
         ] {
             let err = config_in(var, &[(var, value)]).unwrap_err();
             assert_eq!(err.var, var);

@@ -148,6 +148,19 @@ async fn the_performance_series_matches_the_overview_figures() {
         let worst = points.iter().map(|p| p["drawdown"].as_f64().unwrap()).fold(0.0, f64::min);
         let max_dd = overview["data"]["max_drawdown"].as_f64().unwrap();
         assert!((max_dd + worst).abs() < 0.01, "{range}: {max_dd} vs {worst}");
+        // The statistics rest on the series' daily returns, and say when those are
+        // fewer than the minimum for annualised figures (60 by default).
+        let returns = points.iter().filter(|p| !p["daily_return"].is_null()).count();
+        assert_eq!(overview["data"]["history_days"].as_u64(), Some(returns as u64), "{range}");
+        assert_eq!(overview["data"]["short_history"].as_bool(), Some(returns < 60), "{range}");
+        // Closed trades beside every trade of the ledger.
+        let activities: Value = app.get_as_demo("/api/activities").await.json().await.unwrap();
+        let activities = activities["data"].as_array().unwrap();
+        let trades = activities.iter().filter(|a| matches!(a["kind"].as_str(), Some("buy" | "sell"))).count();
+        let sells = activities.iter().filter(|a| a["kind"] == "sell").count();
+        assert_eq!(overview["data"]["all_trades"].as_u64(), Some(trades as u64));
+        assert_eq!(overview["data"]["total_trades"].as_u64(), Some(sells as u64));
+        assert!(trades > sells, "the demo holds buys and sells");
     }
 }
 

@@ -21,7 +21,7 @@ pub async fn dashboard(
     let portfolio = service::portfolio_for(state, user_id, known).await?;
     let positions = service::position_rows(state, &portfolio.valuation).await;
     Ok(Dashboard {
-        overview: overview::of(&portfolio, range, state.market.source()),
+        overview: overview::of(&portfolio, range, state.market.source(), state.config.portfolio.annualise_min_days),
         charts: charts_of(&portfolio, &positions, range, view),
         positions,
         market: state.market.status(),

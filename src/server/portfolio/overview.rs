@@ -7,7 +7,13 @@ use crate::model::{Field, Overview, PriceSource, Range, note};
 use std::collections::BTreeMap;
 
 /// The cards of an already loaded portfolio (no IO).
-pub fn of(portfolio: &service::Portfolio, range: Range, price_source: PriceSource) -> Overview {
+/// Annualised figures from fewer than `annualise_min_days` daily returns are marked.
+pub fn of(
+    portfolio: &service::Portfolio,
+    range: Range,
+    price_source: PriceSource,
+    annualise_min_days: usize,
+) -> Overview {
     let (ledger, v) = (portfolio.ledger(), &portfolio.valuation);
     let risk = portfolio.risk(range);
     let mut notes = BTreeMap::new();
@@ -67,6 +73,8 @@ pub fn of(portfolio: &service::Portfolio, range: Range, price_source: PriceSourc
         total_return: v.total_return,
         total_return_percent: v.total_return_percent,
         stats,
+        history_days: risk.returns.len(),
+        short_history: risk.returns.len() < annualise_min_days,
         max_drawdown: drawdown.map(|d| d.max),
         max_drawdown_peak: drawdown.map(|d| d.peak),
         max_drawdown_trough: drawdown.map(|d| d.trough),
@@ -75,6 +83,7 @@ pub fn of(portfolio: &service::Portfolio, range: Range, price_source: PriceSourc
         total_trades: ledger.closed.len(),
         winning_trades,
         losing_trades,
+        all_trades: portfolio.kept.activities.iter().filter(|a| a.kind.is_trade()).count(),
         as_of: v.positions.iter().filter_map(|p| p.quote.as_ref().map(|q| q.fetched_at)).min(),
         price_source,
         stale_symbols: v

@@ -50,7 +50,12 @@ pub async fn overview(
 ) -> Result<Json<Envelope<OverviewData>>, AppError> {
     let range = parse_range(query.range.as_deref())?;
     let portfolio = service::portfolio_for(&state, user.id, key).await?;
-    let overview = crate::server::portfolio::overview::of(&portfolio, range, state.market.source());
+    let overview = crate::server::portfolio::overview::of(
+        &portfolio,
+        range,
+        state.market.source(),
+        state.config.portfolio.annualise_min_days,
+    );
     Ok(success(OverviewData::from(overview)))
 }
 

@@ -111,7 +111,14 @@ pub struct OverviewData {
     #[serde(flatten)]
     #[schema(inline)]
     pub stats: StatsData,
-    /// Largest peak-to-trough fall, in percent (negative).
+    /// The daily returns the statistics above are computed from.
+    pub history_days: usize,
+    /// True when `history_days` is under the server's minimum
+    /// (`FOLIO_ANNUALISE_MIN_DAYS`, 60 by default): the annualised figures (XIRR,
+    /// CAGR, volatility, Sharpe, Sortino, alpha) rest on a short history.
+    pub short_history: bool,
+    /// Largest peak-to-trough fall, in percent, as a positive size (12.5 means the
+    /// value fell 12.5 % from a peak); the performance series' `drawdown` is ≤ 0.
     pub max_drawdown: Option<f64>,
     #[schema(format = Date)]
     pub max_drawdown_peak: Option<String>,
@@ -121,9 +128,14 @@ pub struct OverviewData {
     pub max_drawdown_recovery: Option<String>,
     /// Closed trades with a gain, in percent of closed trades.
     pub win_rate: Option<f64>,
+    /// Closed trades: each sell closes one (the original system's count).
     pub total_trades: usize,
+    /// Closed trades with a gain.
     pub winning_trades: usize,
+    /// Closed trades with a loss.
     pub losing_trades: usize,
+    /// Every trade in the ledger, buys and sells.
+    pub all_trades: usize,
     /// Oldest price time among the held symbols.
     #[schema(format = DateTime)]
     pub as_of: Option<String>,
@@ -181,6 +193,8 @@ impl From<Overview> for OverviewData {
                 Unit::Percent => percent(value),
                 Unit::Ratio => ratio(value),
             })),
+            history_days: o.history_days,
+            short_history: o.short_history,
             max_drawdown: percent(o.max_drawdown),
             max_drawdown_peak: day(o.max_drawdown_peak),
             max_drawdown_trough: day(o.max_drawdown_trough),
@@ -189,6 +203,7 @@ impl From<Overview> for OverviewData {
             total_trades: o.total_trades,
             winning_trades: o.winning_trades,
             losing_trades: o.losing_trades,
+            all_trades: o.all_trades,
             as_of: o.as_of.map(iso_time),
             price_source: o.price_source,
             stale_symbols: o.stale_symbols,
