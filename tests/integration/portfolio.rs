@@ -44,7 +44,9 @@ async fn the_demo_user_has_daily_history_from_the_first_run() {
         .map(|n| today - chrono::Duration::days(n))
         .filter(|d| folio::server::market::demo::is_trading_day(*d))
         .count();
-    assert_eq!(history.len(), weekdays, "one snapshot per trading day since the first deposit");
+    // And the zero base the trading day before the first deposit (METRICS.md).
+    assert_eq!(history.len(), weekdays + 1, "one snapshot per trading day since the first deposit, and the base");
+    assert_eq!((history[0].total_value, history[0].net_flow), (Decimal::ZERO, Decimal::ZERO));
     assert_eq!(history.iter().map(|s| s.net_flow).sum::<Decimal>(), d("100000.00"));
     let last = history.last().unwrap();
     assert_eq!(last.invested, d("36090.00"));

@@ -114,6 +114,20 @@ pub async fn delete_activity<'e, E: Executor<'e, Database = Any>>(
     Ok(())
 }
 
+/// Drops the snapshots dated before `start` (the history now begins there).
+pub async fn delete_snapshots_before<'e, E: Executor<'e, Database = Any>>(
+    executor: E,
+    user_id: i64,
+    start: NaiveDate,
+) -> Result<(), AppError> {
+    sqlx::query("DELETE FROM portfolio_snapshots WHERE user_id = $1 AND day < $2")
+        .bind(user_id)
+        .bind(start.to_string())
+        .execute(executor)
+        .await?;
+    Ok(())
+}
+
 /// Drops the snapshots from `from` on (they describe a ledger that changed).
 pub async fn delete_snapshots_from<'e, E: Executor<'e, Database = Any>>(
     executor: E,
@@ -176,20 +190,28 @@ pub async fn snapshots(db: &Db, user_id: i64, from: NaiveDate) -> Result<Vec<Sna
         .bind(from.to_string())
         .fetch_all(&db.pool)
         .await?;
-    Ok(rows
-        .iter()
-        .filter_map(|row| {
-            Some(Snapshot {
-                date: NaiveDate::from_str(&row.try_get::<String, _>("day").ok()?).ok()?,
-                total_value: decimal(row, "total_value")?,
-                cash: decimal(row, "cash")?,
-                invested: decimal(row, "invested")?,
-                market_value: decimal(row, "market_value")?,
-                net_flow: decimal(row, "net_flow")?,
-                benchmark_close: decimal(row, "benchmark_close"),
-            })
-        })
-        .collect())
+    Ok(rows.iter().filter_map(snapshot_of).collect())
+}
+
+/// The oldest snapshot of the user (the history's start).
+pub async fn first_snapshot(db: &Db, user_id: i64) -> Result<Option<Snapshot>, AppError> {
+    let row = sqlx::query("SELECT * FROM portfolio_snapshots WHERE user_id = $1 ORDER BY day LIMIT 1")
+        .bind(user_id)
+        .fetch_optional(&db.pool)
+        .await?;
+    Ok(row.as_ref().and_then(snapshot_of))
+}
+
+fn snapshot_of(row: &AnyRow) -> Option<Snapshot> {
+    Some(Snapshot {
+        date: NaiveDate::from_str(&row.try_get::<String, _>("day").ok()?).ok()?,
+        total_value: decimal(row, "total_value")?,
+        cash: decimal(row, "cash")?,
+        invested: decimal(row, "invested")?,
+        market_value: decimal(row, "market_value")?,
+        net_flow: decimal(row, "net_flow")?,
+        benchmark_close: decimal(row, "benchmark_close"),
+    })
 }
 
 /// The date of the user's newest snapshot.

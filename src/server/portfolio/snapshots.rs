@@ -92,21 +92,29 @@ pub async fn rebuild_from(
 ) -> Result<usize, AppError> {
     let read_version = super::state::read_key(&state.db, user_id).await?.ledger_version;
     let activities = repo::activities(&state.db, user_id).await?;
-    let Some(first) = activities.iter().map(|a| a.date).min() else {
-        return Ok(0);
+    // An empty ledger has no history: whatever is stored goes (below).
+    let all = match activities.iter().map(|a| a.date).min() {
+        None => Vec::new(),
+        Some(first) => {
+            let mut symbols: Vec<Symbol> = activities.iter().filter_map(|a| a.symbol.clone()).collect();
+            let benchmark = state.market.settings.benchmark.clone();
+            symbols.push(benchmark.clone());
+            symbols.sort();
+            symbols.dedup();
+            // Closes from a few days before the first activity let a position opened
+            // on a holiday be valued at the last close.
+            let history = history_for(state, &symbols, first - chrono::Duration::days(10), to).await?;
+            state.metrics.history_rebuilds.inc();
+            build(&activities, &history, &benchmark, to)
+        }
     };
-    let mut symbols: Vec<Symbol> = activities.iter().filter_map(|a| a.symbol.clone()).collect();
-    let benchmark = state.market.settings.benchmark.clone();
-    symbols.push(benchmark.clone());
-    symbols.sort();
-    symbols.dedup();
-    // Closes from a few days before the first activity let a position opened on a
-    // holiday be valued at the last close.
-    let history = history_for(state, &symbols, first - chrono::Duration::days(10), to).await?;
-    state.metrics.history_rebuilds.inc();
-    let built: Vec<Snapshot> =
-        build(&activities, &history, &benchmark, to).into_iter().filter(|s| from.is_none_or(|f| s.date >= f)).collect();
-    if repo::snapshots(&state.db, user_id, from.unwrap_or(NaiveDate::MIN)).await? == built {
+    // The history's first row (the zero base, or the first day) depends on the
+    // whole ledger, whatever changed: it is checked on every rebuild, and rows
+    // stored before it (an old zero base) go.
+    let head = all.first().cloned();
+    let head_holds = repo::first_snapshot(&state.db, user_id).await? == head;
+    let built: Vec<Snapshot> = all.into_iter().filter(|s| from.is_none_or(|f| s.date >= f)).collect();
+    if head_holds && repo::snapshots(&state.db, user_id, from.unwrap_or(NaiveDate::MIN)).await? == built {
         return Ok(0);
     }
     let mut tx = WriteTx::begin(&state.db).await?;
@@ -119,6 +127,16 @@ pub async fn rebuild_from(
     if version != read_version {
         tx.rollback().await?;
         return Ok(0);
+    }
+    if !head_holds {
+        // With no priced day at all, nothing stored is left true.
+        match &head {
+            Some(head) => {
+                repo::delete_snapshots_before(&mut *tx, user_id, head.date).await?;
+                repo::upsert_snapshot(&mut *tx, user_id, head).await?;
+            }
+            None => repo::delete_snapshots_from(&mut *tx, user_id, NaiveDate::MIN).await?,
+        }
     }
     for snapshot in &built {
         repo::upsert_snapshot(&mut *tx, user_id, snapshot).await?;

@@ -42,6 +42,11 @@ impl PriceHistory {
         self.closes.get(symbol)?.range(..=day).next_back().map(|(_, c)| *c)
     }
 
+    /// The last close strictly before `day`, with its date.
+    pub fn close_before(&self, symbol: &Symbol, day: NaiveDate) -> Option<(NaiveDate, Decimal)> {
+        self.closes.get(symbol)?.range(..day).next_back().map(|(d, c)| (*d, *c))
+    }
+
     pub fn days_of(&self, symbol: &Symbol, from: NaiveDate, to: NaiveDate) -> Vec<NaiveDate> {
         self.closes.get(symbol).map_or_else(Vec::new, |c| c.range(from..=to).map(|(d, _)| *d).collect())
     }
@@ -62,7 +67,8 @@ pub fn build(activities: &[Activity], history: &PriceHistory, benchmark: &Symbol
     let mut next = 0;
     let mut snapshots = Vec::new();
     let mut pending_flow = Decimal::ZERO;
-    for day in history.days_of(benchmark, first, to) {
+    let trading_days = history.days_of(benchmark, first, to);
+    for &day in &trading_days {
         while next < ordered.len() && ordered[next].date <= day {
             let a = ordered[next];
             let before = ledger.net_contributions();
@@ -85,6 +91,11 @@ pub fn build(activities: &[Activity], history: &PriceHistory, benchmark: &Symbol
         if !priced {
             continue;
         }
+        if snapshots.is_empty()
+            && let Some(base) = zero_base(history, benchmark, first, day, trading_days.first() == Some(&day))
+        {
+            snapshots.push(base);
+        }
         snapshots.push(Snapshot {
             date: day,
             total_value: ledger.cash + market_value,
@@ -97,6 +108,34 @@ pub fn build(activities: &[Activity], history: &PriceHistory, benchmark: &Symbol
         pending_flow = Decimal::ZERO;
     }
     snapshots
+}
+
+/// The day before the first snapshot, when the history starts at the first
+/// activity: worth zero, with no flow, at the benchmark's close of that day. It is
+/// the base of the whole history (METRICS.md), so the first day's move counts
+/// (r_1 = V_1 / F_1 − 1) and XIRR starts from the first deposit. Only when nothing
+/// happened unseen: the first snapshot is the first trading day after the first
+/// activity (`first_trading_day`) and the benchmark closed on the trading day
+/// before it, within a week. Otherwise the first snapshot carries flows of days
+/// without prices, and a zero base would credit their gains to one day.
+fn zero_base(
+    history: &PriceHistory,
+    benchmark: &Symbol,
+    first_activity: NaiveDate,
+    first_snapshot: NaiveDate,
+    first_trading_day: bool,
+) -> Option<Snapshot> {
+    let (date, close) = history.close_before(benchmark, first_snapshot)?;
+    let continuous = date < first_activity && (first_snapshot - date).num_days() <= 7;
+    (first_trading_day && continuous).then_some(Snapshot {
+        date,
+        total_value: Decimal::ZERO,
+        cash: Decimal::ZERO,
+        invested: Decimal::ZERO,
+        market_value: Decimal::ZERO,
+        net_flow: Decimal::ZERO,
+        benchmark_close: Some(close),
+    })
 }
 
 /// Updates the shares and cost held of `a`'s symbol after `a` was applied: a buy
@@ -176,6 +215,43 @@ mod tests {
         assert_eq!(snaps[3].net_flow, d("-50"));
         assert_eq!(snaps[3].total_value, d("850") + d("120"));
         assert_eq!(snaps[3].benchmark_close, Some(d("103")));
+    }
+
+    #[test]
+    fn a_history_that_starts_at_the_first_activity_has_a_zero_base_the_day_before() {
+        let spy = sym("SPY");
+        let deposit = |date| vec![Activity { amount: Some(d("1000")), ..activity(1, ActivityKind::Deposit, date) }];
+        let mut history = PriceHistory::default();
+        for n in [0, 1, 2, 3] {
+            history.insert(&spy, day(n), Decimal::from(100 + n));
+        }
+        let snaps = build(&deposit(2), &history, &spy, day(3));
+        let base = &snaps[0];
+        assert_eq!((base.date, base.total_value, base.net_flow), (day(1), Decimal::ZERO, Decimal::ZERO));
+        assert_eq!(base.benchmark_close, Some(d("101")), "the benchmark's close of the base day");
+        assert_eq!((snaps[1].date, snaps[1].net_flow), (day(2), d("1000")));
+        assert_eq!(snaps.len(), 3);
+
+        // Closes with a gap of weeks before the first snapshot: flows of unseen
+        // days would be credited to one day, so there is no zero base.
+        let mut gappy = PriceHistory::default();
+        gappy.insert(&spy, day(0), d("100"));
+        gappy.insert(&spy, day(20), d("110"));
+        let snaps = build(&deposit(5), &gappy, &spy, day(20));
+        assert_eq!(snaps.iter().map(|s| s.date).collect::<Vec<_>>(), [day(20)]);
+
+        // A held symbol without a price skips the first trading day: no zero base.
+        let abc = sym("ABC");
+        history.insert(&abc, day(3), d("10"));
+        let mut ledger = deposit(2);
+        ledger.push(Activity {
+            symbol: Some(abc.clone()),
+            quantity: Some(d("1")),
+            price: Some(d("10")),
+            ..activity(2, ActivityKind::Buy, 2)
+        });
+        let snaps = build(&ledger, &history, &spy, day(3));
+        assert_eq!(snaps.iter().map(|s| s.date).collect::<Vec<_>>(), [day(3)]);
     }
 
     #[test]

@@ -151,6 +151,22 @@ mod tests {
     }
 
     #[test]
+    fn one_deposit_and_no_other_flow_over_all_gives_the_total_return() {
+        // The zero base the history build puts before the first deposit (history.rs),
+        // then 1,000 deposited and worth 1,010 that evening (the first day's move
+        // counts), 1,100 at the end.
+        let snaps = [snap(0, 0, 0, 100), snap(1, 1010, 1000, 101), snap(200, 1050, 0, 102), snap(365, 1100, 0, 103)];
+        let f = risk_figures(&snaps, Range::All, day(365), 0.0);
+        let total_return_percent = (1100.0 / 1000.0 - 1.0) * 100.0;
+        let twr = f.stats.time_weighted_return.clone().unwrap() * 100.0;
+        assert!((twr - total_return_percent).abs() < 0.005, "TWR {twr} % vs total return {total_return_percent} %");
+        // XIRR from the deposit itself: 10 % over 364 days.
+        let xirr = f.stats.money_weighted_return.clone().unwrap();
+        assert!((xirr - (1.1f64.powf(365.0 / 364.0) - 1.0)).abs() < 1e-9, "{xirr}");
+        assert!((f.returns[0].1 - 0.01).abs() < 1e-12, "the first day's 1 %");
+    }
+
+    #[test]
     fn money_weighted_return_counts_flows_when_they_happen() {
         // 1,000 grows to 1,100 over a year, with no other flows: 10 % a year.
         let snaps = [snap(0, 1000, 1000, 100), snap(365, 1100, 0, 100)];
