@@ -128,6 +128,15 @@ pub async fn delete_snapshots_before<'e, E: Executor<'e, Database = Any>>(
     Ok(())
 }
 
+/// Drops every snapshot of the user (a ledger with no priced day has no history).
+pub async fn delete_all_snapshots<'e, E: Executor<'e, Database = Any>>(
+    executor: E,
+    user_id: i64,
+) -> Result<(), AppError> {
+    sqlx::query("DELETE FROM portfolio_snapshots WHERE user_id = $1").bind(user_id).execute(executor).await?;
+    Ok(())
+}
+
 /// Drops the snapshots from `from` on (they describe a ledger that changed).
 pub async fn delete_snapshots_from<'e, E: Executor<'e, Database = Any>>(
     executor: E,

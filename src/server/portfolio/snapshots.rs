@@ -135,7 +135,7 @@ pub async fn rebuild_from(
                 repo::delete_snapshots_before(&mut *tx, user_id, head.date).await?;
                 repo::upsert_snapshot(&mut *tx, user_id, head).await?;
             }
-            None => repo::delete_snapshots_from(&mut *tx, user_id, NaiveDate::MIN).await?,
+            None => repo::delete_all_snapshots(&mut *tx, user_id).await?,
         }
     }
     for snapshot in &built {
