@@ -12,6 +12,7 @@ use leptos_router::{SsrMode, path};
 /// The document around the app, rendered only on the server.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
     let theme = crate::components::current_theme();
+    let charts = request_path().is_some_and(|path| crate::components::draws_charts(&path));
     view! {
         <!DOCTYPE html>
         <html lang="en" class=theme>
@@ -19,10 +20,12 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta charset="utf-8" />
                 <meta name="viewport" content="width=device-width, initial-scale=1" />
                 <meta name="color-scheme" content="light dark" />
+                <meta name="description" content="Folio: your stock portfolio's value, returns and risk, computed from your own ledger, with every number explained." />
                 <link rel="icon" type="image/svg+xml" href="/favicon.svg" />
-                // The dashboard's charts (a small ECharts build); deferred, so it
-                // runs before the hydration module without blocking the first paint.
-                <script src="/echarts/echarts.folio.js" defer></script>
+                // The charts (a small ECharts build), only on the pages that draw
+                // them; deferred, so it runs before the hydration module without
+                // blocking the first paint. Other pages load it when they need it.
+                {charts.then(|| view! { <script src=crate::components::ECHARTS_SCRIPT defer></script> })}
                 <HydrationScripts options />
                 <MetaTags />
             </head>
@@ -30,6 +33,18 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <App />
             </body>
         </html>
+    }
+}
+
+/// The path of the request being rendered (the shell is rendered on the server only).
+fn request_path() -> Option<String> {
+    #[cfg(feature = "ssr")]
+    {
+        use_context::<axum::http::request::Parts>().map(|parts| parts.uri.path().to_string())
+    }
+    #[cfg(not(feature = "ssr"))]
+    {
+        None
     }
 }
 

@@ -38,7 +38,7 @@ test('an account file downloaded from the page and imported as another person gi
   await other.getByLabel('Username').fill(name);
   await other.getByLabel('Password').fill('a long enough password');
   await other.getByRole('button', { name: 'Create account' }).click();
-  await expect(other.getByRole('region', { name: 'Overview' })).toBeVisible();
+  await expect(other.getByRole('region', { name: 'Three steps to your first numbers' })).toBeVisible();
 
   await other.goto('/import');
   await other.getByLabel('Account file').setInputFiles(file);

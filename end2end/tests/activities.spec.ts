@@ -8,7 +8,7 @@ async function signUp(page: Page, prefix: string) {
   await page.getByLabel('Username').fill(name);
   await page.getByLabel('Password').fill('a long enough password');
   await page.getByRole('button', { name: 'Create account' }).click();
-  await expect(page.getByRole('region', { name: 'Overview' })).toBeVisible();
+  await expect(page.getByRole('region', { name: 'Three steps to your first numbers' })).toBeVisible();
 }
 
 function daysAgo(n: number) {

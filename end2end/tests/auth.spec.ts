@@ -69,7 +69,7 @@ test('a new account can be created and is signed in', async ({ page }) => {
   await expect(page.getByRole('alert')).toHaveText('A password needs at least 8 characters.');
   await page.getByLabel('Password').fill('a long enough password');
   await page.getByRole('button', { name: 'Create account' }).click();
-  await expect(page.getByRole('heading', { name: `Welcome back, ${name}` })).toBeVisible();
+  await expect(page.getByRole('heading', { name: `Welcome to Folio, ${name}` })).toBeVisible();
 });
 
 test('an unknown page says so', async ({ page }) => {

@@ -67,7 +67,7 @@ test('the performance chart draws, follows the range and view links, and the con
   await expect.poll(async () => (await drawnOption(box)).dates.length).toBe(month.data.points.length);
   expect(month.data.points.length).toBeLessThan(all.data.points.length);
   expect(await box.locator('canvas').first().evaluate((c: HTMLCanvasElement) => c.toDataURL())).not.toBe(before);
-  await expect(page.getByText('Returns and risk over the last month')).toBeVisible();
+  await expect(page.locator('#range-caption')).toContainText('cover the last month');
 
   // The drawdown view replaces the two return lines with one series, never above 0.
   await page.getByRole('navigation', { name: 'Chart view' }).getByRole('link', { name: 'Drawdown' }).click();

@@ -1,35 +1,50 @@
-//! The overview cards: one figure each, with a sign and colour for gains and
-//! losses, and "—" with the reason (on hover and focus) when there is no figure.
+//! The overview's figures: the headline (total value, today, since the start),
+//! then groups of cards, each group saying what time it covers. A figure without
+//! a value is "—" with its reason written under it, readable on a touch screen
+//! (no hover needed) and by screen readers.
 
-use crate::model::{Field, Overview, Stat, Unit, format_money, format_signed_money, format_signed_percent};
+use crate::model::{
+    Field, Overview, Stat, StatGroup, Unit, format_money, format_percent_points, format_signed_money,
+    format_signed_percent,
+};
 use leptos::prelude::*;
 use rust_decimal::Decimal;
+use rust_decimal::prelude::ToPrimitive;
 
 #[derive(Clone, Copy, PartialEq)]
-enum Tone {
+pub(super) enum Tone {
     Plain,
     Gain,
     Loss,
 }
 
-fn tone_of(value: f64) -> Tone {
-    if value > 0.0 {
-        Tone::Gain
-    } else if value < 0.0 {
-        Tone::Loss
-    } else {
-        Tone::Plain
+impl Tone {
+    pub(super) fn of(value: f64) -> Tone {
+        if value > 0.0 {
+            Tone::Gain
+        } else if value < 0.0 {
+            Tone::Loss
+        } else {
+            Tone::Plain
+        }
+    }
+
+    pub(super) fn of_decimal(value: Decimal) -> Tone {
+        Tone::of(value.to_f64().unwrap_or(0.0))
+    }
+
+    pub(super) fn classes(self) -> &'static str {
+        match self {
+            Tone::Gain => "text-emerald-700 dark:text-emerald-400",
+            Tone::Loss => "text-rose-700 dark:text-rose-400",
+            Tone::Plain => "",
+        }
     }
 }
 
-fn tone_of_decimal(value: Decimal) -> Tone {
-    tone_of(if value.is_sign_negative() && !value.is_zero() {
-        -1.0
-    } else if value.is_zero() {
-        0.0
-    } else {
-        1.0
-    })
+/// A percentage given in percent (12.5), signed.
+pub(super) fn signed_points(percent: Decimal) -> String {
+    format_percent_points(percent.to_f64().unwrap_or(0.0))
 }
 
 /// One card: a label, the figure (or "—" and why), and an optional detail line
@@ -42,20 +57,17 @@ fn Card(
     #[prop(optional)] detail: Option<String>,
     #[prop(optional)] tone: Option<Tone>,
 ) -> impl IntoView {
-    let color = match tone.unwrap_or(Tone::Plain) {
-        Tone::Gain => "text-emerald-700 dark:text-emerald-400",
-        Tone::Loss => "text-rose-700 dark:text-rose-400",
-        Tone::Plain => "",
-    };
+    let color = tone.unwrap_or(Tone::Plain).classes();
     view! {
-        <div class="rounded-xl border border-slate-200 bg-white p-4 shadow-sm dark:border-slate-800 dark:bg-slate-900">
+        <div class="rounded-xl border border-slate-200 bg-white p-3 shadow-sm sm:p-4 dark:border-slate-800 dark:bg-slate-900">
             <dt class="text-xs font-medium uppercase tracking-wide text-slate-500 dark:text-slate-400">{label}</dt>
             {match value {
-                Some(value) => view! { <dd class=format!("mt-1 text-xl font-semibold tabular-nums {color}")>{value}</dd> }.into_any(),
+                Some(value) => view! { <dd class=format!("mt-1 text-lg font-semibold tabular-nums sm:text-xl {color}")>{value}</dd> }.into_any(),
                 None => view! {
-                    <dd class="mt-1 text-xl font-semibold text-slate-500 dark:text-slate-400" title=why.clone() tabindex="0" aria-label=format!("{label}: not available, {why}")>
+                    <dd class="mt-1 text-lg font-semibold text-slate-500 sm:text-xl dark:text-slate-400" title=why.clone() aria-label=format!("{label}: not available, {why}")>
                         "—"
                     </dd>
+                    <dd class="mt-1 text-xs text-slate-500 dark:text-slate-400" aria-hidden="true">{why.clone()}</dd>
                 }.into_any(),
             }}
             {detail.filter(|d| !d.is_empty()).map(|d| view! { <dd class="mt-1 text-xs text-slate-500 dark:text-slate-400">{d}</dd> })}
@@ -63,48 +75,126 @@ fn Card(
     }
 }
 
+/// A titled group of cards.
 #[component]
-pub fn OverviewCards(overview: Overview) -> impl IntoView {
+fn Group(title: &'static str, id: &'static str, children: Children) -> impl IntoView {
+    view! {
+        <div aria-labelledby=id>
+            <h3 id=id class="mb-2 text-sm font-semibold text-slate-700 dark:text-slate-300">{title}</h3>
+            <dl class="grid grid-cols-2 gap-2 sm:grid-cols-3 sm:gap-3 lg:grid-cols-5">{children()}</dl>
+        </div>
+    }
+}
+
+/// The first thing on the page: what it is worth, how today went, and how it has
+/// done since the first deposit.
+#[component]
+pub fn Headline(overview: Overview) -> impl IntoView {
     let o = overview;
-    // The statistics' cards, in the order `model::figures` lists them.
-    let stat_cards: Vec<_> = Stat::ALL
-        .iter()
-        .filter_map(|stat| Some((*stat, stat.card()?)))
-        .map(|(stat, card)| {
-            let value = *o.stats.get(stat);
-            let text = value.map(|v| match (stat.unit(), card.signed) {
-                (Unit::Percent, true) => format_signed_percent(v),
-                (Unit::Percent, false) => format!("{:.2} %", v * 100.0),
-                (Unit::Ratio, _) => format!("{v:.2}"),
-            });
-            let tone = if card.signed { value.map(tone_of).unwrap_or(Tone::Plain) } else { Tone::Plain };
-            let detail = match (stat.annualised() && o.short_history && value.is_some(), card.detail) {
-                (true, "") => format!("based on {} days", o.history_days),
-                (true, detail) => format!("{detail} · based on {} days", o.history_days),
-                (false, detail) => detail.to_string(),
-            };
-            view! { <Card label=card.label value=text why=o.why(stat) tone=tone detail=detail /> }
-        })
-        .collect();
-    let total_return_detail = o.total_return_percent.map(|p| {
-        format!("{} of net contributions", format_signed_percent((p / Decimal::ONE_HUNDRED).try_into().unwrap_or(0.0)))
+    let today = o.day_change.map(|change| match o.day_change_percent {
+        Some(p) => format!("{} ({})", format_signed_money(change), signed_points(p)),
+        None => format_signed_money(change),
     });
+    let total = o.total_return.map(|r| match o.total_return_percent {
+        Some(p) => format!("{} ({})", format_signed_money(r), signed_points(p)),
+        None => format_signed_money(r),
+    });
+    let big = "mt-1 text-3xl font-semibold tracking-tight tabular-nums sm:text-4xl";
+    let mid = "mt-1 text-xl font-semibold tabular-nums sm:text-2xl";
+    let missing = "mt-1 text-xs font-normal text-slate-500 dark:text-slate-400";
+    let label = "text-sm font-medium text-slate-500 dark:text-slate-400";
+    let figure = move |name: &'static str, class: &'static str, text: Option<String>, tone: Tone, why: String| {
+        let color = tone.classes();
+        view! {
+            <div>
+                <dt class=label>{name}</dt>
+                {match text {
+                    Some(text) => view! { <dd class=format!("{class} {color}")>{text}</dd> }.into_any(),
+                    None => view! {
+                        <dd class=format!("{class} text-slate-500") aria-label=format!("{name}: not available, {why}")>"—"</dd>
+                        <dd class=missing aria-hidden="true">{why}</dd>
+                    }.into_any(),
+                }}
+            </div>
+        }
+    };
+    view! {
+        <dl class="mt-4 flex flex-wrap items-end gap-x-10 gap-y-4 rounded-2xl border border-slate-200 bg-white px-5 py-4 shadow-sm dark:border-slate-800 dark:bg-slate-900">
+            {figure("Total value", big, o.total_value.map(format_money), Tone::Plain, o.why(Field::TotalValue))}
+            {figure("Today", mid, today, o.day_change.map(Tone::of_decimal).unwrap_or(Tone::Plain), o.why(Field::DayChange))}
+            {figure("Total return", mid, total, o.total_return.map(Tone::of_decimal).unwrap_or(Tone::Plain), o.why(Field::TotalReturn))}
+            <p class="basis-full text-xs text-slate-500 dark:text-slate-400">
+                {format!("Total return is since your first deposit: total value − net contributions ({}).", format_money(o.net_contributions))}
+                " Today is the move of your positions since the previous close."
+            </p>
+        </dl>
+    }
+}
+
+/// What the person holds now, and what it has earned so far (all-time).
+#[component]
+pub fn HoldingsCards(overview: Overview) -> impl IntoView {
+    let o = overview;
+    view! {
+        <Group title="Holdings · now" id="holdings-heading">
+            <Card label="Cash" value=Some(format_money(o.cash)) why=String::new() />
+            <Card label="Invested" value=Some(format_money(o.invested)) why=String::new() detail="Cost basis of open positions".to_string() />
+            <Card label="Market value" value=o.market_value.map(format_money) why=o.why(Field::MarketValue) />
+            <Card label="Unrealized P&L" value=o.unrealized_pnl.map(format_signed_money) why=o.why(Field::UnrealizedPnl) tone=o.unrealized_pnl.map(Tone::of_decimal).unwrap_or(Tone::Plain) />
+            <Card label="Realized P&L" value=Some(format_signed_money(o.realized_pnl)) why=String::new() tone=Tone::of_decimal(o.realized_pnl) detail="From closed lots, all-time".to_string() />
+        </Group>
+    }
+}
+
+/// The figures that follow the range: returns, income and risk.
+#[component]
+pub fn RangeCards(overview: Overview) -> impl IntoView {
+    let o = overview;
+    let cards_of = |group: StatGroup| {
+        Stat::ALL.iter().filter_map(|stat| Some((*stat, stat.card()?))).filter(move |(_, card)| card.group == group)
+    };
+    let stat_card = |(stat, card): (Stat, crate::model::StatCard)| {
+        let value = *o.stats.get(stat);
+        let text = value.map(|v| match (stat.unit(), card.signed) {
+            (Unit::Percent, true) => format_signed_percent(v),
+            (Unit::Percent, false) => format!("{:.2} %", v * 100.0),
+            (Unit::Ratio, _) => format!("{v:.2}"),
+        });
+        let tone = if card.signed { value.map(Tone::of).unwrap_or(Tone::Plain) } else { Tone::Plain };
+        let detail = match (stat.annualised() && o.short_history && value.is_some(), card.detail) {
+            (true, "") => format!("based on {} days", o.history_days),
+            (true, detail) => format!("{detail} · based on {} days", o.history_days),
+            (false, detail) => detail.to_string(),
+        };
+        view! { <Card label=card.label value=text why=o.why(stat) tone=tone detail=detail /> }
+    };
+    let returns: Vec<_> = cards_of(StatGroup::Returns).map(stat_card).collect();
+    let risk: Vec<_> = cards_of(StatGroup::Risk).map(stat_card).collect();
     let drawdown_detail = o.max_drawdown_peak.zip(o.max_drawdown_trough).map(|(p, t)| match o.max_drawdown_recovery {
         Some(r) => format!("{p} → {t}, recovered {r}"),
         None => format!("{p} → {t}, not recovered"),
     });
     view! {
-        <dl class="grid grid-cols-2 gap-3 sm:grid-cols-3 lg:grid-cols-5">
-            <Card label="Total value" value=o.total_value.map(format_money) why=o.why(Field::TotalValue) />
-            <Card label="Cash" value=Some(format_money(o.cash)) why=String::new() />
-            <Card label="Invested" value=Some(format_money(o.invested)) why=String::new() detail="Cost basis of open positions".to_string() />
-            <Card label="Market value" value=o.market_value.map(format_money) why=o.why(Field::MarketValue) />
-            <Card label="Unrealized P&L" value=o.unrealized_pnl.map(format_signed_money) why=o.why(Field::UnrealizedPnl) tone=o.unrealized_pnl.map(tone_of_decimal).unwrap_or(Tone::Plain) />
-            <Card label="Realized P&L" value=Some(format_signed_money(o.realized_pnl)) why=String::new() tone=tone_of_decimal(o.realized_pnl) />
-            <Card label="Total return" value=o.total_return.map(format_signed_money) why=o.why(Field::TotalReturn) tone=o.total_return.map(tone_of_decimal).unwrap_or(Tone::Plain) detail=total_return_detail.unwrap_or_default() />
-            {stat_cards}
+        <Group title="Returns and income" id="returns-heading">
+            {returns}
+            <Card label="Dividends" value=Some(format_money(o.range_dividends)) why=String::new() detail=format!("{} all-time", format_money(o.dividends)) />
+        </Group>
+        <Group title="Risk" id="risk-heading">
+            {risk}
             <Card label="Max drawdown" value=o.max_drawdown.map(|v| format!("{:.2} %", v * 100.0)) why=o.why(Field::MaxDrawdown) detail=drawdown_detail.unwrap_or_default() />
-            <Card label="Win rate" value=o.win_rate.map(|w| format!("{:.2} %", w.round_dp(2))) why=o.why(Field::WinRate) detail=format!("{} won · {} lost · {} closed of {} trades", o.winning_trades, o.losing_trades, o.total_trades, o.all_trades) />
-        </dl>
+        </Group>
+    }
+}
+
+/// How the trades went (all-time).
+#[component]
+pub fn TradingCards(overview: Overview) -> impl IntoView {
+    let o = overview;
+    view! {
+        <Group title="Trading · all-time" id="trading-heading">
+            <Card label="Win rate" value=o.win_rate.map(|w| format!("{:.2} %", w.round_dp(2))) why=o.why(Field::WinRate) detail=format!("{} won · {} lost of {} closed", o.winning_trades, o.losing_trades, o.total_trades) />
+            <Card label="Trades" value=Some(o.all_trades.to_string()) why=String::new() detail=format!("Buys and sells; {} closed (sells)", o.total_trades) />
+            <Card label="Fees" value=Some(format_money(o.fees)) why=String::new() />
+        </Group>
     }
 }

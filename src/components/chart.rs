@@ -10,11 +10,23 @@
 //! and is disposed with its component.
 //!
 //! ECharts itself is `public/echarts/echarts.folio.js`, a build with only the parts
-//! used (see `scripts/echarts-entry.mjs`), loaded by the shell before hydration.
+//! used (see `scripts/echarts-entry.mjs`). The shell loads it before hydration on
+//! the pages that draw charts (`CHART_PAGES`); a page reached by an in-app link
+//! from another page loads it here, on demand, and draws once it has arrived.
+//! Its `folioOption` turns the server's formatter names ("folio:money") into
+//! functions before an option is drawn.
 //! charming's own WASM renderer is not used: it cannot dispose a chart or replace
 //! an option, and charming's types would add 174 KB to the WASM.
 
 use leptos::prelude::*;
+
+/// Where the chart library is served.
+pub const ECHARTS_SCRIPT: &str = "/echarts/echarts.folio.js";
+
+/// Whether the page at `path` draws charts, so the shell loads the library up front.
+pub fn draws_charts(path: &str) -> bool {
+    path == "/" || path.starts_with("/symbol/")
+}
 
 /// A chart box: `option` (ECharts option JSON) is drawn when it is `Some`; the
 /// children are the text shown without JavaScript.
@@ -69,10 +81,32 @@ mod browser {
         fn resize(this: &Instance);
         #[wasm_bindgen(method)]
         fn dispose(this: &Instance);
+        /// `scripts/echarts-entry.mjs`: formatter names → functions.
+        #[wasm_bindgen(catch, js_name = folioOption)]
+        fn folio_option(option: &JsValue) -> Result<JsValue, JsValue>;
     }
 
     fn echarts_loaded() -> bool {
         js_sys::Reflect::has(&js_sys::global(), &JsValue::from_str("echarts")).unwrap_or(false)
+    }
+
+    /// Adds the library's script to the page once (a page reached by an in-app link
+    /// from a page without charts) and sets `loaded` when it has run.
+    fn load_echarts(loaded: RwSignal<bool>) {
+        let document = document();
+        let script = match document.query_selector(&format!("script[src='{ECHARTS_SCRIPT}']")) {
+            Ok(Some(existing)) => existing,
+            _ => {
+                let Ok(script) = document.create_element("script") else { return };
+                let _ = script.set_attribute("src", ECHARTS_SCRIPT);
+                if let Some(head) = document.head() {
+                    let _ = head.append_child(&script);
+                }
+                script
+            }
+        };
+        let on_load = Closure::once_into_js(move || loaded.set(true));
+        let _ = script.add_event_listener_with_callback("load", on_load.unchecked_ref());
     }
 
     pub fn attach(host: NodeRef<leptos::html::Div>, option: Signal<Option<String>>, drawn: RwSignal<bool>) {
@@ -80,13 +114,19 @@ mod browser {
         // reach it while the component is being torn down.
         let slot = SendWrapper::new(Rc::new(RefCell::new(None::<Instance>)));
         let for_effect = slot.clone();
+        let loaded = RwSignal::new(false);
         Effect::new(move |_| {
             let (Some(element), Some(json)) = (host.get(), option.get()) else { return };
+            if !echarts_loaded() && !loaded.get() {
+                // The summary stays until the script arrives (or for good, if it fails).
+                load_echarts(loaded);
+                return;
+            }
             if !echarts_loaded() {
-                leptos::logging::warn!("ECharts did not load; the chart's text summary stays");
                 return;
             }
             let Ok(parsed) = js_sys::JSON::parse(&json) else { return };
+            let parsed = folio_option(&parsed).unwrap_or(parsed);
             let mut instance = for_effect.borrow_mut();
             if instance.is_none() {
                 *instance = init(element.as_ref()).ok();

@@ -1,18 +1,20 @@
-//! The performance chart: cumulative time-weighted return of the portfolio against
-//! the benchmark, or its drawdown, over the range in the URL (`?range=1Y`,
-//! `?chart=drawdown`). Range and view are links, so the server renders the chosen
-//! range (cards included) and the text summary works without JavaScript.
+//! The performance chart over the range in the URL (`?range=1Y`, switched by
+//! `RangeBar` above the cards): cumulative time-weighted return of the portfolio
+//! against the benchmark, money over time (total value and net contributions,
+//! trades marked) or the drawdown (`?chart=return|value|drawdown`). The views are
+//! links, so the server renders the chosen one and the text summary works without
+//! JavaScript.
 
 use super::chart::EChart;
 use super::query::href_with;
 use crate::model::{
-    ApiError, BENCHMARK_COLOUR, ChartView, DRAWDOWN_COLOUR, Dashboard, PORTFOLIO_COLOUR, PerformanceChart, Range,
-    format_percent_points,
+    ApiError, BENCHMARK_COLOUR, BUY_COLOUR, CONTRIBUTIONS_COLOUR, ChartView, DRAWDOWN_COLOUR, Dashboard,
+    PORTFOLIO_COLOUR, PerformanceChart, Range, SELL_COLOUR, format_money, format_percent_points,
 };
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 
-/// The range links, the view switch, the chart and its summary.
+/// The view switch, the legend, the chart and its summary.
 #[component]
 pub fn PerformancePanel(
     range: Signal<Range>,
@@ -33,6 +35,12 @@ pub fn PerformancePanel(
             ChartView::Return => {
                 vec![("Portfolio (time-weighted)".to_string(), PORTFOLIO_COLOUR), (benchmark, BENCHMARK_COLOUR)]
             }
+            ChartView::Value => vec![
+                ("Total value".to_string(), PORTFOLIO_COLOUR),
+                ("Net contributions (money put in)".to_string(), CONTRIBUTIONS_COLOUR),
+                ("▲ Buy".to_string(), BUY_COLOUR),
+                ("▼ Sell".to_string(), SELL_COLOUR),
+            ],
             ChartView::Drawdown => vec![("Drawdown from the peak".to_string(), DRAWDOWN_COLOUR)],
         };
         entries
@@ -47,6 +55,7 @@ pub fn PerformancePanel(
     };
     let label = Signal::derive(move || match view.get() {
         ChartView::Return => format!("Cumulative return against the benchmark, {}", range.get().as_str()),
+        ChartView::Value => format!("Total value and net contributions in dollars, {}", range.get().as_str()),
         ChartView::Drawdown => format!("Drawdown, {}", range.get().as_str()),
     });
     let pill = "rounded-md px-2.5 py-1 text-xs font-medium focus:outline-none focus-visible:ring-2 focus-visible:ring-emerald-500";
@@ -55,22 +64,14 @@ pub fn PerformancePanel(
     view! {
         <div class="rounded-xl border border-slate-200 bg-white p-4 shadow-sm dark:border-slate-800 dark:bg-slate-900">
             <div class="mb-3 flex flex-wrap items-center justify-between gap-2">
-                <nav aria-label="Range" class="flex flex-wrap gap-1">
-                    {Range::ALL_RANGES.into_iter().map(|r| view! {
-                        <a
-                            href=move || href_with(&query.read(), &[("range", r.as_str())])
-                            aria-current=move || (range.get() == r).then_some("true")
-                            class=move || format!("{pill} {}", if range.get() == r { on } else { off })
-                        >{r.as_str()}</a>
-                    }).collect_view()}
-                </nav>
+                <p class="text-xs text-slate-500 dark:text-slate-400">{move || format!("Over {}", super::range_words(range.get()))}</p>
                 <nav aria-label="Chart view" class="flex gap-1">
-                    {[(ChartView::Return, "return", "Return"), (ChartView::Drawdown, "drawdown", "Drawdown")].into_iter().map(|(v, key, text)| view! {
+                    {ChartView::ALL.into_iter().map(|v| view! {
                         <a
-                            href=move || href_with(&query.read(), &[("chart", key)])
+                            href=move || href_with(&query.read(), &[("chart", v.key())])
                             aria-current=move || (view.get() == v).then_some("true")
                             class=move || format!("{pill} {}", if view.get() == v { on } else { off })
-                        >{text}</a>
+                        >{v.label()}</a>
                     }).collect_view()}
                 </nav>
             </div>
@@ -103,8 +104,20 @@ fn summary(chart: &PerformanceChart) -> impl IntoView + use<> {
         Some(b) => format!("{} {}", chart.benchmark, format_percent_points(b)),
         None => format!("{}: no closes in this range", chart.benchmark),
     };
+    let money = (chart.view == ChartView::Value).then(|| {
+        view! {
+            <p>{format!(
+                "Total value {} on {} · net contributions {} · gain {}",
+                format_money(s.total_value),
+                s.to,
+                format_money(s.net_contributions),
+                crate::model::format_signed_money(s.total_value - s.net_contributions),
+            )}</p>
+        }
+    });
     view! {
         <p class="font-medium text-slate-900 dark:text-slate-100">{format!("{} to {} ({} days)", s.from, s.to, s.days)}</p>
+        {money}
         <p>{format!("Portfolio {} (time-weighted) · {}", format_percent_points(s.portfolio), benchmark)}</p>
         // The figure is a positive size, as on the card and in the API (METRICS.md);
         // only the drawdown line itself runs below zero.

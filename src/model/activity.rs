@@ -1,7 +1,7 @@
 //! The ledger's entries. Positions, lots, cash and realized P&L are all derived
 //! from these; nothing else about a portfolio is typed in.
 
-use super::Symbol;
+use super::{Symbol, format_money, format_price};
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
@@ -67,19 +67,25 @@ pub struct Activity {
 }
 
 impl Activity {
-    /// One line for people: "Buy 10 AAPL at 189.5 on 2026-03-02".
+    /// One line for people: "Buy 10 AAPL at $189.50 on 2026-03-02".
     pub fn describe(&self) -> String {
+        format!("{} on {}", self.what(), self.date)
+    }
+
+    /// What happened, without the date: "Buy 10 AAPL at $189.50".
+    pub fn what(&self) -> String {
         let symbol = self.symbol.as_ref().map(|s| s.to_string()).unwrap_or_default();
-        let n = |d: Option<Decimal>| d.map(|d| d.normalize().to_string()).unwrap_or_default();
-        let text = match self.kind {
-            ActivityKind::Buy => format!("Buy {} {symbol} at {}", n(self.quantity), n(self.price)),
-            ActivityKind::Sell => format!("Sell {} {symbol} at {}", n(self.quantity), n(self.price)),
-            ActivityKind::Deposit => format!("Deposit of {}", n(self.amount)),
-            ActivityKind::Withdrawal => format!("Withdrawal of {}", n(self.amount)),
-            ActivityKind::Dividend => format!("Dividend of {} from {symbol}", n(self.amount)),
-            ActivityKind::Fee => format!("Fee of {}", n(self.amount)),
-        };
-        format!("{text} on {}", self.date)
+        let shares = self.quantity.map(|d| d.normalize().to_string()).unwrap_or_default();
+        let price = self.price.map(format_price).unwrap_or_default();
+        let amount = self.amount.map(format_money).unwrap_or_default();
+        match self.kind {
+            ActivityKind::Buy => format!("Buy {shares} {symbol} at {price}"),
+            ActivityKind::Sell => format!("Sell {shares} {symbol} at {price}"),
+            ActivityKind::Deposit => format!("Deposit of {amount}"),
+            ActivityKind::Withdrawal => format!("Withdrawal of {amount}"),
+            ActivityKind::Dividend => format!("Dividend of {amount} from {symbol}"),
+            ActivityKind::Fee => format!("Fee of {amount}"),
+        }
     }
 
     /// An entry of `kind` on `date` with no symbol, quantity, price, amount or fee yet.

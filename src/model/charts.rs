@@ -6,26 +6,55 @@
 use super::{Allocation, PerformanceSummary, Range};
 use serde::{Deserialize, Serialize};
 
-/// Which picture of the performance series (`?chart=return|drawdown`).
+/// Which picture of the performance series (`?chart=return|value|drawdown`).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum ChartView {
     /// Cumulative return of the portfolio and the benchmark.
     #[default]
     Return,
+    /// Money over time: total value and net contributions, with the trades marked.
+    Value,
     /// Fall from the running peak.
     Drawdown,
 }
 
 impl ChartView {
+    pub const ALL: [ChartView; 3] = [ChartView::Return, ChartView::Value, ChartView::Drawdown];
+
     pub fn from_query(raw: Option<&str>) -> Self {
-        if raw.is_some_and(|v| v.eq_ignore_ascii_case("drawdown")) { ChartView::Drawdown } else { ChartView::Return }
+        let raw = raw.unwrap_or_default();
+        Self::ALL.into_iter().find(|v| v.key().eq_ignore_ascii_case(raw)).unwrap_or_default()
+    }
+
+    /// Its value in the URL.
+    pub const fn key(self) -> &'static str {
+        match self {
+            ChartView::Return => "return",
+            ChartView::Value => "value",
+            ChartView::Drawdown => "drawdown",
+        }
+    }
+
+    /// Its name on the switch.
+    pub const fn label(self) -> &'static str {
+        match self {
+            ChartView::Return => "Return",
+            ChartView::Value => "Value",
+            ChartView::Drawdown => "Drawdown",
+        }
     }
 }
 
-/// Line colours: the chart draws with them and the page's legend shows them.
+/// Line colours: the chart draws with them and the page's legend shows them. The
+/// portfolio's line is the strongest in both themes; the benchmark and the money
+/// put in are thinner, dashed and mid-grey, readable on white and on slate.
 pub const PORTFOLIO_COLOUR: &str = "#059669";
-pub const BENCHMARK_COLOUR: &str = "#94a3b8";
+pub const BENCHMARK_COLOUR: &str = "#64748b";
+pub const CONTRIBUTIONS_COLOUR: &str = "#64748b";
 pub const DRAWDOWN_COLOUR: &str = "#e11d48";
+/// Trade markers on the Value view.
+pub const BUY_COLOUR: &str = "#0284c7";
+pub const SELL_COLOUR: &str = "#d97706";
 
 /// Allocation slice colours, in slice order; they repeat after ten.
 pub const PALETTE: [&str; 10] =
@@ -62,6 +91,7 @@ mod tests {
     #[test]
     fn the_view_comes_from_the_query() {
         assert_eq!(ChartView::from_query(Some("DrawDown")), ChartView::Drawdown);
+        assert_eq!(ChartView::from_query(Some("value")), ChartView::Value);
         assert_eq!(ChartView::from_query(Some("bogus")), ChartView::Return);
         assert_eq!(ChartView::from_query(None), ChartView::Return);
     }

@@ -92,6 +92,15 @@ pub struct StatCard {
     pub detail: &'static str,
     /// Written with its sign and coloured as a gain or a loss.
     pub signed: bool,
+    /// The dashboard group it shows in.
+    pub group: StatGroup,
+}
+
+/// The dashboard's groups of range figures.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum StatGroup {
+    Returns,
+    Risk,
 }
 
 impl Stat {
@@ -111,15 +120,15 @@ impl Stat {
 
     /// The card of a statistic the dashboard shows (the API sends every one).
     pub fn card(self) -> Option<StatCard> {
-        let card = |label, detail, signed| Some(StatCard { label, detail, signed });
+        let card = |label, detail, signed, group| Some(StatCard { label, detail, signed, group });
         match self {
-            Stat::TimeWeightedReturn => card("Time-weighted return", "", true),
-            Stat::MoneyWeightedReturn => card("Money-weighted return", "Annualised (XIRR)", true),
+            Stat::TimeWeightedReturn => card("Time-weighted return", "", true, StatGroup::Returns),
+            Stat::MoneyWeightedReturn => card("Money-weighted return", "Annualised (XIRR)", true, StatGroup::Returns),
             Stat::AnnualReturn | Stat::SortinoRatio => None,
-            Stat::Volatility => card("Volatility", "Annualised", false),
-            Stat::SharpeRatio => card("Sharpe ratio", "", false),
-            Stat::Beta => card("Beta", "vs the benchmark", false),
-            Stat::Alpha => card("Alpha", "Annualised", true),
+            Stat::Volatility => card("Volatility", "Annualised", false, StatGroup::Risk),
+            Stat::SharpeRatio => card("Sharpe ratio", "", false, StatGroup::Risk),
+            Stat::Beta => card("Beta", "vs the benchmark", false, StatGroup::Risk),
+            Stat::Alpha => card("Alpha", "Annualised", true, StatGroup::Risk),
         }
     }
 }
@@ -132,6 +141,8 @@ pub enum Field {
     UnrealizedPnl,
     TotalReturn,
     TotalReturnPercent,
+    DayChange,
+    DayChangePercent,
     Stat(Stat),
     MaxDrawdown,
     MaxDrawdownPeak,
@@ -149,6 +160,8 @@ impl Field {
             Field::UnrealizedPnl => "unrealized_pnl",
             Field::TotalReturn => "total_return",
             Field::TotalReturnPercent => "total_return_percent",
+            Field::DayChange => "day_change",
+            Field::DayChangePercent => "day_change_percent",
             Field::Stat(stat) => stat.key(),
             Field::MaxDrawdown => "max_drawdown",
             Field::MaxDrawdownPeak => "max_drawdown_peak",

@@ -10,11 +10,22 @@ pub fn round_cents(value: Decimal) -> Decimal {
     value.round_dp_with_strategy(2, rust_decimal::RoundingStrategy::MidpointAwayFromZero)
 }
 
-/// `$1,234.56` (negative: `−$1,234.56`).
+/// `$1,234.56` (negative: `−$1,234.56`): every amount of money Folio writes, on
+/// cards, in tables, in sentences and in error messages.
 pub fn format_money(value: Decimal) -> String {
-    let rounded = round_cents(value);
+    money_in_places(round_cents(value), 2)
+}
+
+/// A price per share: as money, with up to four places where the price has them
+/// (`$189.50`, `$0.1235`), since a share price is often quoted finer than a cent.
+pub fn format_price(value: Decimal) -> String {
+    let places = value.normalize().scale().clamp(2, 4);
+    money_in_places(value.round_dp_with_strategy(places, rust_decimal::RoundingStrategy::MidpointAwayFromZero), places)
+}
+
+fn money_in_places(rounded: Decimal, places: u32) -> String {
     let negative = rounded.is_sign_negative() && !rounded.is_zero();
-    let text = format!("{:.2}", rounded.abs());
+    let text = format!("{:.*}", places as usize, rounded.abs());
     let (whole, cents) = text.split_once('.').unwrap_or((&text, "00"));
     let mut grouped = String::new();
     for (i, digit) in whole.chars().enumerate() {
@@ -65,6 +76,9 @@ mod tests {
         assert_eq!(format_money(d("-0.001")), "$0.00");
         assert_eq!(format_signed_money(d("200")), "+$200.00");
         assert_eq!(format_signed_money(d("-3.5")), "−$3.50");
+        assert_eq!(format_price(d("189.5")), "$189.50");
+        assert_eq!(format_price(d("1234.12345")), "$1,234.1235");
+        assert_eq!(format_price(d("0.10000")), "$0.10");
         assert_eq!(format_signed_percent(0.1379), "+13.79 %");
         assert_eq!(format_signed_percent(-0.02), "−2.00 %");
         assert_eq!(format_signed_percent(0.0), "0.00 %");

@@ -49,7 +49,7 @@ impl Symbol {
         }
         if !first_ok || !rest_ok || symbol.len() > MAX_SYMBOL_LEN {
             return Err(format!(
-                "`{}` is not a valid symbol: 1 to {MAX_SYMBOL_LEN} letters, digits, '.', '-' or ':', starting with a letter or digit.",
+                "“{}” is not a valid symbol: 1 to {MAX_SYMBOL_LEN} letters, digits, '.', '-' or ':', starting with a letter or digit.",
                 raw.trim().chars().take(40).collect::<String>()
             ));
         }

@@ -8,6 +8,7 @@ mod dashboard;
 mod error;
 mod figures;
 mod format;
+mod income;
 mod market;
 mod overview;
 mod performance;
@@ -18,14 +19,17 @@ mod user;
 pub use activity::{Activity, ActivityKind, ActivityPage, ImportReview, ReviewLine, activity_error_message};
 pub use allocation::{Allocation, Slice};
 pub use charts::{
-    AllocationChart, BENCHMARK_COLOUR, ChartView, DRAWDOWN_COLOUR, DashboardCharts, PALETTE, PORTFOLIO_COLOUR,
-    PerformanceChart,
+    AllocationChart, BENCHMARK_COLOUR, BUY_COLOUR, CONTRIBUTIONS_COLOUR, ChartView, DRAWDOWN_COLOUR, DashboardCharts,
+    PALETTE, PORTFOLIO_COLOUR, PerformanceChart, SELL_COLOUR,
 };
 pub use cursor::Cursor;
 pub use dashboard::Dashboard;
 pub use error::ApiError;
-pub use figures::{Field, PerStat, Stat, StatCard, Unit};
-pub use format::{format_money, format_percent_points, format_signed_money, format_signed_percent, round_cents};
+pub use figures::{Field, PerStat, Stat, StatCard, StatGroup, Unit};
+pub use format::{
+    format_money, format_percent_points, format_price, format_signed_money, format_signed_percent, round_cents,
+};
+pub use income::{Income, MonthIncome};
 pub use market::{
     CompanyProfile, MAX_SEARCH_CHARS, MAX_SYMBOL_LEN, MarketProblem, MarketStatus, PriceSource, Quote, SearchHit,
     SearchQuery, Symbol, SymbolView, safe_url,

@@ -24,6 +24,12 @@ pub struct Overview {
     pub total_return: Option<Decimal>,
     /// In percent.
     pub total_return_percent: Option<Decimal>,
+    /// Today's price move of the open positions: Σ quantity × (last − previous close).
+    pub day_change: Option<Decimal>,
+    /// In percent of the value at the previous close (total value − day change).
+    pub day_change_percent: Option<Decimal>,
+    /// Dividends dated within the range.
+    pub range_dividends: Decimal,
     /// Time-weighted and money-weighted return, CAGR, volatility, Sharpe,
     /// Sortino, beta, alpha (fractions or ratios: [`super::Stat::unit`]).
     pub stats: PerStat<Option<f64>>,

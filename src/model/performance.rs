@@ -13,6 +13,8 @@ pub struct PerformancePoint {
     pub total_value: Decimal,
     pub cash: Decimal,
     pub invested: Decimal,
+    /// Deposits − withdrawals up to and including this day (the money put in).
+    pub net_contributions: Decimal,
     /// In percent; `None` on the range's base day.
     pub daily_return: Option<f64>,
     /// Cumulative time-weighted return since the base day, in percent.
@@ -41,6 +43,10 @@ pub struct PerformanceSummary {
     pub benchmark: Option<f64>,
     pub deepest_drawdown: f64,
     pub deepest_on: NaiveDate,
+    /// The last point's total value and net contributions (the Value view's last
+    /// point is today's live value where there is one).
+    pub total_value: Decimal,
+    pub net_contributions: Decimal,
 }
 
 impl Performance {
@@ -59,6 +65,8 @@ impl Performance {
             benchmark: self.points.iter().rev().find_map(|p| p.benchmark_cumulative),
             deepest_drawdown: deepest.drawdown,
             deepest_on: deepest.date,
+            total_value: last.total_value,
+            net_contributions: last.net_contributions,
         })
     }
 }
@@ -74,6 +82,7 @@ mod tests {
             total_value: Decimal::ONE_THOUSAND,
             cash: Decimal::ZERO,
             invested: Decimal::ONE_THOUSAND,
+            net_contributions: Decimal::ONE_THOUSAND,
             daily_return: None,
             cumulative_twr: twr,
             benchmark_cumulative: bench,

@@ -27,6 +27,17 @@ fn returned_values() -> Option<(ActivityValues, &'static str)> {
     Some((values, activity_error_message(&code)))
 }
 
+/// The kind a link asked for (`/activities/new?kind=deposit`, the first-run
+/// steps), a buy otherwise.
+fn chosen_kind() -> String {
+    use_query_map()
+        .get_untracked()
+        .get("kind")
+        .and_then(|kind| crate::model::ActivityKind::parse(&kind))
+        .map_or("buy", |kind| kind.as_str())
+        .to_string()
+}
+
 fn values_of(a: &Activity) -> ActivityValues {
     let text = |d: Option<rust_decimal::Decimal>| d.map(|d| d.normalize().to_string()).unwrap_or_default();
     ActivityValues {
@@ -65,7 +76,7 @@ pub fn NewActivityPage() -> impl IntoView {
                         {move || Suspend::new(async move {
                             let (values, error) = match returned_values() {
                                 Some((values, error)) => (values, Some(error)),
-                                None => (ActivityValues { kind: "buy".into(), date: today.await.unwrap_or_default(), ..Default::default() }, None),
+                                None => (ActivityValues { kind: chosen_kind(), date: today.await.unwrap_or_default(), ..Default::default() }, None),
                             };
                             view! { <ActivityForm action="/activities".to_string() values error submit_label="Add activity" /> }
                         })}

@@ -1,12 +1,16 @@
-//! `/`: the dashboard: where prices come from, every overview card, the
-//! performance and allocation charts, the positions and the latest trades.
-//! Server-rendered: the numbers are in the first HTML. The range (`?range=`) and
-//! chart view (`?chart=`) live in the URL; once hydrated, prices and figures
-//! refresh every minute without a reload.
+//! `/`: the dashboard. First what the portfolio is worth, how today went and how
+//! it has done since the start; then the holdings (all-time), the range switch
+//! and the figures it changes (returns, income, risk, the chart); then trading,
+//! income by month, the positions and the latest activity. A new account sees its
+//! first steps instead. Server-rendered: the numbers are in the first HTML. The
+//! range (`?range=`) and chart view (`?chart=`) live in the URL; once hydrated,
+//! prices and figures refresh every minute without a reload.
 
-use crate::components::{AllocationPanel, OverviewCards, PerformancePanel, PositionsTable, PriceBadge, SignedInLayout};
-use crate::model::{ChartView, Range, format_money};
-use crate::server_fns::get_dashboard;
+use crate::components::{
+    AllocationPanel, Headline, HoldingsCards, IncomeBars, PerformancePanel, PositionsTable, PriceBadge, RangeBar,
+    RangeCards, SignedInLayout, TradingCards, Welcome,
+};
+use crate::model::{ActivityKind, ApiError, ChartView, Dashboard, Range, format_signed_money};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
@@ -14,6 +18,31 @@ use leptos_router::hooks::use_query_map;
 /// How often the hydrated dashboard asks for fresh prices.
 #[cfg(feature = "hydrate")]
 const REFRESH_SECONDS: u64 = 60;
+
+const PANEL: &str = "rounded-xl border border-slate-200 bg-white p-4 shadow-sm dark:border-slate-800 dark:bg-slate-900";
+
+/// A part of the page drawn from the dashboard's one response, with its own
+/// loading and error line.
+fn part<V: IntoView + 'static>(
+    dashboard: Resource<Result<Dashboard, ApiError>>,
+    what: &'static str,
+    show: impl Fn(Dashboard) -> V + Send + Sync + Copy + 'static,
+) -> impl IntoView {
+    view! {
+        <Transition fallback=move || view! { <p class="mt-4 text-sm text-slate-500">{format!("Loading {what}…")}</p> }>
+            {move || Suspend::new(async move {
+                match dashboard.await {
+                    Ok(d) => show(d).into_any(),
+                    Err(err) => view! {
+                        <p role="alert" class="mt-4 rounded-lg border border-rose-200 bg-rose-50 px-3 py-2 text-sm text-rose-800 dark:border-rose-900 dark:bg-rose-950 dark:text-rose-200">
+                            {format!("The {what} could not be loaded: {err}")}
+                        </p>
+                    }.into_any(),
+                }
+            })}
+        </Transition>
+    }
+}
 
 #[component]
 pub fn DashboardPage() -> impl IntoView {
@@ -36,117 +65,114 @@ pub fn DashboardPage() -> impl IntoView {
     view! {
         <Title text="Dashboard · Folio" />
         <SignedInLayout content=move |user| {
+            let name = user.username.clone();
             view! {
                 <div class="flex flex-wrap items-baseline justify-between gap-2">
-                    <h1 class="text-2xl font-semibold tracking-tight">"Welcome back, " {user.username}</h1>
+                    <Transition fallback=|| view! { <h1 class="text-2xl font-semibold tracking-tight">"Dashboard"</h1> }>
+                        {move || {
+                            let name = name.clone();
+                            Suspend::new(async move {
+                                let first_run = dashboard.await.is_ok_and(|d| d.first_run);
+                                let greeting = if first_run { "Welcome to Folio, " } else { "Welcome back, " };
+                                view! { <h1 class="text-2xl font-semibold tracking-tight">{greeting} {name}</h1> }
+                            })
+                        }}
+                    </Transition>
                     <div class="flex gap-2 text-sm">
                         <a href="/activities/new" class="rounded-lg bg-emerald-700 px-3 py-1.5 font-semibold text-white shadow-sm hover:bg-emerald-800 focus:outline-none focus-visible:ring-2 focus-visible:ring-emerald-500">"Add activity"</a>
                         <a href="/import" class="rounded-lg border border-slate-300 px-3 py-1.5 font-medium hover:bg-slate-100 focus:outline-none focus-visible:ring-2 focus-visible:ring-emerald-500 dark:border-slate-700 dark:hover:bg-slate-800">"Import CSV"</a>
                     </div>
                 </div>
-                <Transition fallback=|| view! { <p class="mt-6 text-sm text-slate-500">"Loading your portfolio…"</p> }>
-                    {move || Suspend::new(async move {
-                        match dashboard.await {
-                            Ok(d) => {
-                                let (o, status) = (d.overview, Some(d.market));
-                                view! {
-                                    <PriceBadge overview=o.clone() status />
-                                    <section aria-labelledby="overview-heading" class="mt-6">
-                                        <h2 id="overview-heading" class="sr-only">"Overview"</h2>
-                                        <p class="mb-2 text-xs text-slate-500 dark:text-slate-400">
-                                            {format!("Returns and risk over {}", range_words(o.range))}
-                                        </p>
-                                        <OverviewCards overview=o />
-                                    </section>
-                                }.into_any()
-                            }
-                            Err(err) => view! {
-                                <p role="alert" class="mt-6 rounded-lg border border-rose-200 bg-rose-50 px-3 py-2 text-sm text-rose-800">
-                                    "The overview could not be loaded: " {err.to_string()}
-                                </p>
-                            }.into_any(),
-                        }
-                    })}
-                </Transition>
-                <section aria-labelledby="performance-heading" class="mt-8">
-                    <h2 id="performance-heading" class="mb-3 text-lg font-semibold">"Performance"</h2>
-                    <div class="grid gap-4 lg:grid-cols-3">
-                        <div class="lg:col-span-2">
-                            <PerformancePanel range=range.into() view=chart_view.into() dashboard />
-                        </div>
-                        <div>
-                            <h3 class="sr-only">"Allocation"</h3>
-                            <Transition fallback=|| view! { <p class="text-sm text-slate-500">"Loading allocation…"</p> }>
-                                {move || Suspend::new(async move {
-                                    match dashboard.await {
-                                        Ok(d) => view! { <AllocationPanel chart=d.charts.allocation /> }.into_any(),
-                                        Err(err) => view! {
-                                            <p role="alert" class="text-sm text-rose-700 dark:text-rose-400">"The allocation could not be loaded: " {err.to_string()}</p>
-                                        }.into_any(),
-                                    }
-                                })}
-                            </Transition>
-                        </div>
-                    </div>
-                </section>
-                <section aria-labelledby="positions-heading" class="mt-8">
-                    <h2 id="positions-heading" class="mb-3 text-lg font-semibold">"Positions"</h2>
-                    <Transition fallback=|| view! { <p class="text-sm text-slate-500">"Loading positions…"</p> }>
-                        {move || Suspend::new(async move {
-                            match dashboard.await {
-                                Ok(d) => view! { <PositionsTable rows=d.positions /> }.into_any(),
-                                Err(err) => view! {
-                                    <p role="alert" class="text-sm text-rose-700 dark:text-rose-400">"Positions could not be loaded: " {err.to_string()}</p>
-                                }.into_any(),
-                            }
-                        })}
-                    </Transition>
-                </section>
-                <section aria-labelledby="recent-heading" class="mt-8">
-                    <div class="mb-3 flex items-baseline justify-between">
-                        <h2 id="recent-heading" class="text-lg font-semibold">"Recent trades"</h2>
-                        <a href="/trades" class="text-sm font-medium text-emerald-700 hover:underline dark:text-emerald-400">"All activities →"</a>
-                    </div>
-                    <Transition fallback=|| view! { <p class="text-sm text-slate-500">"Loading trades…"</p> }>
-                        {move || Suspend::new(async move {
-                            let trades: Vec<_> = match dashboard.await {
-                                Ok(d) => d.recent_trades,
-                                Err(err) => return view! {
-                                    <p role="alert" class="text-sm text-rose-700 dark:text-rose-400">"Trades could not be loaded: " {err.to_string()}</p>
-                                }.into_any(),
-                            };
-                            if trades.is_empty() {
-                                return view! { <p class="text-sm text-slate-500">"No trades yet."</p> }.into_any();
-                            }
-                            view! {
-                                <ul class="divide-y divide-slate-100 rounded-xl border border-slate-200 bg-white text-sm shadow-sm dark:divide-slate-800 dark:border-slate-800 dark:bg-slate-900">
-                                    {trades.into_iter().map(|a| {
-                                        let total = a.quantity.zip(a.price).map(|(q, p)| format_money(q * p)).unwrap_or_default();
-                                        view! {
-                                            <li class="flex items-center justify-between gap-3 px-4 py-2">
-                                                <span>{a.describe()}</span>
-                                                <span class="tabular-nums text-slate-600 dark:text-slate-300">{total}</span>
-                                            </li>
-                                        }
-                                    }).collect_view()}
-                                </ul>
-                            }.into_any()
-                        })}
-                    </Transition>
-                </section>
+                {part(dashboard, "overview", move |d| {
+                    if d.first_run {
+                        return view! { <Welcome /> }.into_any();
+                    }
+                    let o = d.overview;
+                    view! {
+                        <PriceBadge overview=o.clone() status=Some(d.market) />
+                        <section aria-labelledby="overview-heading" class="mt-2">
+                            <h2 id="overview-heading" class="sr-only">"Overview"</h2>
+                            <Headline overview=o.clone() />
+                            <div class="mt-6"><HoldingsCards overview=o.clone() /></div>
+                            <RangeBar range=range.into() />
+                            <div class="mt-4 space-y-4"><RangeCards overview=o /></div>
+                        </section>
+                    }.into_any()
+                })}
+                {part(dashboard, "charts", move |d| {
+                    (!d.first_run).then(|| view! {
+                        <section aria-labelledby="performance-heading" class="mt-8">
+                            <h2 id="performance-heading" class="mb-3 text-lg font-semibold">"Performance"</h2>
+                            <div class="grid gap-4 lg:grid-cols-3">
+                                <div class="lg:col-span-2">
+                                    <PerformancePanel range=range.into() view=chart_view.into() dashboard />
+                                </div>
+                                <div>
+                                    <h3 class="sr-only">"Allocation"</h3>
+                                    <AllocationPanel chart=d.charts.allocation />
+                                </div>
+                            </div>
+                        </section>
+                        <section aria-labelledby="activity-figures-heading" class="mt-8 grid gap-4 lg:grid-cols-2">
+                            <h2 id="activity-figures-heading" class="sr-only">"Trading and income"</h2>
+                            <div class="space-y-4"><TradingCards overview=d.overview.clone() /></div>
+                            <div>
+                                <h3 id="income-heading" class="mb-2 text-sm font-semibold text-slate-700 dark:text-slate-300">"Dividends by month"</h3>
+                                <div class=PANEL><IncomeBars income=d.income /></div>
+                            </div>
+                        </section>
+                        <section aria-labelledby="positions-heading" class="mt-8">
+                            <h2 id="positions-heading" class="mb-3 text-lg font-semibold">"Positions"</h2>
+                            <PositionsTable rows=d.positions />
+                        </section>
+                    })
+                })}
+                {part(dashboard, "recent activity", move |d| {
+                    (!d.first_run).then(|| view! {
+                        <section aria-labelledby="recent-heading" class="mt-8">
+                            <div class="mb-3 flex items-baseline justify-between">
+                                <h2 id="recent-heading" class="text-lg font-semibold">"Recent activity"</h2>
+                                <a href="/trades" class="text-sm font-medium text-emerald-700 hover:underline dark:text-emerald-400">"All activities →"</a>
+                            </div>
+                            <RecentActivity rows=d.recent_activity />
+                        </section>
+                    })
+                })}
             }
         } />
     }
 }
 
-/// "the last year", "all of your history", for the cards' range line.
-fn range_words(range: Range) -> &'static str {
-    match range {
-        Range::OneMonth => "the last month",
-        Range::ThreeMonths => "the last 3 months",
-        Range::SixMonths => "the last 6 months",
-        Range::YearToDate => "this year to date",
-        Range::OneYear => "the last year",
-        Range::All => "all of your history",
+/// The newest trades, dividends and fees, each with its amount of money.
+#[component]
+fn RecentActivity(rows: Vec<crate::model::Activity>) -> impl IntoView {
+    if rows.is_empty() {
+        return view! { <p class="text-sm text-slate-500">"No trades, dividends or fees yet."</p> }.into_any();
     }
+    view! {
+        <ul class="divide-y divide-slate-100 rounded-xl border border-slate-200 bg-white text-sm shadow-sm dark:divide-slate-800 dark:border-slate-800 dark:bg-slate-900">
+            {rows.into_iter().map(|a| {
+                // The cash each one moved: out for buys and fees, in for sells and dividends.
+                let plain = "text-slate-600 dark:text-slate-300";
+                let (total, tone) = match a.kind {
+                    ActivityKind::Buy => (a.quantity.zip(a.price).map(|(q, p)| format_signed_money(-(q * p + a.fee))), plain),
+                    ActivityKind::Sell => (a.quantity.zip(a.price).map(|(q, p)| format_signed_money(q * p - a.fee)), plain),
+                    ActivityKind::Dividend => (a.amount.map(format_signed_money), "text-emerald-700 dark:text-emerald-400"),
+                    _ => (a.amount.map(|x| format_signed_money(-x)), "text-rose-700 dark:text-rose-400"),
+                };
+                view! {
+                    <li class="flex items-center justify-between gap-3 px-4 py-2">
+                        <span class="min-w-0">
+                            <span class="block truncate">{a.what()}</span>
+                            <span class="block text-xs text-slate-500 dark:text-slate-400">{a.date.to_string()}</span>
+                        </span>
+                        <span class=format!("shrink-0 tabular-nums {tone}")>{total.unwrap_or_default()}</span>
+                    </li>
+                }
+            }).collect_view()}
+        </ul>
+    }
+    .into_any()
 }
+
+use crate::server_fns::get_dashboard;

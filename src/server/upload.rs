@@ -42,9 +42,9 @@ pub async fn read_form(
     too_large_message: &'static str,
 ) -> Result<UploadedForm, AppError> {
     let not_multipart =
-        || AppError::bad_request("invalid_body", "Send the file as multipart/form-data in a field named `file`.");
+        || AppError::bad_request("invalid_body", "Send the file as multipart/form-data in a field named “file”.");
     let too_large = || AppError::new(StatusCode::PAYLOAD_TOO_LARGE, "file_too_large", too_large_message);
-    let missing = || AppError::bad_request("missing_file", "The form has no file in a field named `file`.");
+    let missing = || AppError::bad_request("missing_file", "The form has no file in a field named “file”.");
     let mut multipart = multipart.map_err(|_| not_multipart())?;
     let mut file = None;
     let mut fields = Vec::new();

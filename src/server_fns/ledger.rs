@@ -23,8 +23,8 @@ pub async fn get_activity_page(before: Option<String>) -> Result<ActivityPage, A
     Ok(ActivityPage { rows, total: all.len(), next })
 }
 
-/// Trades shown on the dashboard.
-pub const RECENT_TRADES: usize = 5;
+/// Trades, dividends and fees shown on the dashboard.
+pub const RECENT_ACTIVITY: usize = 6;
 
 /// One of the signed-in user's activities.
 #[server(output = super::TextJson)]

@@ -7,7 +7,7 @@ mod session;
 mod symbol;
 
 pub use ledger::{
-    GetActivity, GetActivityPage, GetImportReview, GetQuoteHint, GetToday, PAGE_SIZE, RECENT_TRADES, SearchSymbols,
+    GetActivity, GetActivityPage, GetImportReview, GetQuoteHint, GetToday, PAGE_SIZE, RECENT_ACTIVITY, SearchSymbols,
     get_activity, get_activity_page, get_import_review, get_quote_hint, get_today, search_symbols,
 };
 pub use portfolio::{GetDashboard, get_dashboard};

@@ -4,8 +4,9 @@
 
 pub mod charts;
 
-use crate::model::{Activity, ChartView, Dashboard, Range};
+use crate::model::{Activity, ActivityKind, ChartView, Dashboard, Range};
 use crate::server::error::AppError;
+use crate::server::portfolio::engine::income::income;
 use crate::server::portfolio::state::{Kept, Key};
 use crate::server::portfolio::{overview, service};
 use crate::server::state::AppState;
@@ -25,12 +26,20 @@ pub async fn dashboard(
         charts: charts_of(&portfolio, &positions, range, view),
         positions,
         market: state.market.status(),
-        recent_trades: newest_trades(&portfolio.kept, crate::server_fns::RECENT_TRADES),
+        recent_activity: newest_activity(&portfolio.kept, crate::server_fns::RECENT_ACTIVITY),
+        income: income(&portfolio.kept.activities, range, portfolio.today),
+        first_run: portfolio.kept.activities.is_empty(),
     })
 }
 
-/// The newest `count` buys and sells, newest first (not the newest activities: a
-/// ledger whose newest rows are deposits or dividends still shows its last trades).
-pub fn newest_trades(kept: &Kept, count: usize) -> Vec<Activity> {
-    kept.activities.iter().rev().filter(|a| a.kind.is_trade()).take(count).cloned().collect()
+/// The newest `count` trades, dividends and fees, newest first: a ledger whose
+/// newest rows are deposits still shows its last trades.
+pub fn newest_activity(kept: &Kept, count: usize) -> Vec<Activity> {
+    kept.activities
+        .iter()
+        .rev()
+        .filter(|a| !matches!(a.kind, ActivityKind::Deposit | ActivityKind::Withdrawal))
+        .take(count)
+        .cloned()
+        .collect()
 }

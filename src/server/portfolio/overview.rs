@@ -24,6 +24,7 @@ pub fn of(
         (Field::MarketValue, v.market_value.is_none()),
         (Field::UnrealizedPnl, v.unrealized.is_none()),
         (Field::TotalReturn, v.total_return.is_none()),
+        (Field::DayChange, v.day_change.is_none()),
     ] {
         if missing {
             note(&mut notes, field, no_price.clone());
@@ -33,6 +34,10 @@ pub fn of(
         let why =
             if v.total_return.is_none() { no_price.clone() } else { "no net contributions to compare with".into() };
         note(&mut notes, Field::TotalReturnPercent, why);
+    }
+    if v.day_change_percent.is_none() {
+        let why = if v.day_change.is_none() { no_price.clone() } else { "nothing was held at the last close".into() };
+        note(&mut notes, Field::DayChangePercent, why);
     }
     let stats = risk.stats.clone().map(|stat, figure: Figure| match figure {
         Ok(value) if value.is_finite() => Some(value),
@@ -72,6 +77,9 @@ pub fn of(
         net_contributions: v.net_contributions,
         total_return: v.total_return,
         total_return_percent: v.total_return_percent,
+        day_change: v.day_change,
+        day_change_percent: v.day_change_percent,
+        range_dividends: super::engine::income::income(&portfolio.kept.activities, range, portfolio.today).range_total,
         stats,
         history_days: risk.returns.len(),
         short_history: risk.returns.len() < annualise_min_days,

@@ -80,11 +80,10 @@ impl Portfolio {
     /// The performance chart's series for `range`.
     pub fn performance(&self, range: Range) -> Performance {
         let risk = self.risk(range);
-        let from = risk.days.first().map_or(NaiveDate::MIN, |d| d.date);
         Performance {
             range,
             benchmark: self.benchmark.clone(),
-            points: super::engine::performance::series(self.kept.history_from(from), &risk),
+            points: super::engine::performance::series(&self.kept.history, &risk),
         }
     }
 }

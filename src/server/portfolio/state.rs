@@ -75,12 +75,6 @@ impl Kept {
             .clone()
     }
 
-    /// The snapshots from `from` on.
-    pub fn history_from(&self, from: NaiveDate) -> &[Snapshot] {
-        let start = self.history.partition_point(|s| s.date < from);
-        &self.history[start..]
-    }
-
     /// Roughly what this state holds on the heap and inline, in bytes.
     pub fn bytes(&self) -> u32 {
         self.bytes

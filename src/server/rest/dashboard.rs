@@ -162,6 +162,7 @@ pub async fn performance(
             total_value: money(p.total_value),
             cash: money(p.cash),
             invested: money(p.invested),
+            net_contributions: money(p.net_contributions),
             daily_return: p.daily_return.map(|r| round(r, 4)),
             cumulative_twr: round(p.cumulative_twr, 4),
             benchmark_cumulative: p.benchmark_cumulative.map(|b| round(b, 4)),

@@ -106,6 +106,14 @@ pub struct OverviewData {
     pub total_return: Option<f64>,
     /// In percent of net contributions.
     pub total_return_percent: Option<f64>,
+    /// Today's price move of the open positions: the sum of quantity × (last −
+    /// previous close); null when a held symbol has no price.
+    pub day_change: Option<f64>,
+    /// `day_change` in percent of the value at the previous close (total value
+    /// minus day change).
+    pub day_change_percent: Option<f64>,
+    /// Dividends dated within the range (`dividends` is all-time).
+    pub range_dividends: f64,
     // Time-weighted and money-weighted return, CAGR, volatility, Sharpe, Sortino,
     // beta, alpha: one property each, listed once in `model::figures`.
     #[serde(flatten)]
@@ -189,6 +197,9 @@ impl From<Overview> for OverviewData {
             net_contributions: money(o.net_contributions),
             total_return: o.total_return.map(money),
             total_return_percent: o.total_return_percent.map(money),
+            day_change: o.day_change.map(money),
+            day_change_percent: o.day_change_percent.map(money),
+            range_dividends: money(o.range_dividends),
             stats: StatsData(o.stats.map(|stat, value| match stat.unit() {
                 Unit::Percent => percent(value),
                 Unit::Ratio => ratio(value),
@@ -316,6 +327,8 @@ pub struct PerformancePoint {
     pub total_value: f64,
     pub cash: f64,
     pub invested: f64,
+    /// Deposits minus withdrawals up to and including this day.
+    pub net_contributions: f64,
     /// In percent; null on the first day of the range.
     pub daily_return: Option<f64>,
     /// Cumulative time-weighted return since the range start, in percent.

@@ -172,7 +172,7 @@ pub fn read(bytes: &[u8]) -> Result<AccountFile, AppError> {
     let not_ours = || {
         AppError::validation(
             "not_an_account_file",
-            "This is not a Folio account file (its `format` is not `folio-account`).",
+            "This is not a Folio account file (its “format” is not “folio-account”).",
         )
     };
     let head: Head = serde_json::from_slice(bytes)

@@ -66,7 +66,7 @@ pub fn latest_allowed_date(now: chrono::DateTime<chrono::Utc>) -> NaiveDate {
 /// than guessed.
 pub fn parse_decimal(field: &'static str, raw: &str) -> Result<Decimal, FieldError> {
     let bad =
-        || error(field, "invalid_number", format!("`{field}` must be a number with a decimal point, not {raw:?}."));
+        || error(field, "invalid_number", format!("“{field}” must be a number with a decimal point, not {raw:?}."));
     let text: String =
         raw.trim().trim_start_matches(['$', '€', '£', '¥']).trim_end_matches(['$', '€', '£', '¥']).trim().into();
     let (sign, digits) = match text.strip_prefix('-') {
@@ -85,7 +85,7 @@ pub fn parse_decimal(field: &'static str, raw: &str) -> Result<Decimal, FieldErr
             return Err(error(
                 field,
                 "decimal_comma",
-                format!("`{field}` must use a point for decimals, as in 1234.56; {raw:?} looks like a decimal comma."),
+                format!("“{field}” must use a point for decimals, as in 1234.56; {raw:?} looks like a decimal comma."),
             ));
         }
         let whole = digits.split('.').next().unwrap_or_default();
@@ -109,7 +109,7 @@ pub fn parse_decimal(field: &'static str, raw: &str) -> Result<Decimal, FieldErr
         return Err(error(
             field,
             "too_many_decimals",
-            format!("`{field}` can have at most {MAX_DECIMALS} decimal places."),
+            format!("“{field}” can have at most {MAX_DECIMALS} decimal places."),
         ));
     }
     Ok(value)
@@ -124,7 +124,7 @@ fn is_bidi_control(c: char) -> bool {
 fn bounded(field: &'static str, raw: &str, max: i64) -> Result<Decimal, FieldError> {
     let value = parse_decimal(field, raw)?;
     if value.abs() > Decimal::from(max) {
-        return Err(error(field, "out_of_range", format!("`{field}` is larger than Folio accepts ({max}).")));
+        return Err(error(field, "out_of_range", format!("“{field}” is larger than Folio accepts ({max}).")));
     }
     Ok(value)
 }
@@ -133,30 +133,30 @@ impl Draft {
     /// Checks every field and builds the activity (id 0), or says what is wrong
     /// with the first field that is.
     pub fn parse(&self, latest_date: NaiveDate) -> Result<Activity, FieldError> {
-        let kind_text = present(&self.kind).ok_or_else(|| error("kind", "missing_field", "`kind` is required."))?;
+        let kind_text = present(&self.kind).ok_or_else(|| error("kind", "missing_field", "“kind” is required."))?;
         let kind = ActivityKind::parse(kind_text).ok_or_else(|| {
-            error("kind", "invalid_kind", "`kind` must be deposit, withdrawal, buy, sell, dividend or fee.")
+            error("kind", "invalid_kind", "“kind” must be deposit, withdrawal, buy, sell, dividend or fee.")
         })?;
-        let date_text = present(&self.date).ok_or_else(|| error("date", "missing_field", "`date` is required."))?;
+        let date_text = present(&self.date).ok_or_else(|| error("date", "missing_field", "“date” is required."))?;
         let date = NaiveDate::parse_from_str(date_text, "%Y-%m-%d").map_err(|_| {
-            error("date", "invalid_date", format!("`date` must be a date as YYYY-MM-DD, not {date_text:?}."))
+            error("date", "invalid_date", format!("“date” must be a date as YYYY-MM-DD, not {date_text:?}."))
         })?;
         if date > latest_date {
             return Err(error("date", "future_date", format!("{date} is in the future.")));
         }
         if date.year_ce().1 < 1970 {
-            return Err(error("date", "invalid_date", "`date` must be in 1970 or later."));
+            return Err(error("date", "invalid_date", "“date” must be in 1970 or later."));
         }
         let mut activity = Activity::new(0, kind, date);
 
         let needs = |field: &'static str, value: &Option<String>| -> Result<String, FieldError> {
             present(value)
                 .map(str::to_string)
-                .ok_or_else(|| error(field, "missing_field", format!("A {} needs `{field}`.", kind.as_str())))
+                .ok_or_else(|| error(field, "missing_field", format!("A {} needs “{field}”.", kind.as_str())))
         };
         let refuses = |field: &'static str, value: &Option<String>| -> Result<(), FieldError> {
             match present(value) {
-                Some(_) => Err(error(field, "unexpected_field", format!("A {} has no `{field}`.", kind.as_str()))),
+                Some(_) => Err(error(field, "unexpected_field", format!("A {} has no “{field}”.", kind.as_str()))),
                 None => Ok(()),
             }
         };

@@ -152,9 +152,9 @@ impl Ledger {
             message: format!(
                 "This {} needs {} in cash on {}, but only {} is available.",
                 a.kind.as_str(),
-                (-change).round_dp(2),
+                crate::model::format_money(-change),
                 a.date,
-                self.cash.round_dp(2)
+                crate::model::format_money(self.cash)
             ),
         })
     }

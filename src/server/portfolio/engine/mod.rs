@@ -13,9 +13,11 @@
 //! - [`risk`]: snapshots of a range → the risk and return figures.
 //! - [`performance`]: snapshots → the chart's cumulative return and drawdown series.
 //! - [`allocation`]: positions + cash → shares by industry.
+//! - [`income`]: dividend activities → income by month and over a range.
 
 pub mod allocation;
 pub mod history;
+pub mod income;
 pub mod ledger;
 pub mod metrics;
 pub mod performance;

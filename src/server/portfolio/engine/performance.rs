@@ -7,16 +7,23 @@ use super::risk::RiskFigures;
 use crate::model::PerformancePoint;
 use std::collections::BTreeMap;
 
-/// One point per snapshot of the range (the base day first, at 0 %).
+/// One point per snapshot of the range (the base day first, at 0 %). `history` is
+/// the whole history, oldest first: the days before the range count towards each
+/// point's net contributions.
 pub fn series(history: &[Snapshot], risk: &RiskFigures) -> Vec<PerformancePoint> {
     let returns: BTreeMap<_, _> = risk.returns.iter().copied().collect();
     let benchmarks: BTreeMap<_, _> = risk.days.iter().map(|d| (d.date, d.benchmark)).collect();
     let base_benchmark = risk.days.first().and_then(|d| d.benchmark);
     let (mut wealth, mut peak) = (1.0f64, 1.0f64);
+    let mut contributed = rust_decimal::Decimal::ZERO;
     history
         .iter()
-        .filter_map(|s| benchmarks.get(&s.date).map(|benchmark| (s, *benchmark)))
-        .map(|(s, benchmark)| {
+        .map(|s| {
+            contributed += s.net_flow;
+            (s, contributed)
+        })
+        .filter_map(|(s, contributed)| benchmarks.get(&s.date).map(|benchmark| (s, *benchmark, contributed)))
+        .map(|(s, benchmark, contributed)| {
             let daily = returns.get(&s.date).copied();
             if let Some(r) = daily {
                 wealth *= 1.0 + r;
@@ -27,6 +34,7 @@ pub fn series(history: &[Snapshot], risk: &RiskFigures) -> Vec<PerformancePoint>
                 total_value: s.total_value,
                 cash: s.cash,
                 invested: s.invested,
+                net_contributions: contributed,
                 daily_return: daily.map(|r| r * 100.0),
                 cumulative_twr: (wealth - 1.0) * 100.0,
                 benchmark_cumulative: match (base_benchmark, benchmark) {
@@ -72,6 +80,11 @@ mod tests {
         assert_eq!(bench, [0.0, 10.0, 21.0, -1.0]);
         assert!((points[3].drawdown + 10.0).abs() < 1e-9);
         assert_eq!(points[0].daily_return, None);
+        let contributed: Vec<_> = points.iter().map(|p| p.net_contributions).collect();
+        assert_eq!(contributed, [1000, 1000, 2100, 2100].map(Decimal::from));
+        // A range that starts later still counts the money put in before it.
+        let month = risk_figures(&history[1..], Range::All, today, 0.0);
+        assert_eq!(series(&history, &month)[0].net_contributions, Decimal::from(1000));
         assert!((points[1].daily_return.unwrap() - 10.0).abs() < 1e-9);
     }
 }

@@ -46,6 +46,12 @@ pub struct Valuation {
     /// total value − net contributions.
     pub total_return: Option<Decimal>,
     pub total_return_percent: Option<Decimal>,
+    /// Today's price move of the whole portfolio: Σ quantity × (last − previous
+    /// close); `None` while any position has no price.
+    pub day_change: Option<Decimal>,
+    /// day change / (total value − day change) × 100: the move against the value
+    /// at the previous close.
+    pub day_change_percent: Option<Decimal>,
     pub missing_prices: Vec<Symbol>,
 }
 
@@ -93,6 +99,10 @@ impl Valuation {
         let net_contributions = ledger.net_contributions();
         let total_return = total_value.map(|tv| tv - net_contributions);
         let unrealized = market_value.map(|mv| mv - invested);
+        let day_change: Option<Decimal> =
+            missing_prices.is_empty().then(|| positions.iter().filter_map(|p| p.day_change).sum());
+        let day_change_percent =
+            day_change.zip(total_value).and_then(|(change, total)| percent(change, total - change));
         Self {
             positions,
             cash: ledger.cash,
@@ -107,6 +117,8 @@ impl Valuation {
             net_contributions,
             total_return,
             total_return_percent: total_return.and_then(|r| percent(r, net_contributions)),
+            day_change,
+            day_change_percent,
             missing_prices,
         }
     }
@@ -187,6 +199,10 @@ mod tests {
         let weights: Decimal = v.positions.iter().filter_map(|p| p.weight).sum();
         assert_eq!(weights.round_dp(10), d("100"));
         assert_eq!(v.positions[1].day_change, Some(d("-100")));
+        // The whole portfolio: 25 − 100 against the value at the previous close
+        // (10,050 + 75 = 10,125).
+        assert_eq!(v.day_change, Some(d("-75")));
+        assert_eq!(v.day_change_percent.map(|p| p.round_dp(4)), Some(d("-0.7407")));
     }
 
     #[test]
@@ -195,6 +211,7 @@ mod tests {
         let v = Valuation::new(&ledger(), &quotes);
         assert_eq!(v.missing_prices, vec![sym("BBB")]);
         assert_eq!((v.market_value, v.total_value, v.total_return), (None, None, None));
+        assert_eq!((v.day_change, v.day_change_percent), (None, None), "half a day change is not today's change");
         assert_eq!(v.positions[1].market_value, None);
         assert_eq!(v.positions[0].weight, Some(d("100")), "weights among priced positions");
     }

@@ -1,0 +1,31 @@
+//! Dividends received: what the income card and the monthly bars show, and what
+//! `/api/dashboard/income` serialises. Amounts are the dividends as recorded
+//! (gross of any fee attached to them, which counts in fees), so the all-time
+//! total equals the overview's `dividends`.
+
+use chrono::NaiveDate;
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Income {
+    /// Dividends dated within the overview's range.
+    pub range_total: Decimal,
+    pub all_time: Decimal,
+    /// The last twelve calendar months, oldest first, each present even when empty.
+    pub months: Vec<MonthIncome>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct MonthIncome {
+    /// The first day of the month.
+    pub month: NaiveDate,
+    pub dividends: Decimal,
+}
+
+impl MonthIncome {
+    /// "Mar 2026".
+    pub fn label(&self) -> String {
+        self.month.format("%b %Y").to_string()
+    }
+}
