@@ -67,11 +67,20 @@ test('the positions table has one row per position, each with a logo or monogram
   for (let i = 0; i < api.data.length; i++) {
     const row = rows.nth(i);
     await expect(row.getByRole('rowheader')).toContainText(api.data[i].symbol);
-    expect(await row.locator('img, span[aria-hidden="true"]').count()).toBe(1);
+    // One fixed-size tile per row, holding the monogram (and the logo, once loaded).
+    await expect(row.locator('[data-logo]')).toHaveCount(1);
+    const tile = await row.locator('[data-logo]').boundingBox();
+    expect([Math.round(tile!.width), Math.round(tile!.height)]).toEqual([28, 28]);
   }
   await page.setViewportSize({ width: 375, height: 740 });
   await page.screenshot({ path: 'end2end/test-results/screens/dashboard-positions-375.png', fullPage: true });
   expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(375);
+  // Scrolled to its right end, the table still shows which row is which.
+  await table.evaluate((t) => { t.parentElement!.scrollLeft = t.parentElement!.scrollWidth; });
+  const symbolCell = rows.first().getByRole('rowheader');
+  const box = await symbolCell.boundingBox();
+  const frame = await table.evaluate((t) => t.parentElement!.getBoundingClientRect().left);
+  expect(Math.abs(box!.x - frame)).toBeLessThan(2);
 });
 
 test('positions sort by any column, both ways, with aria-sort', async ({ page, request }) => {

@@ -20,7 +20,7 @@ pub use allocation_chart::AllocationPanel;
 pub use auth_form::{AuthCard, CredentialsForm};
 pub use badge::PriceBadge;
 pub use cards::{Headline, HoldingsCards, RangeCards, TradingCards};
-pub use chart::{ECHARTS_SCRIPT, draws_charts};
+pub use chart::{ECHARTS_SCRIPT, EChart, draws_charts};
 pub use income::IncomeBars;
 pub use layout::SignedInLayout;
 pub use performance_chart::PerformancePanel;

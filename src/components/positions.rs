@@ -76,44 +76,43 @@ fn or_dash(value: Option<String>) -> String {
     value.unwrap_or_else(|| "—".into())
 }
 
+/// A fixed-size tile: the monogram, covered by the logo once it has loaded (a
+/// logo that is slow or missing never collapses the row or shows a blank square).
+/// The tile is light in both themes, since logos are drawn for light backgrounds.
 #[component]
 fn Logo(symbol: String, logo: Option<String>) -> impl IntoView {
     let initials: String = symbol.chars().take(2).collect();
     let failed = RwSignal::new(logo.is_none());
+    let loaded = RwSignal::new(false);
     let image = NodeRef::<leptos::html::Img>::new();
-    // A logo that failed before hydration fired its error event too early for us.
+    // A logo that loaded or failed before hydration fired its event too early for us.
     Effect::new(move |_| {
         if let Some(img) = image.get()
             && img.complete()
-            && img.natural_width() == 0
         {
-            failed.set(true);
+            if img.natural_width() == 0 { failed.set(true) } else { loaded.set(true) }
         }
     });
-    move || {
-        if failed.get() {
-            view! {
-                <span aria-hidden="true" class="flex h-7 w-7 items-center justify-center rounded-md bg-slate-200 text-[10px] font-bold text-slate-700 dark:bg-slate-700 dark:text-slate-200">
-                    {initials.clone()}
-                </span>
-            }
-            .into_any()
-        } else {
-            view! {
+    view! {
+        <span data-logo="" class="relative flex h-7 w-7 shrink-0 items-center justify-center overflow-hidden rounded-md bg-slate-200 text-[10px] font-bold text-slate-700 dark:bg-slate-300 dark:text-slate-800">
+            <span aria-hidden="true">{initials}</span>
+            {move || (!failed.get()).then(|| view! {
                 <img
                     node_ref=image
                     src=logo.clone().unwrap_or_default()
                     alt=""
-                    class="h-7 w-7 rounded-md bg-white object-contain"
+                    class=move || format!("absolute inset-0 h-full w-full bg-white object-contain p-0.5 {}", if loaded.get() { "" } else { "opacity-0" })
                     loading="lazy"
+                    on:load=move |_| loaded.set(true)
                     on:error=move |_| failed.set(true)
                 />
-            }
-            .into_any()
-        }
+            })}
+        </span>
     }
 }
 
+/// The first column, pinned to the left edge when the table scrolls sideways.
+const PINNED: &str = "sticky left-0 z-10 bg-white shadow-[1px_0_0_0_rgb(226_232_240)] dark:bg-slate-900 dark:shadow-[1px_0_0_0_rgb(30_41_59)]";
 const TH_BASE: &str = "px-3 py-2 text-xs font-medium uppercase tracking-wide text-slate-500 dark:text-slate-400";
 const TD: &str = "whitespace-nowrap px-3 py-2 text-right tabular-nums";
 
@@ -129,6 +128,7 @@ pub fn PositionsTable(rows: Vec<PositionRow>) -> impl IntoView {
     }
     let query = use_query_map();
     view! {
+        <p class="mb-2 text-xs text-slate-500 sm:hidden dark:text-slate-400" aria-hidden="true">"Swipe the table sideways for more columns →"</p>
         <div class="relative overflow-x-auto rounded-xl border border-slate-200 bg-white shadow-sm dark:border-slate-800 dark:bg-slate-900">
             <table class="min-w-full text-sm">
                 <caption class="sr-only">"Open positions"</caption>
@@ -136,7 +136,8 @@ pub fn PositionsTable(rows: Vec<PositionRow>) -> impl IntoView {
                     <tr>
                         {COLUMNS.iter().map(|(key, label)| {
                             let key = *key;
-                            let align = if key == "symbol" { "text-left" } else { "text-right" };
+                            // The symbol column stays put while the others scroll under it.
+                            let align = if key == "symbol" { format!("text-left {PINNED}") } else { "text-right".to_string() };
                             let state = move || {
                                 let q = query.read();
                                 let active = q.get("sort").as_deref() == Some(key);
@@ -192,12 +193,12 @@ pub fn PositionsTable(rows: Vec<PositionRow>) -> impl IntoView {
                         let stale = p.stale.unwrap_or(false);
                         view! {
                             <tr>
-                                <th scope="row" class="px-3 py-2 text-left font-normal">
-                                    <div class="flex items-center gap-3">
+                                <th scope="row" class=format!("px-3 py-2 text-left font-normal {PINNED}")>
+                                    <div class="flex items-center gap-2 sm:gap-3">
                                         <Logo symbol=p.symbol.clone() logo=p.logo.clone() />
                                         <div>
                                             <a href=format!("/symbol/{}", p.symbol) class="font-semibold hover:underline focus:outline-none focus-visible:ring-2 focus-visible:ring-emerald-500">{p.symbol.clone()}</a>
-                                            <div class="max-w-[14rem] truncate text-xs text-slate-500 dark:text-slate-400">
+                                            <div class="max-w-[6rem] truncate text-xs text-slate-500 sm:max-w-[14rem] dark:text-slate-400">
                                                 {p.company_name.clone().unwrap_or_default()}
                                                 {p.industry.clone().map(|i| format!(" · {i}"))}
                                             </div>

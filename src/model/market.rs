@@ -1,6 +1,7 @@
 //! Market data as the pages and the API see it: quotes, company profiles, search
 //! hits, and the symbol rule every input goes through before any upstream call.
 
+use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use std::fmt;
@@ -251,4 +252,29 @@ pub struct SymbolView {
     pub position: Option<super::PositionRow>,
     /// The user's activities in this symbol, newest first.
     pub activities: Vec<super::Activity>,
+    /// The open lots, oldest first (FIFO: the next sell takes from the first).
+    pub lots: Vec<LotView>,
+    /// Realized P&L of every sell of this symbol.
+    pub realized: Decimal,
+    /// Dividends received from it.
+    pub dividends: Decimal,
+    /// Daily closes over the held period (from the first activity), as an ECharts
+    /// option with the trades marked; `None` with fewer than two closes.
+    pub price_chart: Option<String>,
+    /// The first and last close of the chart, for its text summary.
+    pub price_span: Option<((NaiveDate, Decimal), (NaiveDate, Decimal))>,
+    /// Where prices come from and whether the provider is failing (for the
+    /// demo and stale labels, shown only when true).
+    pub market: MarketStatus,
+}
+
+/// One open lot of a position.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct LotView {
+    pub opened_at: NaiveDate,
+    pub quantity: Decimal,
+    /// What the lot cost, its share of the buy's fee included.
+    pub cost: Decimal,
+    /// Days held, to today.
+    pub age_days: i64,
 }

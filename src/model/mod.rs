@@ -31,8 +31,8 @@ pub use format::{
 };
 pub use income::{Income, MonthIncome};
 pub use market::{
-    CompanyProfile, MAX_SEARCH_CHARS, MAX_SYMBOL_LEN, MarketProblem, MarketStatus, PriceSource, Quote, SearchHit,
-    SearchQuery, Symbol, SymbolView, safe_url,
+    CompanyProfile, LotView, MAX_SEARCH_CHARS, MAX_SYMBOL_LEN, MarketProblem, MarketStatus, PriceSource, Quote,
+    SearchHit, SearchQuery, Symbol, SymbolView, safe_url,
 };
 pub use overview::{Overview, note};
 pub use performance::{Performance, PerformancePoint, PerformanceSummary};

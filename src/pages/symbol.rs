@@ -1,14 +1,19 @@
 //! `/symbol/:symbol`: one company — its quote and profile (logo, name, exchange,
-//! industry, market capitalisation, web site) and the signed-in user's position and
-//! activities in it. A symbol no market data knows is a proper not-found page
-//! (HTTP 404).
+//! industry, market capitalisation, web site), the price over the time the person
+//! has held it with their trades marked, what the position has returned (unrealized,
+//! realized, dividends), its open lots in FIFO order with cost and age, and the
+//! activities in it. Demo and stale labels appear only when true. A symbol no
+//! market data knows is a proper not-found page (HTTP 404).
 
-use crate::components::SignedInLayout;
-use crate::model::{Symbol, SymbolView, format_money, format_signed_money, safe_url};
+use crate::components::{EChart, SignedInLayout};
+use crate::model::{
+    PriceSource, Symbol, SymbolView, format_money, format_percent_points, format_price, format_signed_money, safe_url,
+};
 use crate::server_fns::get_symbol_view;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
+use rust_decimal::prelude::ToPrimitive;
 
 const CARD: &str = "rounded-2xl border border-slate-200 bg-white p-5 shadow-sm dark:border-slate-800 dark:bg-slate-900";
 
@@ -72,7 +77,14 @@ fn Details(view_: SymbolView) -> impl IntoView {
                                 {fact("Day low", format_money(q.low))}
                                 {fact("Day high", format_money(q.high))}
                             </dl>
-                            {q.stale.then(|| view! { <p class="mt-3 text-xs text-amber-700 dark:text-amber-300">"Stale: this is the last price seen, older than the refresh interval; a newer one is being fetched."</p> })}
+                            {(q.source == PriceSource::Demo).then(|| view! {
+                                <p class="mt-3 inline-block rounded-full bg-amber-100 px-2 py-0.5 text-xs font-medium text-amber-900 dark:bg-amber-900/40 dark:text-amber-200">"Demo price — simulated, not market data"</p>
+                            })}
+                            // Past its refresh time while Finnhub answers is a routine
+                            // refresh, not news; only a failing provider makes it stale.
+                            {(q.stale && q.source == PriceSource::Finnhub).then(|| view_.market.problem.clone()).flatten().map(|p| view! {
+                                <p class="mt-3 text-xs text-amber-700 dark:text-amber-300">{format!("Stale: the last price seen; {}", p.message)}</p>
+                            })}
                         }.into_any()
                     }
                     (None, problem) => view! {
@@ -99,16 +111,23 @@ fn Details(view_: SymbolView) -> impl IntoView {
                     Some(pos) => view! {
                         <dl class="mt-3 grid grid-cols-2 gap-3 text-sm">
                             {fact("Quantity", pos.quantity.normalize().to_string())}
-                            {fact("Average cost", format_money(pos.average_cost))}
+                            {fact("Average cost", format_price(pos.average_cost))}
                             {fact("Market value", pos.market_value.map(format_money).unwrap_or_default())}
-                            {fact("Unrealized P&L", pos.unrealized_pnl.map(format_signed_money).unwrap_or_default())}
+                            {fact("Unrealized P&L", pos.unrealized_pnl.map(|u| format!("{} ({})", format_signed_money(u), pos.unrealized_pnl_pct.map(|p| format_percent_points(p.to_f64().unwrap_or(0.0))).unwrap_or_default())).unwrap_or_default())}
                         </dl>
                     }.into_any(),
                     None => view! { <p class="mt-3 text-sm text-slate-600 dark:text-slate-400">"You hold none."</p> }.into_any(),
                 }}
+                <dl class="mt-3 grid grid-cols-2 gap-3 border-t border-slate-100 pt-3 text-sm dark:border-slate-800">
+                    {fact("Realized P&L", format_signed_money(view_.realized))}
+                    {fact("Dividends received", format_money(view_.dividends))}
+                    {fact("Return on it", position_return(&view_))}
+                </dl>
                 <a href="/activities/new" class="mt-4 inline-block text-sm font-medium text-emerald-700 underline dark:text-emerald-400">"Record a trade"</a>
             </section>
         </div>
+        <PriceHistory view_=view_.clone() />
+        <Lots view_=view_.clone() />
         <section aria-labelledby="symbol-activities" class="mt-8">
             <h2 id="symbol-activities" class="mb-3 text-lg font-semibold">{format!("Your activities in {}", view_.symbol)}</h2>
             {if view_.activities.is_empty() {
@@ -126,6 +145,106 @@ fn Details(view_: SymbolView) -> impl IntoView {
                 }.into_any()
             }}
         </section>
+    }
+}
+
+/// Unrealized + realized + dividends: all the position has earned, in dollars
+/// ("—" while the held shares have no price).
+fn position_return(v: &SymbolView) -> String {
+    let unrealized = match &v.position {
+        Some(p) => p.unrealized_pnl,
+        None => Some(rust_decimal::Decimal::ZERO),
+    };
+    unrealized.map(|u| format_signed_money(u + v.realized + v.dividends)).unwrap_or_default()
+}
+
+/// The daily closes over the held period with the trades marked; in words
+/// without JavaScript.
+#[component]
+fn PriceHistory(view_: SymbolView) -> impl IntoView {
+    let Some(((from, first), (to, last))) = view_.price_span else {
+        return view! {
+            <section aria-labelledby="price-heading" class="mt-8">
+                <h2 id="price-heading" class="mb-3 text-lg font-semibold">"Price while you held it"</h2>
+                <p class="text-sm text-slate-500">
+                    {if view_.activities.is_empty() { "You have no activities in it yet." } else { "Not enough daily closes recorded yet to draw the price." }}
+                </p>
+            </section>
+        }
+        .into_any();
+    };
+    let change = if first.is_zero() { 0.0 } else { ((last / first).to_f64().unwrap_or(1.0) - 1.0) * 100.0 };
+    let label = format!("{} daily closes with your trades marked", view_.symbol);
+    let option = Signal::derive(move || view_.price_chart.clone());
+    view! {
+        <section aria-labelledby="price-heading" class="mt-8">
+            <h2 id="price-heading" class="mb-3 text-lg font-semibold">"Price while you held it"</h2>
+            <div class=CARD>
+                <ul aria-label="Legend" class="mb-1 flex flex-wrap gap-x-4 gap-y-1 text-xs text-slate-600 dark:text-slate-300">
+                    <li>"Daily close"</li>
+                    <li style=format!("color:{}", crate::model::BUY_COLOUR)>"▲ Buy"</li>
+                    <li style=format!("color:{}", crate::model::SELL_COLOUR)>"▼ Sell"</li>
+                </ul>
+                <EChart label option height="h-64">
+                    <p>{format!("{from} to {to}: {} to {} ({})", format_price(first), format_price(last), format_percent_points(change))}</p>
+                    <p class="text-xs text-slate-500">"The interactive chart needs JavaScript."</p>
+                </EChart>
+            </div>
+        </section>
+    }
+    .into_any()
+}
+
+/// The open lots, oldest first: what the next sell takes (FIFO).
+#[component]
+fn Lots(view_: SymbolView) -> impl IntoView {
+    if view_.lots.is_empty() {
+        return ().into_any();
+    }
+    let th = "px-3 py-2 text-right text-xs font-medium uppercase tracking-wide text-slate-500 dark:text-slate-400";
+    let td = "whitespace-nowrap px-3 py-2 text-right tabular-nums";
+    view! {
+        <section aria-labelledby="lots-heading" class="mt-8">
+            <h2 id="lots-heading" class="mb-1 text-lg font-semibold">"Open lots"</h2>
+            <p class="mb-3 text-sm text-slate-600 dark:text-slate-400">"Oldest first: a sell takes shares from the top (FIFO)."</p>
+            <div class="overflow-x-auto rounded-xl border border-slate-200 bg-white shadow-sm dark:border-slate-800 dark:bg-slate-900">
+                <table class="min-w-full text-sm">
+                    <caption class="sr-only">{format!("Open lots of {}", view_.symbol)}</caption>
+                    <thead class="border-b border-slate-200 dark:border-slate-800">
+                        <tr>
+                            <th scope="col" class=format!("{th} text-left")>"Bought"</th>
+                            <th scope="col" class=th>"Shares"</th>
+                            <th scope="col" class=th>"Cost"</th>
+                            <th scope="col" class=th>"Per share"</th>
+                            <th scope="col" class=th>"Held"</th>
+                        </tr>
+                    </thead>
+                    <tbody class="divide-y divide-slate-100 dark:divide-slate-800">
+                        {view_.lots.iter().map(|lot| view! {
+                            <tr>
+                                <th scope="row" class="whitespace-nowrap px-3 py-2 text-left font-normal">{lot.opened_at.to_string()}</th>
+                                <td class=td>{lot.quantity.normalize().to_string()}</td>
+                                <td class=td>{format_money(lot.cost)}</td>
+                                <td class=td>{if lot.quantity.is_zero() { String::new() } else { format_price(lot.cost / lot.quantity) }}</td>
+                                <td class=td>{held(lot.age_days)}</td>
+                            </tr>
+                        }).collect_view()}
+                    </tbody>
+                </table>
+            </div>
+        </section>
+    }
+    .into_any()
+}
+
+/// "12 days", "1 year 3 months" (a year is 365 days and a month 30 here).
+fn held(days: i64) -> String {
+    let plural = |n: i64, word: &str| if n == 1 { format!("1 {word}") } else { format!("{n} {word}s") };
+    match days {
+        d if d < 60 => plural(d.max(0), "day"),
+        d if d < 365 => plural(d / 30, "month"),
+        d if d % 365 < 30 => plural(d / 365, "year"),
+        d => format!("{} {}", plural(d / 365, "year"), plural(d % 365 / 30, "month")),
     }
 }
 
@@ -174,7 +293,18 @@ pub fn SymbolPage() -> impl IntoView {
 
 #[cfg(test)]
 mod tests {
-    use super::page_title;
+    use super::{held, page_title};
+
+    #[test]
+    fn a_lot_s_age_reads_as_days_months_and_years() {
+        assert_eq!(held(0), "0 days");
+        assert_eq!(held(1), "1 day");
+        assert_eq!(held(59), "59 days");
+        assert_eq!(held(90), "3 months");
+        assert_eq!(held(365), "1 year");
+        assert_eq!(held(365 + 95), "1 year 3 months");
+        assert_eq!(held(800), "2 years 2 months");
+    }
 
     #[test]
     fn only_a_valid_ticker_reaches_the_title() {

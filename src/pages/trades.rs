@@ -2,15 +2,21 @@
 //! each activity, and the way to add one, import a file or export everything.
 
 use crate::components::SignedInLayout;
-use crate::model::{Activity, format_money};
+use crate::model::{Activity, format_money, format_price};
 use crate::server_fns::{PAGE_SIZE, get_activity_page};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
 const TH: &str = "px-3 py-2 text-left text-xs font-medium uppercase tracking-wide text-slate-500 dark:text-slate-400";
-const TD: &str = "whitespace-nowrap px-3 py-2";
-const NUM: &str = "whitespace-nowrap px-3 py-2 text-right tabular-nums";
+// Below the `sm` breakpoint each row is a card: its cells stack in two columns,
+// each named by its `data-label` (the header row is hidden there), empty ones
+// left out, so the amount and the actions are on screen without scrolling.
+const CELL: &str = "flex items-baseline gap-2 whitespace-nowrap py-0.5 empty:hidden \
+     before:text-xs before:text-slate-500 before:content-[attr(data-label)] dark:before:text-slate-400 \
+     sm:table-cell sm:px-3 sm:py-2 sm:before:content-none sm:empty:table-cell";
+const TD: &str = CELL;
+const NUM: &str = "sm:text-right tabular-nums";
 const BUTTON: &str = "rounded-lg border border-slate-300 px-3 py-1.5 text-sm font-medium hover:bg-slate-100 \
      focus:outline-none focus-visible:ring-2 focus-visible:ring-emerald-500 dark:border-slate-700 dark:hover:bg-slate-800";
 
@@ -38,16 +44,16 @@ fn Row(a: Activity) -> impl IntoView {
     };
     let label = a.describe();
     view! {
-        <tr class="border-b border-slate-100 last:border-0 dark:border-slate-800">
-            <td class=TD>{a.date.to_string()}</td>
-            <th scope="row" class=format!("{TD} text-left font-medium capitalize")>{a.kind.as_str()}</th>
-            <td class=TD>{a.symbol.as_ref().map(|s| s.to_string()).unwrap_or_default()}</td>
-            <td class=NUM>{decimal(a.quantity)}</td>
-            <td class=NUM>{a.price.map(format_money).unwrap_or_default()}</td>
-            <td class=NUM>{amount}</td>
-            <td class=NUM>{if a.fee.is_zero() { String::new() } else { format_money(a.fee) }}</td>
-            <td class="max-w-[16rem] truncate px-3 py-2 text-slate-600 dark:text-slate-400" title=a.note.clone()>{a.note.clone()}</td>
-            <td class="whitespace-nowrap px-3 py-2 text-right">
+        <tr class="grid grid-cols-2 gap-x-4 border-b border-slate-100 px-4 py-3 last:border-0 sm:table-row sm:p-0 dark:border-slate-800">
+            <td class=TD data-label="Date">{a.date.to_string()}</td>
+            <th scope="row" class=format!("{TD} text-left font-medium capitalize") data-label="Kind">{a.kind.as_str()}</th>
+            <td class=TD data-label="Symbol">{a.symbol.as_ref().map(|s| s.to_string()).unwrap_or_default()}</td>
+            <td class=format!("{TD} {NUM}") data-label="Quantity">{decimal(a.quantity)}</td>
+            <td class=format!("{TD} {NUM}") data-label="Price">{a.price.map(format_price).unwrap_or_default()}</td>
+            <td class=format!("{TD} {NUM} font-medium sm:font-normal") data-label="Amount">{amount}</td>
+            <td class=format!("{TD} {NUM}") data-label="Fee">{if a.fee.is_zero() { String::new() } else { format_money(a.fee) }}</td>
+            <td class=format!("{TD} col-span-2 max-w-full truncate text-slate-600 sm:max-w-[16rem] dark:text-slate-400") data-label="Note" title=a.note.clone()>{a.note.clone()}</td>
+            <td class="col-span-2 mt-1 whitespace-nowrap sm:mt-0 sm:table-cell sm:px-3 sm:py-2 sm:text-right">
                 <a href=format!("/activities/{}/edit", a.id) class="font-medium text-emerald-700 hover:underline dark:text-emerald-400" aria-label=format!("Edit: {label}")>"Edit"</a>
                 " · "
                 <a href=format!("/activities/{}/delete", a.id) class="font-medium text-rose-700 hover:underline dark:text-rose-400" aria-label=format!("Delete: {label}")>"Delete"</a>
@@ -93,9 +99,9 @@ pub fn TradesPage() -> impl IntoView {
                                         {format!("{} activities in all; {shown} on this page, newest first ({PAGE_SIZE} a page).", page.total)}
                                     </p>
                                     <div class="relative mt-3 overflow-x-auto rounded-xl border border-slate-200 bg-white shadow-sm dark:border-slate-800 dark:bg-slate-900">
-                                        <table class="min-w-full text-sm">
+                                        <table class="block min-w-full text-sm sm:table">
                                             <caption class="sr-only">"Activities"</caption>
-                                            <thead class="border-b border-slate-200 dark:border-slate-800">
+                                            <thead class="hidden border-b border-slate-200 sm:table-header-group dark:border-slate-800">
                                                 <tr>
                                                     <th scope="col" class=TH>"Date"</th>
                                                     <th scope="col" class=TH>"Kind"</th>
@@ -108,7 +114,7 @@ pub fn TradesPage() -> impl IntoView {
                                                     <th scope="col" class=TH><span class="sr-only">"Actions"</span></th>
                                                 </tr>
                                             </thead>
-                                            <tbody>
+                                            <tbody class="block sm:table-row-group">
                                                 {page.rows.into_iter().map(|a| view! { <Row a /> }).collect_view()}
                                             </tbody>
                                         </table>

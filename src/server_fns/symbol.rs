@@ -32,7 +32,50 @@ pub async fn get_symbol_view(symbol: String) -> Result<SymbolView, ApiError> {
     let portfolio = crate::server::portfolio::service::portfolio_for(&state, user.id, super::portfolio_key()).await?;
     let positions = crate::server::portfolio::service::position_rows(&state, &portfolio.valuation).await;
     let position = positions.into_iter().find(|p| p.symbol == symbol.as_str());
-    let activities =
-        portfolio.kept.activities.iter().rev().filter(|a| a.symbol.as_ref() == Some(&symbol)).cloned().collect();
-    Ok(SymbolView { symbol: symbol.to_string(), profile, quote, quote_problem, position, activities })
+    let mine: Vec<crate::model::Activity> =
+        portfolio.kept.activities.iter().filter(|a| a.symbol.as_ref() == Some(&symbol)).cloned().collect();
+    let ledger = portfolio.ledger();
+    let today = portfolio.today;
+    let lots = ledger
+        .lots
+        .get(&symbol)
+        .map(|lots| {
+            lots.iter()
+                .map(|l| crate::model::LotView {
+                    opened_at: l.opened_at,
+                    quantity: l.quantity,
+                    cost: l.cost,
+                    age_days: (today - l.opened_at).num_days(),
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let realized = ledger.closed.iter().filter(|c| c.symbol == symbol).map(|c| c.realized).sum();
+    let dividends =
+        mine.iter().filter(|a| a.kind == crate::model::ActivityKind::Dividend).filter_map(|a| a.amount).sum();
+    // The price over the held period: from the first activity in it to today.
+    let closes = match mine.first() {
+        Some(first) => state.market.daily_closes(&symbol, first.date, today).await.unwrap_or_else(|err| {
+            tracing::warn!(%symbol, error = %err, "no closes for the symbol page");
+            Vec::new()
+        }),
+        None => Vec::new(),
+    };
+    let price_span = (closes.len() >= 2).then(|| (closes[0], closes[closes.len() - 1]));
+    let price_chart =
+        price_span.map(|_| crate::server::dashboard::charts::price_option(symbol.as_str(), &closes, &mine).to_string());
+    Ok(SymbolView {
+        symbol: symbol.to_string(),
+        profile,
+        quote,
+        quote_problem,
+        position,
+        activities: mine.into_iter().rev().collect(),
+        lots,
+        realized,
+        dividends,
+        price_chart,
+        price_span,
+        market: state.market.status(),
+    })
 }

@@ -233,28 +233,66 @@ pub fn value_option(points: &[ValuePoint], activities: &[Activity]) -> serde_jso
                 .data(points.iter().map(|p| money(p.contributions)).collect()),
         );
     let mut option = serde_json::to_value(&chart).unwrap_or_default();
-    let markers = |kind: ActivityKind, name: &str, colour: &str, rotate: i32| {
-        let data: Vec<serde_json::Value> = trades_by_day(&days, activities, kind)
-            .into_iter()
-            .zip(points)
-            .map(|(trades, point)| match trades {
-                Some(note) => serde_json::json!({ "value": money(point.value), "note": note }),
-                None => serde_json::Value::Null,
-            })
-            .collect();
-        serde_json::json!({
-            "type": "line", "name": name, "data": data, "symbol": "triangle", "symbolSize": 11,
-            "symbolRotate": rotate, "showSymbol": true, "itemStyle": { "color": colour },
-            "lineStyle": { "width": 0, "opacity": 0 }, "emphasis": { "disabled": true }, "z": 5,
-        })
+    let values: Vec<Decimal> = points.iter().map(|p| p.value).collect();
+    let extra = [
+        markers(&days, &values, activities, ActivityKind::Buy),
+        markers(&days, &values, activities, ActivityKind::Sell),
+    ];
+    push_series(&mut option, extra);
+    option
+}
+
+/// A symbol's daily closes in dollars over the held period, with the person's
+/// buys and sells marked on the price line (the symbol page).
+pub fn price_option(symbol: &str, closes: &[(NaiveDate, Decimal)], activities: &[Activity]) -> serde_json::Value {
+    let money = |d: Decimal| two_places(d.to_f64().unwrap_or(0.0));
+    let days: Vec<NaiveDate> = closes.iter().map(|(day, _)| *day).collect();
+    let chart = frame(&days, true)
+        .color(vec![Color::from(PORTFOLIO_COLOUR)])
+        .series(line(symbol, true).data(closes.iter().map(|(_, close)| money(*close)).collect()));
+    let mut option = serde_json::to_value(&chart).unwrap_or_default();
+    let values: Vec<Decimal> = closes.iter().map(|(_, close)| *close).collect();
+    let extra = [
+        markers(&days, &values, activities, ActivityKind::Buy),
+        markers(&days, &values, activities, ActivityKind::Sell),
+    ];
+    push_series(&mut option, extra);
+    option
+}
+
+/// A series of trade markers of `kind` drawn at `values` (one per day): a
+/// triangle up for a buy, down for a sell, each carrying its trades in words.
+fn markers(days: &[NaiveDate], values: &[Decimal], activities: &[Activity], kind: ActivityKind) -> serde_json::Value {
+    let (name, colour, rotate) = match kind {
+        ActivityKind::Sell => ("Sell", SELL_COLOUR, 180),
+        _ => ("Buy", BUY_COLOUR, 0),
     };
-    let extra =
-        [markers(ActivityKind::Buy, "Buy", BUY_COLOUR, 0), markers(ActivityKind::Sell, "Sell", SELL_COLOUR, 180)];
+    let data: Vec<serde_json::Value> = trades_by_day(days, activities, kind)
+        .into_iter()
+        .zip(values)
+        .map(|(trades, value)| match trades {
+            Some(note) => serde_json::json!({ "value": two_places(value.to_f64().unwrap_or(0.0)), "note": note }),
+            None => serde_json::Value::Null,
+        })
+        .collect();
+    serde_json::json!({
+        "type": "line", "name": name, "data": data, "symbol": "triangle", "symbolSize": 11,
+        "symbolRotate": rotate, "showSymbol": true, "itemStyle": { "color": colour },
+        "lineStyle": { "width": 0, "opacity": 0 }, "emphasis": { "disabled": true }, "z": 5,
+    })
+}
+
+/// Appends `extra` to the option's series (charming writes one series as an
+/// object, several as an array).
+fn push_series(option: &mut serde_json::Value, extra: [serde_json::Value; 2]) {
     match option.get_mut("series") {
         Some(serde_json::Value::Array(series)) => series.extend(extra),
-        _ => option["series"] = serde_json::Value::Array(extra.to_vec()),
+        Some(one) => {
+            let first = one.take();
+            *one = serde_json::Value::Array([first].into_iter().chain(extra).collect());
+        }
+        None => option["series"] = serde_json::Value::Array(extra.to_vec()),
     }
-    option
 }
 
 /// For each point, the trades of `kind` it stands for, in words: those dated on
