@@ -66,8 +66,12 @@ print(f"p50 {s.median(v):.2f} ms  p99 {v[int(len(v) * 0.99) - 1]:.2f} ms  (n={le
   runs=$(( runs / 10 )) ; [ "$runs" -ge 10 ] || runs=10
   echo "POST /api/auth/login         $(ttfb -H 'content-type: application/json' -d '{"username":"demo","password":"demo123"}' "$base/api/auth/login")"
   echo "release binary               $(stat -c %s target/release/folio) bytes"
-  echo "WASM                         $(stat -c %s target/site/pkg/folio.wasm) bytes raw, $(gzip -9c target/site/pkg/folio.wasm | wc -c) gzip"
-  echo "JS + CSS                     $(cat target/site/pkg/folio.js target/site/pkg/folio.css | wc -c) bytes raw, $(cat target/site/pkg/folio.js target/site/pkg/folio.css | gzip -9c | wc -c) gzip"
+  # The browser files are named by their content's hash (Cargo.toml: hash-files).
+  wasm=$(ls -t target/site/pkg/folio*.wasm | head -n 1)
+  js=$(ls -t target/site/pkg/folio*.js | head -n 1)
+  css=$(ls -t target/site/pkg/folio*.css | head -n 1)
+  echo "WASM                         $(stat -c %s "$wasm") bytes raw, $(gzip -9c "$wasm" | wc -c) gzip"
+  echo "JS + CSS                     $(cat "$js" "$css" | wc -c) bytes raw, $(cat "$js" "$css" | gzip -9c | wc -c) gzip"
 } | tee bench-results/foundation.txt
 
 {

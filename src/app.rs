@@ -5,14 +5,18 @@ use crate::pages::{
     SignupPage, SymbolPage, TradesPage,
 };
 use leptos::prelude::*;
-use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
+use leptos_meta::{HashedStylesheet, MetaTags, Title, provide_meta_context};
 use leptos_router::components::{Route, Router, Routes};
 use leptos_router::{SsrMode, path};
 
 /// The document around the app, rendered only on the server.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
     let theme = crate::components::current_theme();
-    let charts = request_path().is_some_and(|path| crate::components::draws_charts(&path));
+    let path = request_path().unwrap_or_default();
+    let charts = crate::components::draws_charts(&path);
+    // The sign-in pages are plain forms that post to the server: they need no
+    // WASM, so they load none (a first visit downloads a few kilobytes).
+    let hydrate = !STATIC_PAGES.contains(&path.as_str());
     view! {
         <!DOCTYPE html>
         <html lang="en" class=theme>
@@ -26,7 +30,8 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 // them; deferred, so it runs before the hydration module without
                 // blocking the first paint. Other pages load it when they need it.
                 {charts.then(|| view! { <script src=crate::components::ECHARTS_SCRIPT defer></script> })}
-                <HydrationScripts options />
+                <HashedStylesheet options=options.clone() id="leptos" />
+                {hydrate.then(|| view! { <HydrationScripts options /> })}
                 <MetaTags />
             </head>
             <body class="min-h-screen bg-slate-50 text-slate-900 antialiased dark:bg-slate-950 dark:text-slate-100">
@@ -35,6 +40,9 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
         </html>
     }
 }
+
+/// Pages served as plain HTML and CSS, without the WASM.
+const STATIC_PAGES: [&str; 2] = ["/login", "/signup"];
 
 /// The path of the request being rendered (the shell is rendered on the server only).
 fn request_path() -> Option<String> {
@@ -52,7 +60,6 @@ fn request_path() -> Option<String> {
 pub fn App() -> impl IntoView {
     provide_meta_context();
     view! {
-        <Stylesheet id="leptos" href="/pkg/folio.css" />
         <Title text="Folio" />
         <Router>
             <Routes fallback=NotFoundPage>

@@ -11,7 +11,7 @@ async function cards(page: Page) {
   await expect(overview).toBeVisible();
   const values: Record<string, string> = {};
   for (const label of LABELS) {
-    const card = overview.locator('div', { has: page.locator('dt', { hasText: new RegExp(`^${label.replace('&', '\\&')}$`) }) });
+    const card = overview.locator('dl > div', { has: page.locator('dt', { hasText: new RegExp(`^${label.replace('&', '\\&')}$`) }) });
     values[label] = (await card.locator('dd').first().innerText()).trim();
   }
   const positions = await page.getByRole('table', { name: 'Open positions' }).locator('tbody tr').allInnerTexts();

@@ -82,7 +82,7 @@ test('the performance chart draws, follows the range and view links, and the con
   await canvas.scrollIntoViewIfNeeded();
   const size = (await canvas.boundingBox())!;
   await page.mouse.move(size.x + size.width * 0.6, size.y + size.height * 0.5);
-  await expect(box.locator('div').filter({ hasText: /Drawdown: -?\d/ }).last()).toBeVisible();
+  await expect(box.locator('div').filter({ hasText: /Drawdown\s*[−-]?\d/ }).last()).toBeVisible();
 
   await page.screenshot({ path: 'end2end/test-results/screens/dashboard-chart-drawdown.png', fullPage: true });
   expect(problems).toEqual([]);
@@ -144,7 +144,7 @@ test.describe('without JavaScript', () => {
     await signInAsDemo(page);
     const overview = await apiAsDemo(request, '/api/dashboard/overview');
     const card = (label: string) => page.getByRole('region', { name: 'Overview' })
-      .locator('div', { has: page.locator('dt', { hasText: new RegExp(`^${label}$`) }) }).locator('dd').first();
+      .locator('dl > div', { has: page.locator('dt', { hasText: new RegExp(`^${label}$`) }) }).locator('dd').first();
     await expect(card('Total value')).toHaveText(money(overview.data.total_value));
     await expect(card('Cash')).toHaveText(money(overview.data.cash));
 

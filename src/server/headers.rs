@@ -51,10 +51,12 @@ pub async fn page_policy(request: Request, next: Next) -> Response {
 }
 
 /// The nonce of Leptos' hydration module script, the first script it writes in
-/// `<head>` (before anything a page renders from data).
+/// `<head>` (before anything a page renders from data); on a page served without
+/// the WASM (`/login`), the nonce of the first of Leptos' own inline scripts, which
+/// it writes before the body's content.
 fn hydration_nonce(html: &Bytes) -> Option<String> {
-    const MARK: &[u8] = b"<script type=\"module\" nonce=\"";
-    let start = html.windows(MARK.len()).position(|w| w == MARK)? + MARK.len();
+    const MARKS: [&[u8]; 2] = [b"<script type=\"module\" nonce=\"", b"<script nonce=\""];
+    let start = MARKS.iter().find_map(|mark| Some(html.windows(mark.len()).position(|w| w == *mark)? + mark.len()))?;
     let nonce: Vec<u8> = html[start..].iter().take_while(|b| **b != b'"').copied().collect();
     let valid = !nonce.is_empty()
         && nonce.len() <= 64
@@ -62,16 +64,32 @@ fn hydration_nonce(html: &Bytes) -> Option<String> {
     valid.then(|| String::from_utf8_lossy(&nonce).into_owned())
 }
 
+/// `/pkg/folio.<hash>.wasm` and the like (also precompressed): cargo-leptos' hashed names.
+fn is_hashed_asset(path: &str) -> bool {
+    let Some(name) = path.strip_prefix("/pkg/") else { return false };
+    let mut parts = name.split('.');
+    let (_, hash) = (parts.next(), parts.next().unwrap_or_default());
+    hash.len() >= 8 && hash.chars().all(|c| c.is_ascii_alphanumeric()) && parts.next().is_some()
+}
+
 /// One year, the value HSTS preload lists ask for.
 const HSTS: &str = "max-age=31536000";
 
-/// `no-store` for everything generated, `no-cache` (revalidate) for static files:
-/// their names carry no hash, so a long cache would pair new HTML with an old WASM.
+/// `no-store` for everything generated; a year, immutable, for the browser files
+/// whose names carry their content's hash (a new build links new names, so an old
+/// WASM is never paired with new HTML); `no-cache` (revalidate) for the other
+/// static files.
 pub async fn cache_policy(request: Request, next: Next) -> Response {
-    let static_file = is_static_file(request.uri().path());
+    let path = request.uri().path();
+    let static_file = is_static_file(path);
+    let hashed = static_file && is_hashed_asset(path);
     let mut response = next.run(request).await;
     if !response.headers().contains_key(header::CACHE_CONTROL) {
-        let value = if static_file { "no-cache" } else { "no-store" };
+        let value = match (hashed && response.status().is_success(), static_file) {
+            (true, _) => "public, max-age=31536000, immutable",
+            (false, true) => "no-cache",
+            (false, false) => "no-store",
+        };
         response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static(value));
     }
     response
@@ -87,7 +105,17 @@ pub async fn strict_transport(request: Request, next: Next) -> Response {
 
 #[cfg(test)]
 mod tests {
-    use super::{Bytes, content_security_policy, hydration_nonce};
+    use super::{Bytes, content_security_policy, hydration_nonce, is_hashed_asset};
+
+    #[test]
+    fn only_content_hashed_browser_files_are_kept_for_a_year() {
+        assert!(is_hashed_asset("/pkg/folio.5f2c9ab04e1d77aa.wasm"));
+        assert!(is_hashed_asset("/pkg/folio.5f2c9ab04e1d77aa.css"));
+        for plain in ["/pkg/folio.wasm", "/pkg/folio_bg.wasm", "/pkg/folio.js", "/echarts/echarts.folio.js", "/pkg/x.y"]
+        {
+            assert!(!is_hashed_asset(plain), "{plain}");
+        }
+    }
 
     #[test]
     fn the_page_nonce_is_read_from_the_hydration_script() {
@@ -97,6 +125,9 @@ mod tests {
         );
         assert_eq!(hydration_nonce(&page).as_deref(), Some("Ab_3-x"));
         assert_eq!(hydration_nonce(&Bytes::from_static(b"<p>no scripts</p>")), None);
+        // A page served without the WASM: Leptos' resource scripts carry the nonce.
+        let plain = Bytes::from_static(b"<head></head><body><script nonce=\"Zz9\">__RESOLVED_RESOURCES=[]</script>");
+        assert_eq!(hydration_nonce(&plain).as_deref(), Some("Zz9"));
         let hostile = Bytes::from_static(b"<script type=\"module\" nonce=\"x' 'unsafe-inline\">");
         assert_eq!(hydration_nonce(&hostile), None, "only nonce characters reach the policy");
     }

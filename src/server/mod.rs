@@ -195,6 +195,7 @@ pub async fn build_state(config: Config, clock: clock::Clock) -> Result<AppState
         .output_name("folio")
         .site_root(config.http.site_root.as_str())
         .site_pkg_dir("pkg")
+        .hash_files(hashed_assets())
         .site_addr(config.http.site_addr)
         .build();
     let metrics = Arc::new(ops::metrics::Metrics::new());
@@ -224,6 +225,14 @@ pub async fn build_state(config: Config, clock: clock::Clock) -> Result<AppState
 }
 
 /// Finnhub when a key is configured, otherwise simulated demo prices.
+/// Whether cargo-leptos built the browser files with hashed names: it then
+/// writes `hash.txt` beside the server binary, where Leptos reads the names from.
+/// A binary without one (the test harness, a plain `cargo build`) links the
+/// plain names.
+fn hashed_assets() -> bool {
+    std::env::current_exe().ok().and_then(|exe| exe.parent().map(|dir| dir.join("hash.txt").exists())).unwrap_or(false)
+}
+
 fn market_service(
     config: &config::MarketConfig,
     db: db::Db,

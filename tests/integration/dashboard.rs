@@ -231,3 +231,56 @@ async fn the_trades_page_and_the_api_read_cursors_the_same_strict_way() {
     let api = app.get_with_token(&format!("/api/dashboard/trades?cursor={loose}"), &token).await;
     assert_eq!(error_code(api, 422).await, "invalid_parameter", "and the API refuses it");
 }
+
+#[tokio::test]
+async fn the_headline_income_and_value_series_agree_with_the_ledger() {
+    let app = spawn_app().await;
+    let token = signup_token(&app, "earner").await;
+    let today = app.today();
+    let ago = |days: i64| (today - chrono::Duration::days(days)).to_string();
+    let entries = [
+        serde_json::json!({"kind": "deposit", "date": ago(200), "amount": "10000"}),
+        serde_json::json!({"kind": "buy", "date": ago(199), "symbol": "AAPL", "quantity": "10", "price": "150"}),
+        serde_json::json!({"kind": "buy", "date": ago(150), "symbol": "KO", "quantity": "20", "price": "60"}),
+        serde_json::json!({"kind": "dividend", "date": ago(70), "symbol": "KO", "amount": "9.70"}),
+        serde_json::json!({"kind": "dividend", "date": ago(3), "symbol": "AAPL", "amount": "2.40", "fee": "0.10"}),
+        serde_json::json!({"kind": "withdrawal", "date": ago(2), "amount": "500"}),
+    ];
+    for entry in entries {
+        let response = app.client.post(app.url("/api/activities")).bearer_auth(&token).json(&entry).send().await;
+        assert_eq!(response.unwrap().status(), 201, "{entry}");
+    }
+    let get = |path: &str| {
+        let request = app.client.get(app.url(path)).bearer_auth(&token);
+        async move { request.send().await.unwrap().json::<Value>().await.unwrap()["data"].clone() }
+    };
+    let (month, all) = (get("/api/dashboard/overview?range=1M").await, get("/api/dashboard/overview?range=ALL").await);
+    // Income: the range's dividends and all of them (gross; the fee is a fee).
+    assert_eq!((month["range_dividends"].as_f64(), all["range_dividends"].as_f64()), (Some(2.4), Some(12.1)));
+    assert_eq!((month["dividends"].as_f64(), month["fees"].as_f64()), (Some(12.1), Some(0.1)));
+    // Today's change is the positions' day changes summed, against the value at
+    // the previous close.
+    let positions = get("/api/dashboard/positions").await;
+    let summed: f64 = positions.as_array().unwrap().iter().map(|p| p["day_change"].as_f64().unwrap()).sum();
+    let change = month["day_change"].as_f64().unwrap();
+    assert!((change - summed).abs() < 0.011, "{change} vs {summed}");
+    let total = month["total_value"].as_f64().unwrap();
+    let percent = month["day_change_percent"].as_f64().unwrap();
+    assert!((percent - change / (total - change) * 100.0).abs() < 0.011, "{percent}");
+    // The money put in, day by day, ends at the net contributions.
+    let series = get("/api/dashboard/performance?range=ALL").await;
+    let points = series["points"].as_array().unwrap();
+    let last = points.last().unwrap();
+    assert_eq!(last["net_contributions"].as_f64(), Some(9500.0));
+    assert_eq!(all["net_contributions"].as_f64(), Some(9500.0));
+    let before_withdrawal = points.iter().rev().find(|p| p["date"].as_str() < Some(ago(2).as_str())).unwrap();
+    assert_eq!(before_withdrawal["net_contributions"].as_f64(), Some(10000.0));
+    // The page: the headline and the Value view end at the same total value.
+    let cookie = form_cookie(&app, "earner").await;
+    let html =
+        app.client.get(app.url("/?chart=value")).header("cookie", cookie).send().await.unwrap().text().await.unwrap();
+    let money = folio::model::format_money(rust_decimal::Decimal::try_from(total).unwrap());
+    let summary = format!("Total value {money} on {today}");
+    assert!(html.contains(&summary), "the Value view's summary ends at the headline's {money}");
+    assert!(html.contains("Dividends by month") && html.contains("$2.40"), "the income bars");
+}
