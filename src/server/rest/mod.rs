@@ -11,6 +11,7 @@ mod health;
 pub mod market;
 pub mod openapi;
 pub mod schema;
+mod shared_schemas;
 
 use crate::server::doors::{Access, Doors, Kind};
 use crate::server::error::AppError;
