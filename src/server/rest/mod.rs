@@ -53,6 +53,7 @@ pub fn doors() -> Doors {
         .get("/readyz", Public, health::readyz)
         .get("/api/openapi.json", Public, openapi::document)
         .get("/docs", Public, openapi::page)
+        .get("/redoc", Public, openapi::redoc_page)
         .any("/api/{*rest}", Public, unknown_endpoint)
 }
 

@@ -1,8 +1,9 @@
 //! The OpenAPI 3.1 document (`/api/openapi.json`), derived from the handlers'
-//! `#[utoipa::path]` attributes and the `schema` types they return, and the
-//! interactive docs page (`/docs`), which is Swagger UI served from this app's own
-//! static files (no CDN). The document is kept clean for `spectral:oas` and
-//! Redocly's `recommended` rules.
+//! `#[utoipa::path]` attributes and the `schema` types they return, and its two
+//! pages: the interactive docs (`/docs`, Swagger UI) and the reference (`/redoc`,
+//! ReDoc), both served from this app's own static files (no CDN). The document is
+//! kept clean for `spectral:oas` and Redocly's `recommended` rules
+//! (`scripts/lint-openapi.sh`, part of `make lint`).
 
 use super::shared_schemas::ShareSchemas;
 use super::{account, activities, auth, dashboard, health, market};
@@ -89,6 +90,31 @@ pub async fn page() -> Html<&'static str> {
   </p></div>
   <script src="/docs/swagger-ui-bundle.js"></script>
   <script src="/docs/start.js"></script>
+</body>
+</html>"#,
+    )
+}
+
+/// ReDoc's page: the whole document as a reference, from the pinned npm package
+/// `redoc` (its standalone bundle, copied into `public/redoc/` by
+/// `scripts/bootstrap.sh`), started by a file so the Content-Security-Policy holds.
+pub async fn redoc_page() -> Html<&'static str> {
+    Html(
+        r#"<!doctype html>
+<html lang="en">
+<head>
+  <meta charset="utf-8">
+  <meta name="viewport" content="width=device-width, initial-scale=1">
+  <title>Folio API reference</title>
+  <link rel="icon" href="/favicon.svg" type="image/svg+xml">
+</head>
+<body>
+  <div id="redoc"><p style="font-family: sans-serif; padding: 1rem">
+    Loading the API reference… The raw document is at <a href="/api/openapi.json">/api/openapi.json</a>,
+    the interactive docs at <a href="/docs">/docs</a>.
+  </p></div>
+  <script src="/redoc/redoc.standalone.js"></script>
+  <script src="/redoc/start.js"></script>
 </body>
 </html>"#,
     )
