@@ -30,12 +30,13 @@ test: ## Everything: format, lints (both targets), unit + integration (SQLite, P
 	FUZZ_SEED=20261125 FUZZ_EXAMPLES=100 scripts/fuzz.sh
 	scripts/check-logs.sh
 
-lint: ## rustfmt check and clippy -D warnings for the server and the browser builds
+lint: ## rustfmt check, clippy -D warnings for the server and the browser builds, the OpenAPI document (Spectral, Redocly)
 	cargo fmt --check
 	cargo clippy --features ssr --all-targets -- -D warnings
 	cargo clippy --features hydrate --target wasm32-unknown-unknown --lib -- -D warnings
 	cargo clippy -p folio-fakes --all-targets -- -D warnings
 	scripts/check-engine.sh
+	scripts/lint-openapi.sh
 
 unit: ## Unit tests and the integration suite on SQLite
 	cargo test --features ssr || { scripts/print-warnings.sh; exit 1; }

@@ -48,21 +48,35 @@ fi
 lock_sum=node_modules/.folio-package-lock.sha256
 if [ -x node_modules/.bin/tailwindcss ] && [ -x node_modules/.bin/wasm-opt ] && [ -x node_modules/.bin/playwright ] \
    && [ -x node_modules/.bin/esbuild ] && [ -f node_modules/swagger-ui-dist/swagger-ui-bundle.js ] \
+   && [ -f node_modules/redoc/bundles/redoc.standalone.js ] \
+   && [ -x node_modules/.bin/spectral ] && [ -x node_modules/.bin/redocly ] \
    && sha256sum --check --status "$lock_sum" 2>/dev/null; then
   say "npm packages: present"
 else
-  say "installing npm packages (Tailwind CSS, binaryen, Playwright, axe-core, ECharts, esbuild) from package-lock.json"
+  say "installing npm packages (Tailwind CSS, binaryen, Playwright, axe-core, ECharts, esbuild, Swagger UI, ReDoc, Spectral, Redocly CLI) from package-lock.json"
   npm ci --no-audit --no-fund
   sha256sum package-lock.json >"$lock_sum"
 fi
 
-# The /docs page serves Swagger UI from the app's own static files.
+# The /docs page serves Swagger UI, and /redoc ReDoc, from the app's own static files.
 for asset in swagger-ui-bundle.js swagger-ui.css; do
   if ! cmp -s "node_modules/swagger-ui-dist/$asset" "public/docs/$asset"; then
     say "copying $asset into public/docs/"
     cp "node_modules/swagger-ui-dist/$asset" "public/docs/$asset"
   fi
 done
+# ReDoc's sidebar shows Redocly's logo from cdn.redoc.ly, the bundle's one request to
+# another origin: the copy points it at an empty data: URL (ReDoc then hides the image).
+redoc_bundle=node_modules/redoc/bundles/redoc.standalone.js
+redoc_logo=https://cdn.redoc.ly/redoc/logo-mini.svg
+if [ "$(grep -oF "$redoc_logo" "$redoc_bundle" | wc -l)" -ne 1 ]; then
+  say "$redoc_bundle does not name $redoc_logo exactly once: check the copy below"
+  exit 1
+fi
+if ! sed "s#$redoc_logo#data:,#" "$redoc_bundle" | cmp -s - public/redoc/redoc.standalone.js; then
+  say "copying redoc.standalone.js into public/redoc/ (without the logo from cdn.redoc.ly)"
+  sed "s#$redoc_logo#data:,#" "$redoc_bundle" >public/redoc/redoc.standalone.js
+fi
 
 # The dashboard's charts: ECharts with only the parts Folio draws with, bundled into
 # one script served from public/echarts/ (rebuilt when the entry or the packages change).

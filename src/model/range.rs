@@ -2,6 +2,8 @@
 
 use serde::{Deserialize, Serialize};
 
+/// A period ending today: the last 1, 3 or 6 months, the year to date, the last
+/// year, or the whole history. The API writes it as shown and reads it in any case.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub enum Range {

@@ -1,5 +1,5 @@
 //! The API as its OpenAPI document describes it: the document itself, the docs
-//! page, and token checks on every protected operation the document lists.
+//! pages, and token checks on every protected operation the document lists.
 
 use crate::helpers::{TEST_SECRET, b64, error_code, spawn_app};
 use folio::model::CurrentUser;
@@ -110,6 +110,37 @@ async fn the_docs_page_is_served_by_the_app_without_sign_in() {
         assert!(html.contains(&format!("\"{local}\"")), "{local} is not referenced");
     }
     assert!(!html.contains("https://"), "the docs page must not load anything from another origin");
+}
+
+#[tokio::test]
+async fn the_redoc_page_and_its_bundle_are_served_from_this_origin_without_sign_in() {
+    let app = spawn_app().await;
+    let response = app.client.get(app.url("/redoc")).send().await.unwrap();
+    assert_eq!(response.status(), 200);
+    assert!(response.headers()["content-type"].to_str().unwrap().starts_with("text/html"));
+    let policy = response.headers()["content-security-policy"].to_str().unwrap().to_string();
+    assert!(policy.contains("default-src 'self'") && !policy.contains("https:"), "{policy}");
+    let html = response.text().await.unwrap();
+    for local in ["/redoc/redoc.standalone.js", "/redoc/start.js", "/api/openapi.json"] {
+        assert!(html.contains(&format!("\"{local}\"")), "{local} is not referenced");
+    }
+    // Every src and href of the page is a path on this origin.
+    for attribute in ["src=\"", "href=\""] {
+        for reference in html.split(attribute).skip(1) {
+            assert!(reference.starts_with('/') && !reference.starts_with("//"), "{attribute}{reference}");
+        }
+    }
+    // The bundle (copied from the pinned npm package by scripts/bootstrap.sh) and the
+    // start-up script are static files, open to anyone; the copy no longer loads
+    // Redocly's logo from its CDN.
+    for (file, marker) in [("/redoc/redoc.standalone.js", "Redoc"), ("/redoc/start.js", "/api/openapi.json")] {
+        let response = app.client.get(app.url(file)).send().await.unwrap();
+        assert_eq!(response.status(), 200, "{file}");
+        assert!(response.headers()["content-type"].to_str().unwrap().contains("javascript"), "{file}");
+        let script = response.text().await.unwrap();
+        assert!(script.contains(marker), "{file}");
+        assert!(!script.contains("cdn.redoc.ly"), "{file} loads from another origin");
+    }
 }
 
 #[tokio::test]

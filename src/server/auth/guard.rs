@@ -46,7 +46,7 @@ pub fn is_sign_in_page(path: &str) -> bool {
 const STATIC_EXTENSIONS: [&str; 9] = ["js", "wasm", "css", "ico", "png", "svg", "jpg", "webp", "txt"];
 
 /// The folders of `public/` and the built site (`/pkg/`) that hold only files.
-const STATIC_FOLDERS: [&str; 3] = ["/pkg/", "/echarts/", "/docs/"];
+const STATIC_FOLDERS: [&str; 4] = ["/pkg/", "/echarts/", "/docs/", "/redoc/"];
 
 /// A file under `public/` or the built site, not a page: in one of its folders, or
 /// at the root (`/favicon.svg`). A dotted name deeper down is a page the guard must
@@ -64,6 +64,7 @@ fn passes_through(path: &str) -> bool {
         || path == "/healthz"
         || path == "/readyz"
         || path == "/docs"
+        || path == "/redoc"
         || is_static_file(path)
 }
 
@@ -77,6 +78,8 @@ mod tests {
             "/api/auth/login",
             "/pkg/folio.wasm",
             "/echarts/echarts.folio.js",
+            "/redoc",
+            "/redoc/redoc.standalone.js",
             "/favicon.ico",
             "/healthz",
             "/auth/logout",

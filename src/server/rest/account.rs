@@ -18,8 +18,13 @@ use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-/// The account file (a download: `Content-Disposition: attachment`).
-#[utoipa::path(get, path = "/api/account/export", tag = "account",
+/// Download your account file.
+///
+/// Your whole account as one JSON file: every activity of the ledger, oldest first,
+/// with decimals as exact strings. `POST /api/account/import` reads it back, on this
+/// Folio or another (SQLite or PostgreSQL). Sent as a download
+/// (`Content-Disposition: attachment`).
+#[utoipa::path(get, path = "/api/account/export", tag = "account", operation_id = "export_account",
     responses((status = 200, description = "The account file.", body = AccountFile), Unauthorized))]
 pub async fn export(State(state): State<AppState>, AuthUser(user): AuthUser) -> Result<Response, AppError> {
     let file = account_file::export(&state, &user).await?;
@@ -53,11 +58,14 @@ pub struct AccountImported {
     pub replaced: usize,
 }
 
-/// Imports an account file into the signed-in person's account, all or nothing:
+/// Import an account file.
+///
+/// Brings an account file into the signed-in person's account, all or nothing:
 /// every activity is checked as if typed (symbols new to you against the market
 /// data) and the ledger it forms must hold; a ledger that is not empty is only
 /// replaced with `replace=true`. One import runs at a time.
-#[utoipa::path(post, path = "/api/account/import", tag = "account", params(AccountImportQuery),
+#[utoipa::path(post, path = "/api/account/import", tag = "account", operation_id = "import_account",
+    params(AccountImportQuery),
     request_body(content = AccountFile, description = "An account file, as `/api/account/export` writes it (32 MB at most)."),
     responses((status = 201, body = Envelope<AccountImported>), Unauthorized,
         (status = 400, description = "The query string cannot be read (`invalid_query_string`: a repeated \

@@ -6,7 +6,7 @@ use super::errors::{BadBody, Unauthorized, WriteErrors};
 use super::extract::{ApiJson, ApiPath, ApiQuery};
 use super::schema::Envelope;
 use super::success;
-use crate::model::Activity;
+use crate::model::{Activity, ActivityKind};
 use crate::server::auth::extractor::AuthUser;
 use crate::server::error::{AppError, ErrorDetail, ErrorEnvelope, ErrorStatus};
 use crate::server::portfolio::activities::{self, csv as ledger_csv, draft::Draft, import};
@@ -31,8 +31,7 @@ const REPORT_ITEMS: usize = 1000;
 #[derive(Serialize, ToSchema)]
 pub struct ActivityData {
     pub id: i64,
-    /// deposit, withdrawal, buy, sell, dividend or fee.
-    #[schema(example = "buy")]
+    #[schema(value_type = ActivityKind)]
     pub kind: &'static str,
     #[schema(format = Date)]
     pub date: String,
@@ -77,7 +76,7 @@ fn decimal_schema() -> impl Into<RefOr<Schema>> {
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ActivityInput {
-    #[schema(value_type = String, example = "buy")]
+    #[schema(value_type = ActivityKind)]
     kind: Option<Value>,
     /// YYYY-MM-DD, not in the future.
     #[schema(value_type = String, example = "2026-03-02")]
@@ -129,7 +128,10 @@ impl TryFrom<ActivityInput> for Draft {
     }
 }
 
-/// Every activity, newest first.
+/// List activities.
+///
+/// Every activity of the ledger, newest first: deposits, withdrawals, buys, sells,
+/// dividends and fees, with decimals as the exact strings entered.
 #[utoipa::path(get, path = "/api/activities", tag = "activities",
     responses((status = 200, body = Envelope<Vec<ActivityData>>), Unauthorized))]
 pub async fn list(
@@ -140,7 +142,10 @@ pub async fn list(
     Ok(success(all.iter().map(ActivityData::from).collect()))
 }
 
-/// One activity.
+/// Read an activity.
+///
+/// One activity of the signed-in user's ledger, by id; another user's activity is a
+/// 404, as if it did not exist.
 #[utoipa::path(get, path = "/api/activities/{id}", tag = "activities", params(("id" = i64, Path)),
     responses((status = 200, body = Envelope<ActivityData>), Unauthorized,
         (status = 400, description = "Not an activity id.", body = ErrorEnvelope),
@@ -153,9 +158,11 @@ pub async fn get(
     Ok(success(ActivityData::from(&activities::get(&state, user.id, id).await?)))
 }
 
-/// Adds an activity. It is checked against the whole ledger: a sell of shares not
-/// held then, or a withdrawal or buy without the cash, is refused with the rule's
-/// code (`oversell`, `overdraw`, ...) and nothing changes.
+/// Add an activity.
+///
+/// The activity is checked against the whole ledger: a sell of shares not held
+/// then, or a withdrawal or buy without the cash, is refused with the rule's code
+/// (`oversell`, `overdraw`, ...) and nothing changes.
 #[utoipa::path(post, path = "/api/activities", tag = "activities", request_body = ActivityInput,
     responses((status = 201, body = Envelope<ActivityData>), Unauthorized, BadBody, WriteErrors))]
 pub async fn create(
@@ -167,7 +174,10 @@ pub async fn create(
     Ok((StatusCode::CREATED, success(ActivityData::from(&activity))))
 }
 
-/// Replaces an activity, under the same checks as adding one.
+/// Change an activity.
+///
+/// Replaces every field of an activity, under the same checks as adding one: the
+/// ledger with the changed activity must still hold, or nothing changes.
 #[utoipa::path(put, path = "/api/activities/{id}", tag = "activities", params(("id" = i64, Path)),
     request_body = ActivityInput,
     responses((status = 200, body = Envelope<ActivityData>), Unauthorized, BadBody,
@@ -182,8 +192,11 @@ pub async fn update(
     Ok(success(ActivityData::from(&activity)))
 }
 
-/// Deletes an activity, unless the ledger without it breaks a rule (deleting a
-/// deposit that later buys spent is refused with `overdraw`).
+/// Delete an activity.
+///
+/// Removes an activity unless the ledger without it breaks a rule (deleting a
+/// deposit that later buys spent is refused with `overdraw`); answers with the
+/// activity as it was.
 #[utoipa::path(delete, path = "/api/activities/{id}", tag = "activities", params(("id" = i64, Path)),
     responses((status = 200, description = "The deleted activity.", body = Envelope<ActivityData>), Unauthorized,
         (status = 400, description = "Not an activity id.", body = ErrorEnvelope),
@@ -198,8 +211,12 @@ pub async fn delete(
     Ok(success(ActivityData::from(&removed)))
 }
 
-/// The whole ledger as CSV, in the import format.
-#[utoipa::path(get, path = "/api/activities/export", tag = "activities",
+/// Export the ledger as CSV.
+///
+/// Every activity, oldest first, in the format `POST /api/activities/import` reads:
+/// a header row and one row per activity. Sent as a download
+/// (`Content-Disposition: attachment`).
+#[utoipa::path(get, path = "/api/activities/export", tag = "activities", operation_id = "export_activities",
     responses((status = 200, description = "CSV: date,kind,symbol,quantity,price,amount,fee,note",
         content_type = "text/csv", body = String), Unauthorized))]
 pub async fn export(State(state): State<AppState>, AuthUser(user): AuthUser) -> Result<Response, AppError> {
@@ -310,14 +327,15 @@ pub struct ImportForm {
     file: Vec<u8>,
 }
 
-/// Imports activities from a CSV file (`multipart/form-data`, field `file`).
+/// Import activities from a CSV file.
 ///
-/// With `dry_run=true` (the default) nothing is written: the report lists what
+/// The file is sent as `multipart/form-data`, field `file`. With `dry_run=true` (the default) nothing is written: the report lists what
 /// would be added, what duplicates a stored activity (same date, kind, symbol,
 /// quantity, price, and amount for cash kinds) and every bad row with its line and
 /// reason. With `dry_run=false` the new rows are written in one transaction; if any
 /// row is bad, nothing is written and the answer is 422 with the report.
-#[utoipa::path(post, path = "/api/activities/import", tag = "activities", params(ImportQuery),
+#[utoipa::path(post, path = "/api/activities/import", tag = "activities", operation_id = "import_activities",
+    params(ImportQuery),
     request_body(content = ImportForm, content_type = "multipart/form-data"),
     responses((status = 200, body = Envelope<ImportReport>), Unauthorized,
         (status = 400, description = "Not a multipart body, no `file` field, or an empty file.", body = ErrorEnvelope),

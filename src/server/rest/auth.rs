@@ -39,6 +39,10 @@ pub async fn login(
 }
 
 /// Create an account and sign in.
+///
+/// Answers with a bearer token for the new account, as sign-in does. Sign-ups and
+/// failed sign-ins from one address share a limit (20 a minute); a server may turn
+/// sign-up off (`FOLIO_ALLOW_SIGNUP`).
 #[utoipa::path(post, path = "/api/auth/signup", tag = "auth", security(), request_body = NewAccount,
     responses((status = 201, body = TokenResponse),
         (status = 403, description = "Sign-up is disabled on this server (`signup_disabled`).", body = ErrorEnvelope),
@@ -56,13 +60,19 @@ pub async fn signup(
 }
 
 /// The signed-in user.
+///
+/// The id and username the token or session cookie belongs to: a cheap way to check
+/// that a token still works.
 #[utoipa::path(get, path = "/api/auth/me", tag = "auth",
     responses((status = 200, body = Envelope<CurrentUser>), Unauthorized))]
 pub async fn me(AuthUser(user): AuthUser) -> Json<Envelope<CurrentUser>> {
     super::success(CurrentUser { id: user.id, username: user.username })
 }
 
-/// End this token's session: the token stops working at once.
+/// Sign out this token.
+///
+/// Ends this token's session: the token stops working at once, on every instance.
+/// Other sessions of the same user go on.
 #[utoipa::path(post, path = "/api/auth/logout", tag = "auth",
     responses((status = 204, description = "Signed out."), Unauthorized))]
 pub async fn logout(
@@ -76,7 +86,10 @@ pub async fn logout(
     Ok(StatusCode::NO_CONTENT)
 }
 
-/// End every session of the signed-in user, on every device and API client.
+/// Sign out everywhere.
+///
+/// Ends every session of the signed-in user, on every device and API client,
+/// this token's too.
 #[utoipa::path(post, path = "/api/auth/logout-everywhere", tag = "auth",
     responses((status = 204, description = "Every session ended."), Unauthorized))]
 pub async fn logout_everywhere(

@@ -60,6 +60,10 @@ pub async fn overview(
 }
 
 /// Open positions with prices, P&L and weights.
+///
+/// One row per held symbol (all its open lots together), valued at the latest
+/// price; a symbol without a price has null value, P&L and weight, and the others'
+/// weights add up to 100.
 #[utoipa::path(get, path = "/api/dashboard/positions", tag = "dashboard",
     responses((status = 200, body = Envelope<Vec<PositionData>>), Unauthorized))]
 pub async fn positions(
@@ -84,6 +88,9 @@ pub struct TradesQuery {
 }
 
 /// Buys and sells, newest first, a page at a time.
+///
+/// Each sell carries its realized P&L (FIFO). Pass the answer's `next_cursor` as
+/// `cursor` for the next page; it is null on the last one.
 #[utoipa::path(get, path = "/api/dashboard/trades", tag = "dashboard", params(TradesQuery),
     responses((status = 200, body = TradesPage), Unauthorized, Bad))]
 pub async fn trades(
@@ -142,8 +149,11 @@ pub async fn trades(
     Ok(Json(TradesPage { status: SuccessStatus::Success, data, next_cursor }))
 }
 
-/// The daily series behind the performance chart: value, cumulative time-weighted
-/// return against the benchmark, and drawdown.
+/// The daily series behind the performance chart.
+///
+/// One point per trading day of the range: value, cash, invested, the day's
+/// return, the cumulative time-weighted return against the benchmark's, and the
+/// drawdown. The overview's risk figures are computed from the same daily returns.
 #[utoipa::path(get, path = "/api/dashboard/performance", tag = "dashboard", params(RangeQuery),
     responses((status = 200, body = Envelope<PerformanceData>), Unauthorized, Bad))]
 pub async fn performance(

@@ -59,6 +59,15 @@ pub enum BadBody {
     Invalid(ErrorEnvelope),
 }
 
+/// The answer of any request still unanswered after the server's request timeout
+/// (30 s), from the timeout layer in front of every route: a status, no body.
+#[derive(IntoResponses)]
+pub enum TimedOut {
+    /// The answer took longer than the server's request timeout (30 s); no body.
+    #[response(status = 408)]
+    TimedOut,
+}
+
 /// Answers of an operation that writes, when the write cannot be kept; nothing of
 /// it is stored, and `Retry-After` says when to try again.
 #[derive(IntoResponses)]

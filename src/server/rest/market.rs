@@ -35,8 +35,10 @@ pub async fn quote(
     Ok(success(QuoteData::from(quote)))
 }
 
-/// The company profile for a symbol. `market_capitalization` and
-/// `shares_outstanding` are in millions, as Finnhub reports them.
+/// The company profile for a symbol.
+///
+/// Name, exchange, industry, logo and size as the market-data provider reports
+/// them: `market_capitalization` and `shares_outstanding` are in millions.
 #[utoipa::path(get, path = "/api/dashboard/profile/{symbol}", tag = "market",
     params(("symbol" = String, Path, description = "Ticker, e.g. AAPL or BRK.B", example = "AAPL")),
     responses((status = 200, body = Envelope<CompanyProfile>), Unauthorized, MarketErrors))]
@@ -66,6 +68,9 @@ pub struct SearchQuery {
 }
 
 /// Symbols matching a name or ticker.
+///
+/// The market-data provider's search, for filling in a symbol: each match with
+/// its symbol, the company's name and the kind of security.
 #[utoipa::path(get, path = "/api/market/search", tag = "market", params(SearchQuery),
     responses((status = 200, body = Envelope<Vec<SearchHit>>), Unauthorized, super::errors::Bad,
         (status = 503, description = "The provider is unavailable.", body = crate::server::error::ErrorEnvelope)))]
@@ -79,7 +84,11 @@ pub async fn search(
     Ok(success(state.market.search(&q).await?))
 }
 
-/// Where prices come from and whether the provider is healthy (the page's badge).
+/// Where prices come from and whether the provider is healthy.
+///
+/// The source of prices (`finnhub`, or `demo` without an API key), the last
+/// successful upstream answer and the current problem, if any: what the pages'
+/// price badge shows.
 #[utoipa::path(get, path = "/api/market/status", tag = "market",
     responses((status = 200, body = Envelope<MarketStatus>), Unauthorized))]
 pub async fn status(State(state): State<AppState>, _user: AuthUser) -> Json<Envelope<MarketStatus>> {

@@ -11,6 +11,7 @@ mod health;
 pub mod market;
 pub mod openapi;
 pub mod schema;
+mod shared_schemas;
 
 use crate::server::doors::{Access, Doors, Kind};
 use crate::server::error::AppError;
@@ -52,6 +53,7 @@ pub fn doors() -> Doors {
         .get("/readyz", Public, health::readyz)
         .get("/api/openapi.json", Public, openapi::document)
         .get("/docs", Public, openapi::page)
+        .get("/redoc", Public, openapi::redoc_page)
         .any("/api/{*rest}", Public, unknown_endpoint)
 }
 

@@ -7,7 +7,7 @@
 //! ISO `YYYY-MM-DD`, times ISO 8601 in UTC. A figure that cannot be computed is
 //! `null`, and the overview says why in `notes`.
 
-use crate::model::{Overview, PerStat, PositionRow, PriceSource, Quote, Stat, Unit, round_cents};
+use crate::model::{Overview, PerStat, PositionRow, PriceSource, Quote, Range, Stat, Unit, round_cents};
 use rust_decimal::Decimal;
 use rust_decimal::prelude::ToPrimitive;
 use serde::{Deserialize, Serialize};
@@ -88,7 +88,8 @@ pub struct TokenResponse {
 /// `/api/dashboard/performance` returns for the same `range`.
 #[derive(Serialize, ToSchema)]
 pub struct OverviewData {
-    /// The range the risk figures cover: 1M, 3M, 6M, YTD, 1Y or ALL.
+    /// The range the risk figures cover.
+    #[schema(value_type = Range)]
     pub range: &'static str,
     /// Cash + market value; null when a held symbol has no price.
     pub total_value: Option<f64>,
@@ -341,6 +342,8 @@ pub struct PerformancePoint {
 
 #[derive(Serialize, ToSchema)]
 pub struct PerformanceData {
+    /// The range the series covers.
+    #[schema(value_type = Range)]
     pub range: &'static str,
     pub benchmark: String,
     pub points: Vec<PerformancePoint>,

@@ -17,7 +17,7 @@
 
 use super::draft::Draft;
 use super::{after_change, begin, commit, latest_date};
-use crate::model::{Activity, CurrentUser};
+use crate::model::{Activity, ActivityKind, CurrentUser};
 use crate::server::error::AppError;
 use crate::server::portfolio::engine::ledger::{Ledger, Rules};
 use crate::server::portfolio::repo;
@@ -93,8 +93,7 @@ struct Head {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AccountActivity {
-    /// deposit, withdrawal, buy, sell, dividend or fee.
-    #[schema(example = "buy")]
+    #[schema(value_type = ActivityKind)]
     pub kind: String,
     #[schema(format = Date, example = "2026-03-02")]
     pub date: String,
