@@ -124,7 +124,7 @@ test('import a CSV through the page: check it, then import it', async ({ page })
   await page.screenshot({ path: 'end2end/test-results/screens/import-check.png', fullPage: true });
   await check.getByRole('button', { name: 'Import 2 activities' }).click();
   await expect(page.getByRole('status')).toContainText('Import done');
-  await expect(page.getByRole('link', { name: /^Edit: Buy 5 AAPL at 60/ })).toBeVisible();
+  await expect(page.getByRole('link', { name: /^Edit: Buy 5 AAPL at \$60\.00/ })).toBeVisible();
 });
 
 test('the ledger pages fit a 375 px phone', async ({ page }) => {

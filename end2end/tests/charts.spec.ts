@@ -88,6 +88,28 @@ test('the performance chart draws, follows the range and view links, and the con
   expect(problems).toEqual([]);
 });
 
+test('the Value view draws money over time, ends at the total value and marks the trades', async ({ page, request }) => {
+  await signInAsDemo(page);
+  await page.goto('/?chart=value');
+  const box = performanceBox(page);
+  await expect(box).toHaveAttribute('data-chart-drawn', 'true');
+  const overview = (await apiAsDemo(request, '/api/dashboard/overview')).data;
+  const drawn = await drawnOption(box);
+  expect(drawn.series.map((s: any) => s.name)).toEqual(['Total value', 'Net contributions', 'Buy', 'Sell']);
+  expect(drawn.series[0].data.at(-1)).toBeCloseTo(overview.total_value, 2);
+  expect(drawn.series[1].data.at(-1)).toBeCloseTo(overview.net_contributions, 2);
+  const buys = drawn.series[2].data.filter((d: any) => d && d.note);
+  expect(buys.length).toBeGreaterThan(0);
+  expect(buys[0].note).toMatch(/^Buy [\d.]+ [A-Z]+ at \$[\d,]+\.\d{2}/);
+  // The tooltip speaks dollars.
+  const canvas = box.locator('canvas').first();
+  await canvas.scrollIntoViewIfNeeded();
+  const size = (await canvas.boundingBox())!;
+  await page.mouse.move(size.x + size.width * 0.9, size.y + size.height * 0.5);
+  await expect(box.locator('div').filter({ hasText: /Total value\s*\$[\d,]+\.\d\d/ }).last()).toBeVisible();
+  await page.screenshot({ path: 'end2end/test-results/screens/dashboard-chart-value.png', fullPage: true });
+});
+
 test('the allocation donut draws every industry and cash', async ({ page, request }) => {
   await signInAsDemo(page);
   const box = allocationBox(page);

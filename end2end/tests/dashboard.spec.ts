@@ -190,3 +190,52 @@ test('a position opens its symbol page; an unknown symbol is a 404 page', async 
   expect(response?.status()).toBe(404);
   await expect(page.getByRole('heading', { name: 'Symbol not found' })).toBeVisible();
 });
+
+test('the headline, today and the income equal the API; no table hides what a row is on a phone', async ({ page, request }) => {
+  const name = `income_${Date.now() % 1_000_000_000}`;
+  const password = 'a long enough password';
+  expect((await request.post('/api/auth/signup', { data: { username: name, password } })).status()).toBe(201);
+  const token = (await (await request.post('/api/auth/login', { data: { username: name, password } })).json()).access_token;
+  const headers = { Authorization: `Bearer ${token}` };
+  const ago = (n: number) => new Date(Date.now() - n * 86_400_000).toISOString().slice(0, 10);
+  for (const data of [
+    { kind: 'deposit', date: ago(120), amount: '5000' },
+    { kind: 'buy', date: ago(119), symbol: 'AAPL', quantity: '20', price: '60' },
+    { kind: 'dividend', date: ago(95), symbol: 'AAPL', amount: '9.70' },
+    { kind: 'dividend', date: ago(4), symbol: 'AAPL', amount: '10.20' },
+  ]) {
+    expect((await request.post('/api/activities', { headers, data })).status()).toBe(201);
+  }
+  const api = async (path: string) => (await (await request.get(path, { headers })).json()).data;
+  await page.goto('/login');
+  await page.getByLabel('Username').fill(name);
+  await page.getByLabel('Password').fill(password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  const overview = page.getByRole('region', { name: 'Overview' });
+  await expect(overview).toBeVisible();
+  const o = await api('/api/dashboard/overview');
+  const card = (label: string) => overview.locator('dl > div', { has: page.locator('dt', { hasText: new RegExp(`^${label}$`) }) }).locator('dd');
+  const signed = (n: number, text: string) => (n > 0 ? '+' : n < 0 ? '−' : '') + text;
+  await expect(card('Total value').first()).toHaveText(money(o.total_value));
+  await expect(card('Today').first()).toHaveText(
+    `${signed(o.day_change, money(Math.abs(o.day_change)))} (${signed(o.day_change_percent, `${Math.abs(o.day_change_percent).toFixed(2)} %`)})`,
+  );
+  // The income card: the range's dividends (ALL: every one) and all of them.
+  expect(o.dividends).toBeCloseTo(19.9, 2);
+  await expect(card('Dividends').first()).toHaveText(money(o.range_dividends));
+  await expect(card('Dividends').nth(1)).toHaveText(`${money(o.dividends)} all-time`);
+  const bars = page.getByRole('list', { name: 'Dividends by month' }).getByRole('listitem');
+  await expect(bars).toHaveCount(12);
+  await expect(page.getByText(`${money(19.9)} in the last 12 months · ${money(19.9)} all-time`)).toBeVisible();
+
+  // A phone: the activities are cards that keep their kind, amount and actions on
+  // screen; the positions keep their symbol.
+  await page.setViewportSize({ width: 375, height: 740 });
+  await page.goto('/trades');
+  const first = page.getByRole('table', { name: 'Activities' }).locator('tbody tr').first();
+  for (const part of [first.getByRole('rowheader'), first.getByText(money(10.2)), first.getByRole('link', { name: /^Edit/ }), first.getByRole('link', { name: /^Delete/ })]) {
+    await expect(part).toBeInViewport();
+  }
+  await page.screenshot({ path: 'end2end/test-results/screens/trades-cards-375.png', fullPage: true });
+  expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(375);
+});

@@ -38,7 +38,7 @@ pub fn RangeBar(range: Signal<Range>) -> impl IntoView {
             </nav>
             <p id="range-caption" class="text-xs text-slate-600 dark:text-slate-400">
                 {move || format!(
-                    "Returns, dividends, risk and the chart below cover {}. Total value, total return, holdings and trading are all-time.",
+                    "Returns, dividends, risk and the chart below cover {}. The figures above (total value, total return, holdings, trading) are all-time.",
                     range_words(range.get()),
                 )}
             </p>

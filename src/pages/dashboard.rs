@@ -93,37 +93,51 @@ pub fn DashboardPage() -> impl IntoView {
                         <section aria-labelledby="overview-heading" class="mt-2">
                             <h2 id="overview-heading" class="sr-only">"Overview"</h2>
                             <Headline overview=o.clone() />
-                            <div class="mt-6"><HoldingsCards overview=o.clone() /></div>
+                            // All-time figures first, then the range switch and the
+                            // figures it changes.
+                            <div class="mt-6 space-y-4">
+                                <HoldingsCards overview=o.clone() />
+                                <TradingCards overview=o.clone() />
+                            </div>
                             <RangeBar range=range.into() />
                             <div class="mt-4 space-y-4"><RangeCards overview=o /></div>
                         </section>
                     }.into_any()
                 })}
-                {part(dashboard, "charts", move |d| {
+                // The charts stay mounted across refreshes (outside any Transition
+                // over the dashboard: re-rendered with each new answer, they would be
+                // torn down and drawn again every minute). A new account's page hides
+                // them by CSS (`.hide-on-first-run`, while the welcome shows).
+                <section aria-labelledby="performance-heading" class="hide-on-first-run mt-8">
+                    <h2 id="performance-heading" class="mb-3 text-lg font-semibold">"Performance"</h2>
+                    <div class="grid gap-4 lg:grid-cols-3">
+                        <div class="lg:col-span-2">
+                            <PerformancePanel range=range.into() view=chart_view.into() dashboard />
+                        </div>
+                        <div>
+                            <h3 class="sr-only">"Allocation"</h3>
+                            <Transition fallback=|| view! { <p class="text-sm text-slate-500">"Loading allocation…"</p> }>
+                                {move || Suspend::new(async move {
+                                    match dashboard.await {
+                                        Ok(d) => view! { <AllocationPanel chart=d.charts.allocation /> }.into_any(),
+                                        Err(err) => view! {
+                                            <p role="alert" class="text-sm text-rose-700 dark:text-rose-400">"The allocation could not be loaded: " {err.to_string()}</p>
+                                        }.into_any(),
+                                    }
+                                })}
+                            </Transition>
+                        </div>
+                    </div>
+                </section>
+                {part(dashboard, "figures", move |d| {
                     (!d.first_run).then(|| view! {
-                        <section aria-labelledby="performance-heading" class="mt-8">
-                            <h2 id="performance-heading" class="mb-3 text-lg font-semibold">"Performance"</h2>
-                            <div class="grid gap-4 lg:grid-cols-3">
-                                <div class="lg:col-span-2">
-                                    <PerformancePanel range=range.into() view=chart_view.into() dashboard />
-                                </div>
-                                <div>
-                                    <h3 class="sr-only">"Allocation"</h3>
-                                    <AllocationPanel chart=d.charts.allocation />
-                                </div>
-                            </div>
-                        </section>
-                        <section aria-labelledby="activity-figures-heading" class="mt-8 grid gap-4 lg:grid-cols-2">
-                            <h2 id="activity-figures-heading" class="sr-only">"Trading and income"</h2>
-                            <div class="space-y-4"><TradingCards overview=d.overview.clone() /></div>
-                            <div>
-                                <h3 id="income-heading" class="mb-2 text-sm font-semibold text-slate-700 dark:text-slate-300">"Dividends by month"</h3>
-                                <div class=PANEL><IncomeBars income=d.income /></div>
-                            </div>
-                        </section>
                         <section aria-labelledby="positions-heading" class="mt-8">
                             <h2 id="positions-heading" class="mb-3 text-lg font-semibold">"Positions"</h2>
                             <PositionsTable rows=d.positions />
+                        </section>
+                        <section aria-labelledby="income-heading" class="mt-8">
+                            <h2 id="income-heading" class="mb-3 text-lg font-semibold">"Dividends by month"</h2>
+                            <div class=PANEL><IncomeBars income=d.income /></div>
                         </section>
                     })
                 })}

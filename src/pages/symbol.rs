@@ -182,8 +182,8 @@ fn PriceHistory(view_: SymbolView) -> impl IntoView {
             <div class=CARD>
                 <ul aria-label="Legend" class="mb-1 flex flex-wrap gap-x-4 gap-y-1 text-xs text-slate-600 dark:text-slate-300">
                     <li>"Daily close"</li>
-                    <li style=format!("color:{}", crate::model::BUY_COLOUR)>"▲ Buy"</li>
-                    <li style=format!("color:{}", crate::model::SELL_COLOUR)>"▼ Sell"</li>
+                    <li><span aria-hidden="true" style=format!("color:{}", crate::model::BUY_COLOUR)>"▲ "</span>"Buy"</li>
+                    <li><span aria-hidden="true" style=format!("color:{}", crate::model::SELL_COLOUR)>"▼ "</span>"Sell"</li>
                 </ul>
                 <EChart label option height="h-64">
                     <p>{format!("{from} to {to}: {} to {} ({})", format_price(first), format_price(last), format_percent_points(change))}</p>

@@ -69,7 +69,8 @@ fn is_hashed_asset(path: &str) -> bool {
     let Some(name) = path.strip_prefix("/pkg/") else { return false };
     let mut parts = name.split('.');
     let (_, hash) = (parts.next(), parts.next().unwrap_or_default());
-    hash.len() >= 8 && hash.chars().all(|c| c.is_ascii_alphanumeric()) && parts.next().is_some()
+    // cargo-leptos writes the hash in URL-safe base64 (`iG2Knsed-NQKrAVOe0h_kw`).
+    hash.len() >= 16 && hash.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') && parts.next().is_some()
 }
 
 /// One year, the value HSTS preload lists ask for.
@@ -109,8 +110,9 @@ mod tests {
 
     #[test]
     fn only_content_hashed_browser_files_are_kept_for_a_year() {
-        assert!(is_hashed_asset("/pkg/folio.5f2c9ab04e1d77aa.wasm"));
-        assert!(is_hashed_asset("/pkg/folio.5f2c9ab04e1d77aa.css"));
+        assert!(is_hashed_asset("/pkg/folio.-XJyxs9wIC2vQL0qRDrJDQ.wasm"));
+        assert!(is_hashed_asset("/pkg/folio.iryhSzWpOiNcm3jCUL1F5A.css"));
+        assert!(is_hashed_asset("/pkg/folio.iG2Knsed-NQKrAVOe0h_kw.js"));
         for plain in ["/pkg/folio.wasm", "/pkg/folio_bg.wasm", "/pkg/folio.js", "/echarts/echarts.folio.js", "/pkg/x.y"]
         {
             assert!(!is_hashed_asset(plain), "{plain}");
