@@ -26,7 +26,7 @@ pub fn RangeBar(range: Signal<Range>) -> impl IntoView {
     let on = "bg-slate-900 text-white dark:bg-slate-100 dark:text-slate-900";
     let off = "text-slate-600 hover:bg-slate-100 dark:text-slate-300 dark:hover:bg-slate-800";
     view! {
-        <div class="mt-6 flex flex-wrap items-center gap-x-4 gap-y-2 border-t border-slate-200 pt-4 dark:border-slate-800">
+        <div class="mt-6 flex flex-wrap items-center gap-x-4 gap-y-2">
             <nav aria-label="Range" class="flex flex-wrap gap-1 rounded-lg border border-slate-200 bg-white p-0.5 dark:border-slate-800 dark:bg-slate-900">
                 {Range::ALL_RANGES.into_iter().map(|r| view! {
                     <a
@@ -38,7 +38,7 @@ pub fn RangeBar(range: Signal<Range>) -> impl IntoView {
             </nav>
             <p id="range-caption" class="text-xs text-slate-600 dark:text-slate-400">
                 {move || format!(
-                    "Returns, dividends, risk and the chart below cover {}. The figures above (total value, total return, holdings, trading) are all-time.",
+                    "The chart, returns, dividends and risk below cover {}. Total value, today, total return, holdings and trading are all-time.",
                     range_words(range.get()),
                 )}
             </p>

@@ -22,7 +22,8 @@ const REFRESH_SECONDS: u64 = 60;
 const PANEL: &str = "rounded-xl border border-slate-200 bg-white p-4 shadow-sm dark:border-slate-800 dark:bg-slate-900";
 
 /// A part of the page drawn from the dashboard's one response, with its own
-/// loading and error line.
+/// loading line. The overview's part says why when the dashboard could not be
+/// loaded; the others then show nothing (one message, not five).
 fn part<V: IntoView + 'static>(
     dashboard: Resource<Result<Dashboard, ApiError>>,
     what: &'static str,
@@ -33,6 +34,7 @@ fn part<V: IntoView + 'static>(
             {move || Suspend::new(async move {
                 match dashboard.await {
                     Ok(d) => show(d).into_any(),
+                    Err(_) if what != "overview" => ().into_any(),
                     Err(err) => view! {
                         <p role="alert" class="mt-4 rounded-lg border border-rose-200 bg-rose-50 px-3 py-2 text-sm text-rose-800 dark:border-rose-900 dark:bg-rose-950 dark:text-rose-200">
                             {format!("The {what} could not be loaded: {err}")}
@@ -83,53 +85,50 @@ pub fn DashboardPage() -> impl IntoView {
                         <a href="/import" class="rounded-lg border border-slate-300 px-3 py-1.5 font-medium hover:bg-slate-100 focus:outline-none focus-visible:ring-2 focus-visible:ring-emerald-500 dark:border-slate-700 dark:hover:bg-slate-800">"Import CSV"</a>
                     </div>
                 </div>
-                {part(dashboard, "overview", move |d| {
-                    if d.first_run {
-                        return view! { <Welcome /> }.into_any();
-                    }
-                    let o = d.overview;
-                    view! {
-                        <PriceBadge overview=o.clone() status=Some(d.market) />
-                        <section aria-labelledby="overview-heading" class="mt-2">
-                            <h2 id="overview-heading" class="sr-only">"Overview"</h2>
-                            <Headline overview=o.clone() />
-                            // All-time figures first, then the range switch and the
-                            // figures it changes.
-                            <div class="mt-6 space-y-4">
-                                <HoldingsCards overview=o.clone() />
-                                <TradingCards overview=o.clone() />
-                            </div>
-                            <RangeBar range=range.into() />
-                            <div class="mt-4 space-y-4"><RangeCards overview=o /></div>
-                        </section>
-                    }.into_any()
-                })}
-                // The charts stay mounted across refreshes (outside any Transition
-                // over the dashboard: re-rendered with each new answer, they would be
-                // torn down and drawn again every minute). A new account's page hides
+                {part(dashboard, "welcome", move |d| d.first_run.then(|| view! { <Welcome /> }))}
+                // The overview: what it is worth now, then the range switch right
+                // above the chart and the figures it changes, then the all-time
+                // figures. The section and the charts are outside the dashboard's
+                // Transitions (re-rendered with each answer, the charts would be torn
+                // down and drawn again every minute); a new account's page hides
                 // them by CSS (`.hide-on-first-run`, while the welcome shows).
-                <section aria-labelledby="performance-heading" class="hide-on-first-run mt-8">
-                    <h2 id="performance-heading" class="mb-3 text-lg font-semibold">"Performance"</h2>
-                    <div class="grid gap-4 lg:grid-cols-3">
-                        <div class="lg:col-span-2">
-                            <PerformancePanel range=range.into() view=chart_view.into() dashboard />
+                <section aria-labelledby="overview-heading" class="hide-on-first-run">
+                    <h2 id="overview-heading" class="sr-only">"Overview"</h2>
+                    {part(dashboard, "overview", move |d| view! {
+                        <PriceBadge overview=d.overview.clone() status=Some(d.market) />
+                        <Headline overview=d.overview />
+                    })}
+                    <RangeBar range=range.into() />
+                    <section aria-labelledby="performance-heading" class="mt-4">
+                        <h3 id="performance-heading" class="sr-only">"Performance"</h3>
+                        <div class="grid gap-4 lg:grid-cols-3">
+                            <div class="lg:col-span-2">
+                                <PerformancePanel range=range.into() view=chart_view.into() dashboard />
+                            </div>
+                            <div>
+                                <h4 class="sr-only">"Allocation"</h4>
+                                <Transition fallback=|| view! { <p class="text-sm text-slate-500">"Loading allocation…"</p> }>
+                                    {move || Suspend::new(async move {
+                                        match dashboard.await {
+                                            Ok(d) => view! { <AllocationPanel chart=d.charts.allocation /> }.into_any(),
+                                            Err(err) => view! {
+                                                <p role="alert" class="text-sm text-rose-700 dark:text-rose-400">"The allocation could not be loaded: " {err.to_string()}</p>
+                                            }.into_any(),
+                                        }
+                                    })}
+                                </Transition>
+                            </div>
                         </div>
-                        <div>
-                            <h3 class="sr-only">"Allocation"</h3>
-                            <Transition fallback=|| view! { <p class="text-sm text-slate-500">"Loading allocation…"</p> }>
-                                {move || Suspend::new(async move {
-                                    match dashboard.await {
-                                        Ok(d) => view! { <AllocationPanel chart=d.charts.allocation /> }.into_any(),
-                                        Err(err) => view! {
-                                            <p role="alert" class="text-sm text-rose-700 dark:text-rose-400">"The allocation could not be loaded: " {err.to_string()}</p>
-                                        }.into_any(),
-                                    }
-                                })}
-                            </Transition>
+                    </section>
+                    {part(dashboard, "figures", move |d| view! {
+                        <div class="mt-6 space-y-4"><RangeCards overview=d.overview.clone() /></div>
+                        <div class="mt-8 space-y-4 border-t border-slate-200 pt-6 dark:border-slate-800">
+                            <HoldingsCards overview=d.overview.clone() />
+                            <TradingCards overview=d.overview />
                         </div>
-                    </div>
+                    })}
                 </section>
-                {part(dashboard, "figures", move |d| {
+                {part(dashboard, "positions", move |d| {
                     (!d.first_run).then(|| view! {
                         <section aria-labelledby="positions-heading" class="mt-8">
                             <h2 id="positions-heading" class="mb-3 text-lg font-semibold">"Positions"</h2>

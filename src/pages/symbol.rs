@@ -201,7 +201,7 @@ fn Lots(view_: SymbolView) -> impl IntoView {
     if view_.lots.is_empty() {
         return ().into_any();
     }
-    let th = "px-3 py-2 text-right text-xs font-medium uppercase tracking-wide text-slate-500 dark:text-slate-400";
+    let th = "px-3 py-2 text-xs font-medium uppercase tracking-wide text-slate-500 dark:text-slate-400";
     let td = "whitespace-nowrap px-3 py-2 text-right tabular-nums";
     view! {
         <section aria-labelledby="lots-heading" class="mt-8">
@@ -213,10 +213,10 @@ fn Lots(view_: SymbolView) -> impl IntoView {
                     <thead class="border-b border-slate-200 dark:border-slate-800">
                         <tr>
                             <th scope="col" class=format!("{th} text-left")>"Bought"</th>
-                            <th scope="col" class=th>"Shares"</th>
-                            <th scope="col" class=th>"Cost"</th>
-                            <th scope="col" class=th>"Per share"</th>
-                            <th scope="col" class=th>"Held"</th>
+                            <th scope="col" class=format!("{th} text-right")>"Shares"</th>
+                            <th scope="col" class=format!("{th} text-right")>"Cost"</th>
+                            <th scope="col" class=format!("{th} text-right")>"Per share"</th>
+                            <th scope="col" class=format!("{th} text-right")>"Held"</th>
                         </tr>
                     </thead>
                     <tbody class="divide-y divide-slate-100 dark:divide-slate-800">

@@ -12,11 +12,17 @@ const TH: &str = "px-3 py-2 text-left text-xs font-medium uppercase tracking-wid
 // Below the `sm` breakpoint each row is a card: its cells stack in two columns,
 // each named by its `data-label` (the header row is hidden there), empty ones
 // left out, so the amount and the actions are on screen without scrolling.
-const CELL: &str = "flex items-baseline gap-2 whitespace-nowrap py-0.5 empty:hidden \
+const CELL: &str = "flex items-baseline gap-2 whitespace-nowrap py-0.5 \
      before:text-xs before:text-slate-500 before:content-[attr(data-label)] dark:before:text-slate-400 \
-     sm:table-cell sm:px-3 sm:py-2 sm:before:content-none sm:empty:table-cell";
+     sm:table-cell sm:px-3 sm:py-2 sm:before:content-none";
 const TD: &str = CELL;
 const NUM: &str = "sm:text-right tabular-nums";
+
+/// A cell's classes: `extra` added, and left out of a phone's card when empty.
+fn cell(value: &str, extra: &str) -> String {
+    let empty = if value.is_empty() { "hidden" } else { "" };
+    format!("{CELL} {extra} {empty}")
+}
 const BUTTON: &str = "rounded-lg border border-slate-300 px-3 py-1.5 text-sm font-medium hover:bg-slate-100 \
      focus:outline-none focus-visible:ring-2 focus-visible:ring-emerald-500 dark:border-slate-700 dark:hover:bg-slate-800";
 
@@ -43,16 +49,20 @@ fn Row(a: Activity) -> impl IntoView {
         a.amount.map(format_money).unwrap_or_default()
     };
     let label = a.describe();
+    let symbol = a.symbol.as_ref().map(|s| s.to_string()).unwrap_or_default();
+    let quantity = decimal(a.quantity);
+    let price = a.price.map(format_price).unwrap_or_default();
+    let fee = if a.fee.is_zero() { String::new() } else { format_money(a.fee) };
     view! {
         <tr class="grid grid-cols-2 gap-x-4 border-b border-slate-100 px-4 py-3 last:border-0 sm:table-row sm:p-0 dark:border-slate-800">
             <td class=TD data-label="Date">{a.date.to_string()}</td>
             <th scope="row" class=format!("{TD} text-left font-medium capitalize") data-label="Kind">{a.kind.as_str()}</th>
-            <td class=TD data-label="Symbol">{a.symbol.as_ref().map(|s| s.to_string()).unwrap_or_default()}</td>
-            <td class=format!("{TD} {NUM}") data-label="Quantity">{decimal(a.quantity)}</td>
-            <td class=format!("{TD} {NUM}") data-label="Price">{a.price.map(format_price).unwrap_or_default()}</td>
-            <td class=format!("{TD} {NUM} font-medium sm:font-normal") data-label="Amount">{amount}</td>
-            <td class=format!("{TD} {NUM}") data-label="Fee">{if a.fee.is_zero() { String::new() } else { format_money(a.fee) }}</td>
-            <td class=format!("{TD} col-span-2 max-w-full truncate text-slate-600 sm:max-w-[16rem] dark:text-slate-400") data-label="Note" title=a.note.clone()>{a.note.clone()}</td>
+            <td class=cell(&symbol, "") data-label="Symbol">{symbol.clone()}</td>
+            <td class=cell(&quantity, NUM) data-label="Quantity">{quantity.clone()}</td>
+            <td class=cell(&price, NUM) data-label="Price">{price.clone()}</td>
+            <td class=cell(&amount, &format!("{NUM} font-medium sm:font-normal")) data-label="Amount">{amount.clone()}</td>
+            <td class=cell(&fee, NUM) data-label="Fee">{fee.clone()}</td>
+            <td class=cell(&a.note, "col-span-2 max-w-full truncate text-slate-600 sm:max-w-[16rem] dark:text-slate-400") data-label="Note" title=a.note.clone()>{a.note.clone()}</td>
             <td class="col-span-2 mt-1 whitespace-nowrap sm:mt-0 sm:table-cell sm:px-3 sm:py-2 sm:text-right">
                 <a href=format!("/activities/{}/edit", a.id) class="font-medium text-emerald-700 hover:underline dark:text-emerald-400" aria-label=format!("Edit: {label}")>"Edit"</a>
                 " · "

@@ -70,7 +70,9 @@ fn is_hashed_asset(path: &str) -> bool {
     let mut parts = name.split('.');
     let (_, hash) = (parts.next(), parts.next().unwrap_or_default());
     // cargo-leptos writes the hash in URL-safe base64 (`iG2Knsed-NQKrAVOe0h_kw`).
-    hash.len() >= 16 && hash.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') && parts.next().is_some()
+    hash.len() >= 16
+        && hash.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+        && parts.next().is_some()
 }
 
 /// One year, the value HSTS preload lists ask for.

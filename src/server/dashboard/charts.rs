@@ -81,11 +81,14 @@ pub struct ValuePoint {
 
 /// The range's closes, ending at today's live value: today's point replaces a
 /// close of today or follows the last close. Without a live value (a held symbol
-/// has no price) the series ends at the last close.
+/// has no price) the series ends at the last close. The days before any money
+/// came in (the whole history's zero base) are left out: a dollar axis would
+/// otherwise start with a jump from nothing.
 pub fn value_points(perf: &Performance, now: &Now) -> Vec<ValuePoint> {
     let mut points: Vec<ValuePoint> = perf
         .points
         .iter()
+        .skip_while(|p| p.total_value.is_zero() && p.net_contributions.is_zero())
         .map(|p| ValuePoint { date: p.date, value: p.total_value, contributions: p.net_contributions })
         .collect();
     let live = now.total_value.map(|value| ValuePoint { date: now.date, value, contributions: now.net_contributions });
@@ -472,6 +475,9 @@ mod tests {
             Now { date: NaiveDate::from_ymd_opt(2026, 3, 4).unwrap(), total_value: Some(Decimal::ONE), ..unpriced };
         let points = value_points(&perf, &same_day);
         assert_eq!((points.len(), points[2].value), (3, Decimal::ONE));
+        // The zero base before the first deposit is not drawn in dollars.
+        (perf.points[0].total_value, perf.points[0].net_contributions) = (Decimal::ZERO, Decimal::ZERO);
+        assert_eq!(value_points(&perf, &unpriced).first().map(|p| p.date), Some(perf.points[1].date));
     }
 
     #[test]
