@@ -118,16 +118,20 @@ pub fn Headline(overview: Overview) -> impl IntoView {
             </div>
         }
     };
+    // The note sits beside the list, not in it: a <dl> may hold only name-value
+    // groups (axe's definition-list rule). Its margin equals the list's row gap.
     view! {
-        <dl class="mt-4 flex flex-wrap items-end gap-x-10 gap-y-4 rounded-2xl border border-slate-200 bg-white px-5 py-4 shadow-sm dark:border-slate-800 dark:bg-slate-900">
-            {figure("Total value", big, o.total_value.map(format_money), Tone::Plain, o.why(Field::TotalValue))}
-            {figure("Today", mid, today, o.day_change.map(Tone::of_decimal).unwrap_or(Tone::Plain), o.why(Field::DayChange))}
-            {figure("Total return", mid, total, o.total_return.map(Tone::of_decimal).unwrap_or(Tone::Plain), o.why(Field::TotalReturn))}
-            <p class="basis-full text-xs text-slate-500 dark:text-slate-400">
+        <div class="mt-4 rounded-2xl border border-slate-200 bg-white px-5 py-4 shadow-sm dark:border-slate-800 dark:bg-slate-900">
+            <dl class="flex flex-wrap items-end gap-x-10 gap-y-4">
+                {figure("Total value", big, o.total_value.map(format_money), Tone::Plain, o.why(Field::TotalValue))}
+                {figure("Today", mid, today, o.day_change.map(Tone::of_decimal).unwrap_or(Tone::Plain), o.why(Field::DayChange))}
+                {figure("Total return", mid, total, o.total_return.map(Tone::of_decimal).unwrap_or(Tone::Plain), o.why(Field::TotalReturn))}
+            </dl>
+            <p class="mt-4 text-xs text-slate-500 dark:text-slate-400">
                 {format!("Total return is since your first deposit: total value − net contributions ({}).", format_money(o.net_contributions))}
                 " Today is the move of your positions since the previous close."
             </p>
-        </dl>
+        </div>
     }
 }
 
