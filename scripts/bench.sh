@@ -8,6 +8,11 @@
 #   dashboard.txt   first load of the dashboard in headless Chromium, empty cache: bytes
 #                   transferred (compressed), TTFB of the HTML, time until the chart is
 #                   painted (scripts/bench-dashboard.mjs).
+#   lighthouse.txt  Lighthouse on /login (anonymous) and / (the demo user), as a phone (its
+#                   default simulated throttling) and as a desktop (its desktop preset):
+#                   performance, accessibility, best practices, SEO and the bytes
+#                   transferred, median of 3 runs (scripts/lighthouse.mjs; full reports of
+#                   the median runs in target/lighthouse/).
 #   api.txt         throughput and p50/p99 latency of GET /api/dashboard/overview (demo
 #                   user, warm cache) at 1, 16 and 128 connections, beside /healthz as the
 #                   ceiling of the same server (wrk, 10 s each).
@@ -78,6 +83,8 @@ print(f"p50 {s.median(v):.2f} ms  p99 {v[int(len(v) * 0.99) - 1]:.2f} ms  (n={le
   echo "# Folio dashboard first load — $(date -u +%Y-%m-%dT%H:%M:%SZ), $(nproc) cores, release build, headless Chromium, demo prices"
   node scripts/bench-dashboard.mjs "$base" "${BENCH_PAGE_RUNS:-10}"
 } | tee bench-results/dashboard.txt
+
+node scripts/lighthouse.mjs "$base" bench-results/lighthouse.txt
 
 token=$(curl -fs "$base/api/auth/login" -H 'content-type: application/json' \
   -d '{"username":"demo","password":"demo123"}' | python3 -c 'import json, sys; print(json.load(sys.stdin)["access_token"])')

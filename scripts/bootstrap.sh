@@ -50,10 +50,11 @@ if [ -x node_modules/.bin/tailwindcss ] && [ -x node_modules/.bin/wasm-opt ] && 
    && [ -x node_modules/.bin/esbuild ] && [ -f node_modules/swagger-ui-dist/swagger-ui-bundle.js ] \
    && [ -f node_modules/redoc/bundles/redoc.standalone.js ] \
    && [ -x node_modules/.bin/spectral ] && [ -x node_modules/.bin/redocly ] \
+   && [ -x node_modules/.bin/lighthouse ] && [ -f node_modules/chrome-launcher/package.json ] \
    && sha256sum --check --status "$lock_sum" 2>/dev/null; then
   say "npm packages: present"
 else
-  say "installing npm packages (Tailwind CSS, binaryen, Playwright, axe-core, ECharts, esbuild, Swagger UI, ReDoc, Spectral, Redocly CLI) from package-lock.json"
+  say "installing npm packages (Tailwind CSS, binaryen, Playwright, axe-core, ECharts, esbuild, Swagger UI, ReDoc, Spectral, Redocly CLI, Lighthouse) from package-lock.json"
   npm ci --no-audit --no-fund
   sha256sum package-lock.json >"$lock_sum"
 fi
