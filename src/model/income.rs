@@ -3,7 +3,7 @@
 //! (gross of any fee attached to them, which counts in fees), so the all-time
 //! total equals the overview's `dividends`.
 
-use chrono::NaiveDate;
+use chrono::{Datelike, NaiveDate};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
@@ -24,8 +24,11 @@ pub struct MonthIncome {
 }
 
 impl MonthIncome {
-    /// "Mar 2026".
+    /// "Mar 2026". Written by hand: chrono's `format` would bring its format-string
+    /// parser into the WASM (tens of kilobytes) for this one line.
     pub fn label(&self) -> String {
-        self.month.format("%b %Y").to_string()
+        const MONTHS: [&str; 12] = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+        let month = MONTHS.get(self.month.month0() as usize).copied().unwrap_or("?");
+        format!("{month} {}", self.month.year())
     }
 }
