@@ -1,7 +1,7 @@
 // The ECharts build Folio serves from public/echarts/: only the parts the pages
-// draw with (line and pie charts, grid, tooltip, data zoom, canvas renderer; the
-// legends are HTML on the page), so the browser downloads a fraction of the full
-// library. Bundled by scripts/bootstrap.sh with esbuild into one minified script
+// draw with (line charts, grid, tooltip, canvas renderer; the legends are HTML on
+// the page and the allocation donut is CSS), so the browser downloads a fraction
+// of the full library. Bundled by scripts/bootstrap.sh with esbuild into one minified script
 // that sets `window.echarts`, which src/components/chart.rs calls.
 //
 // Options are built on the server as JSON, which cannot carry functions. Where a
@@ -9,11 +9,11 @@
 // the reader's own locale), the server writes a name such as "folio:money" and
 // `window.folioOption` swaps in the function below before the option is drawn.
 import * as echarts from 'echarts/core';
-import { LineChart, PieChart } from 'echarts/charts';
-import { GridComponent, TooltipComponent, DataZoomSliderComponent } from 'echarts/components';
+import { LineChart } from 'echarts/charts';
+import { GridComponent, TooltipComponent } from 'echarts/components';
 import { CanvasRenderer } from 'echarts/renderers';
 
-echarts.use([LineChart, PieChart, GridComponent, TooltipComponent, DataZoomSliderComponent, CanvasRenderer]);
+echarts.use([LineChart, GridComponent, TooltipComponent, CanvasRenderer]);
 window.echarts = echarts;
 
 const minus = (text) => text.replace('-', '\u2212');
@@ -40,6 +40,14 @@ const axisTooltip = (items, unit) => {
       const note = p.data && p.data.note;
       return `${p.marker}${escape(p.seriesName)} ${note ? escape(note) : `<b>${unit(p.value)}</b>`}`;
     });
+  // The Value view: the gap between the value and the money put in, in $ and %.
+  const value = list.find((p) => p.seriesName === 'Total value');
+  const put = list.find((p) => p.seriesName === 'Net contributions');
+  if (value && put && value.value != null && put.value != null) {
+    const gain = value.value - put.value;
+    const share = put.value ? ` (${gain > 0 ? '+' : ''}${percent((gain / put.value) * 100)})` : '';
+    lines.push(`Gain <b>${gain > 0 ? '+' : ''}${money(gain)}</b>${share}`);
+  }
   return [`<b>${escape(day(list[0].axisValue, { year: 'numeric', month: 'short', day: 'numeric' }))}</b>`, ...lines].join('<br/>');
 };
 
@@ -52,8 +60,6 @@ const formatters = {
   'folio:month-axis': (v) => day(v, { month: 'short', year: '2-digit' }),
   'folio:money-tooltip': (items) => axisTooltip(items, money),
   'folio:percent-tooltip': (items) => axisTooltip(items, percent),
-  // A slice of the allocation donut: its name, value and share.
-  'folio:slice-tooltip': (p) => `${p.marker}${escape(p.name)} <b>${money(p.value)}</b> (${percent(p.percent)})`,
 };
 
 const swap = (value) => (typeof value === 'string' && formatters[value]) || value;

@@ -71,11 +71,10 @@ pub struct PerformanceChart {
     pub option: String,
 }
 
+/// The allocation donut's data (drawn in CSS: `components::allocation_chart`).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct AllocationChart {
     pub allocation: Allocation,
-    /// `None` when there is nothing to allocate.
-    pub option: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

@@ -23,27 +23,33 @@ const PANEL: &str = "rounded-xl border border-slate-200 bg-white p-4 shadow-sm d
 
 /// A part of the page drawn from the dashboard's one response, with its own
 /// loading line. The overview's part says why when the dashboard could not be
-/// loaded; the others then show nothing (one message, not five).
-fn part<V: IntoView + 'static>(
+/// loaded; the others then show nothing (one message, not five). `show` is boxed
+/// so every part shares one instance of the Transition's code in the WASM.
+fn part(
     dashboard: Resource<Result<Dashboard, ApiError>>,
     what: &'static str,
-    show: impl Fn(Dashboard) -> V + Send + Sync + Copy + 'static,
-) -> impl IntoView {
+    show: impl Fn(Dashboard) -> AnyView + Send + Sync + 'static,
+) -> AnyView {
+    let show: std::sync::Arc<dyn Fn(Dashboard) -> AnyView + Send + Sync> = std::sync::Arc::new(show);
     view! {
         <Transition fallback=move || view! { <p class="mt-4 text-sm text-slate-500">{format!("Loading {what}…")}</p> }>
-            {move || Suspend::new(async move {
-                match dashboard.await {
-                    Ok(d) => show(d).into_any(),
-                    Err(_) if what != "overview" => ().into_any(),
-                    Err(err) => view! {
-                        <p role="alert" class="mt-4 rounded-lg border border-rose-200 bg-rose-50 px-3 py-2 text-sm text-rose-800 dark:border-rose-900 dark:bg-rose-950 dark:text-rose-200">
-                            {format!("The {what} could not be loaded: {err}")}
-                        </p>
-                    }.into_any(),
-                }
-            })}
+            {move || {
+                let show = show.clone();
+                Suspend::new(async move {
+                    match dashboard.await {
+                        Ok(d) => show(d),
+                        Err(_) if what != "overview" => ().into_any(),
+                        Err(err) => view! {
+                            <p role="alert" class="mt-4 rounded-lg border border-rose-200 bg-rose-50 px-3 py-2 text-sm text-rose-800 dark:border-rose-900 dark:bg-rose-950 dark:text-rose-200">
+                                {format!("The {what} could not be loaded: {err}")}
+                            </p>
+                        }.into_any(),
+                    }
+                })
+            }}
         </Transition>
     }
+    .into_any()
 }
 
 #[component]
@@ -85,7 +91,7 @@ pub fn DashboardPage() -> impl IntoView {
                         <a href="/import" class="rounded-lg border border-slate-300 px-3 py-1.5 font-medium hover:bg-slate-100 focus:outline-none focus-visible:ring-2 focus-visible:ring-emerald-500 dark:border-slate-700 dark:hover:bg-slate-800">"Import CSV"</a>
                     </div>
                 </div>
-                {part(dashboard, "welcome", move |d| d.first_run.then(|| view! { <Welcome /> }))}
+                {part(dashboard, "welcome", move |d| d.first_run.then(|| view! { <Welcome /> }).into_any())}
                 // The overview: what it is worth now, then the range switch right
                 // above the chart and the figures it changes, then the all-time
                 // figures. The section and the charts are outside the dashboard's
@@ -97,7 +103,7 @@ pub fn DashboardPage() -> impl IntoView {
                     {part(dashboard, "overview", move |d| view! {
                         <PriceBadge overview=d.overview.clone() status=Some(d.market) />
                         <Headline overview=d.overview />
-                    })}
+                    }.into_any())}
                     <RangeBar range=range.into() />
                     <section aria-labelledby="performance-heading" class="mt-4">
                         <h3 id="performance-heading" class="sr-only">"Performance"</h3>
@@ -107,16 +113,7 @@ pub fn DashboardPage() -> impl IntoView {
                             </div>
                             <div>
                                 <h4 class="sr-only">"Allocation"</h4>
-                                <Transition fallback=|| view! { <p class="text-sm text-slate-500">"Loading allocation…"</p> }>
-                                    {move || Suspend::new(async move {
-                                        match dashboard.await {
-                                            Ok(d) => view! { <AllocationPanel chart=d.charts.allocation /> }.into_any(),
-                                            Err(err) => view! {
-                                                <p role="alert" class="text-sm text-rose-700 dark:text-rose-400">"The allocation could not be loaded: " {err.to_string()}</p>
-                                            }.into_any(),
-                                        }
-                                    })}
-                                </Transition>
+                                {part(dashboard, "allocation", move |d| view! { <AllocationPanel chart=d.charts.allocation /> }.into_any())}
                             </div>
                         </div>
                     </section>
@@ -126,7 +123,7 @@ pub fn DashboardPage() -> impl IntoView {
                             <HoldingsCards overview=d.overview.clone() />
                             <TradingCards overview=d.overview />
                         </div>
-                    })}
+                    }.into_any())}
                 </section>
                 {part(dashboard, "positions", move |d| {
                     (!d.first_run).then(|| view! {
@@ -138,10 +135,6 @@ pub fn DashboardPage() -> impl IntoView {
                             <h2 id="income-heading" class="mb-3 text-lg font-semibold">"Dividends by month"</h2>
                             <div class=PANEL><IncomeBars income=d.income /></div>
                         </section>
-                    })
-                })}
-                {part(dashboard, "recent activity", move |d| {
-                    (!d.first_run).then(|| view! {
                         <section aria-labelledby="recent-heading" class="mt-8">
                             <div class="mb-3 flex items-baseline justify-between">
                                 <h2 id="recent-heading" class="text-lg font-semibold">"Recent activity"</h2>
@@ -149,7 +142,7 @@ pub fn DashboardPage() -> impl IntoView {
                             </div>
                             <RecentActivity rows=d.recent_activity />
                         </section>
-                    })
+                    }).into_any()
                 })}
             }
         } />

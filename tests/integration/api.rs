@@ -36,6 +36,7 @@ async fn the_openapi_document_is_public_and_lists_every_endpoint() {
         "/api/dashboard/positions",
         "/api/dashboard/trades",
         "/api/dashboard/performance",
+        "/api/dashboard/income",
         "/api/dashboard/quote/{symbol}",
         "/api/dashboard/profile/{symbol}",
         "/api/market/search",

@@ -119,7 +119,9 @@ async fn bad_parameters_are_4xx_in_the_envelope() {
         let response = app.get_as_demo(&format!("/api/dashboard/trades?{query}")).await;
         assert_eq!(error_code(response, 422).await, "invalid_parameter", "{query}");
     }
-    for path in ["/api/dashboard/overview?range=2Y", "/api/dashboard/performance?range=week"] {
+    for path in
+        ["/api/dashboard/overview?range=2Y", "/api/dashboard/performance?range=week", "/api/dashboard/income?range=2W"]
+    {
         assert_eq!(error_code(app.get_as_demo(path).await, 422).await, "invalid_parameter", "{path}");
     }
     for path in
@@ -257,6 +259,13 @@ async fn the_headline_income_and_value_series_agree_with_the_ledger() {
     let (month, all) = (get("/api/dashboard/overview?range=1M").await, get("/api/dashboard/overview?range=ALL").await);
     // Income: the range's dividends and all of them (gross; the fee is a fee).
     assert_eq!((month["range_dividends"].as_f64(), all["range_dividends"].as_f64()), (Some(2.4), Some(12.1)));
+    let income = get("/api/dashboard/income?range=1M").await;
+    assert_eq!((income["range_dividends"].as_f64(), income["all_time"].as_f64()), (Some(2.4), Some(12.1)));
+    let months = income["months"].as_array().unwrap();
+    assert_eq!(months.len(), 12);
+    assert_eq!(months[11]["month"].as_str(), Some(&today.to_string()[..7]), "the last month is this one");
+    let by_month: f64 = months.iter().map(|m| m["dividends"].as_f64().unwrap()).sum();
+    assert!((by_month - 12.1).abs() < 0.001, "both dividends are within twelve months: {by_month}");
     assert_eq!((month["dividends"].as_f64(), month["fees"].as_f64()), (Some(12.1), Some(0.1)));
     // Today's change is the positions' day changes summed, against the value at
     // the previous close.

@@ -4,8 +4,8 @@
 use super::errors::{Bad, Unauthorized};
 use super::extract::ApiQuery;
 use super::schema::{
-    Envelope, OverviewData, PerformanceData, PerformancePoint, PositionData, SuccessStatus, TradeData, TradeType,
-    TradesPage, money, quantity, round,
+    Envelope, IncomeData, MonthIncomeData, OverviewData, PerformanceData, PerformancePoint, PositionData,
+    SuccessStatus, TradeData, TradeType, TradesPage, money, quantity, round,
 };
 use super::success;
 use crate::model::{ActivityKind, Cursor, Range};
@@ -147,6 +147,34 @@ pub async fn trades(
         })
         .collect();
     Ok(Json(TradesPage { status: SuccessStatus::Success, data, next_cursor }))
+}
+
+/// Dividends received: in the range, all-time and by month.
+///
+/// The amounts are the dividends as recorded (a fee attached to one counts in the
+/// overview's `fees`); `all_time` equals the overview's `dividends`. The twelve
+/// months end with the current one.
+#[utoipa::path(get, path = "/api/dashboard/income", tag = "dashboard", params(RangeQuery),
+    responses((status = 200, body = Envelope<IncomeData>), Unauthorized, Bad))]
+pub async fn income(
+    State(state): State<AppState>,
+    AuthUser(user): AuthUser,
+    PortfolioKey(key): PortfolioKey,
+    ApiQuery(query): ApiQuery<RangeQuery>,
+) -> Result<Json<Envelope<IncomeData>>, AppError> {
+    let range = parse_range(query.range.as_deref())?;
+    let portfolio = service::portfolio_for(&state, user.id, key).await?;
+    let income = crate::server::portfolio::engine::income::income(&portfolio.kept.activities, range, portfolio.today);
+    Ok(success(IncomeData {
+        range: range.as_str(),
+        range_dividends: money(income.range_total),
+        all_time: money(income.all_time),
+        months: income
+            .months
+            .into_iter()
+            .map(|m| MonthIncomeData { month: m.month.to_string()[..7].to_string(), dividends: money(m.dividends) })
+            .collect(),
+    }))
 }
 
 /// The daily series behind the performance chart.

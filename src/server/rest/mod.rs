@@ -45,6 +45,7 @@ pub fn doors() -> Doors {
         .get("/api/dashboard/positions", Member, dashboard::positions)
         .get("/api/dashboard/trades", Member, dashboard::trades)
         .get("/api/dashboard/performance", Member, dashboard::performance)
+        .get("/api/dashboard/income", Member, dashboard::income)
         .get("/api/dashboard/quote/{symbol}", Member, market::quote)
         .get("/api/dashboard/profile/{symbol}", Member, market::profile)
         .get("/api/market/search", Member, market::search)

@@ -32,7 +32,7 @@ use utoipa::{Modify, OpenApi};
     servers((url = "/", description = "This Folio server")),
     paths(
         auth::login, auth::signup, auth::me, auth::logout, auth::logout_everywhere,
-        dashboard::overview, dashboard::positions, dashboard::trades, dashboard::performance,
+        dashboard::overview, dashboard::positions, dashboard::trades, dashboard::performance, dashboard::income,
         activities::list, activities::get, activities::create, activities::update, activities::delete,
         activities::export, activities::import,
         account::export, account::import,
@@ -135,6 +135,7 @@ mod tests {
             "/api/dashboard/positions",
             "/api/dashboard/trades",
             "/api/dashboard/performance",
+            "/api/dashboard/income",
             "/api/dashboard/quote/{symbol}",
             "/api/dashboard/profile/{symbol}",
         ] {

@@ -349,6 +349,30 @@ pub struct PerformanceData {
     pub points: Vec<PerformancePoint>,
 }
 
+/// Dividends received: over the range, all-time, and by calendar month.
+#[derive(Serialize, ToSchema)]
+pub struct IncomeData {
+    /// The range `range_dividends` covers.
+    #[schema(value_type = Range)]
+    pub range: &'static str,
+    /// Dividends dated within the range.
+    pub range_dividends: f64,
+    /// Every dividend received (the overview's `dividends`).
+    pub all_time: f64,
+    /// The last twelve calendar months, oldest first, each present even when
+    /// nothing was received.
+    pub months: Vec<MonthIncomeData>,
+}
+
+/// One calendar month of dividends.
+#[derive(Serialize, ToSchema)]
+pub struct MonthIncomeData {
+    /// The month, as YYYY-MM.
+    #[schema(example = "2026-03")]
+    pub month: String,
+    pub dividends: f64,
+}
+
 /// A quote: the latest price and the day's range.
 #[derive(Serialize, ToSchema)]
 pub struct QuoteData {
