@@ -12,7 +12,7 @@ async function capture(page: Page, name: string, path: string) {
     await page.goto(path);
     await expect(page.locator('h1').first()).toBeVisible();
     if (path === '/' || path.startsWith('/?')) {
-      await expect(page.locator('[data-chart-drawn="true"]')).toHaveCount(2);
+      await expect(page.locator('[data-chart-drawn="true"]')).toHaveCount(1);
     }
     await page.screenshot({ path: `end2end/test-results/screens/pages/${name}-${width}.png`, fullPage: true });
     expect(await page.evaluate(() => document.documentElement.scrollWidth), `${name} at ${width} px`).toBeLessThanOrEqual(width);

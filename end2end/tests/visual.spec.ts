@@ -62,9 +62,11 @@ for (const theme of ['light', 'dark'] as const) {
         await expect(page.locator('h1').first()).toBeVisible();
         await expect(page.locator('html')).toHaveClass(theme);
         if (name === 'dashboard') {
-          // Hydrated: the allocation donut is drawn (the performance chart has too
-          // little history on this server and says so).
-          await expect(page.locator('[data-chart-drawn="true"]')).toHaveCount(1);
+          // The allocation donut (CSS) is there; the performance chart has too
+          // little history on this server and says so. Settled once the page has
+          // loaded its WASM and hydrated.
+          await expect(page.locator('[data-donut]')).toBeVisible();
+          await page.waitForLoadState('networkidle');
         }
         await expect(page).toHaveScreenshot(`${name}-${theme}-${width}.png`, {
           fullPage: true,
