@@ -86,8 +86,9 @@ if [ -f "$charts" ] && [ "$charts" -nt scripts/echarts-entry.mjs ] && [ "$charts
   say "ECharts bundle: present"
 else
   say "bundling ECharts into $charts"
+  # Licence texts go beside it (echarts.folio.js.LEGAL.txt, linked from the bundle).
   esbuild scripts/echarts-entry.mjs --bundle --minify --format=iife --target=es2020 \
-    --legal-comments=eof --log-level=warning --outfile="$charts"
+    --legal-comments=linked --log-level=warning --outfile="$charts"
 fi
 
 # Debian packages: Chromium for the end-to-end tests, wrk for the API benchmark.

@@ -77,3 +77,25 @@ window.folioOption = (option) => {
   }
   return option;
 };
+
+// The price badge's times (`data-utc-times`, Unix seconds, written by the server as
+// "14:32 UTC") in the reader's own time zone, now and whenever the badge is drawn
+// again (the dashboard refreshes every minute).
+const utcClock = (t) => {
+  const d = new Date(t * 1000);
+  return `${String(d.getUTCHours()).padStart(2, '0')}:${String(d.getUTCMinutes()).padStart(2, '0')} UTC`;
+};
+const localClock = (t) =>
+  new Date(t * 1000).toLocaleTimeString('en-GB', { hour: '2-digit', minute: '2-digit', hour12: false, timeZoneName: 'short' });
+const localiseTimes = () => {
+  for (const el of document.querySelectorAll('[data-utc-times]')) {
+    for (const t of el.dataset.utcTimes.split(',').filter(Boolean).map(Number)) {
+      const [utc, local] = [utcClock(t), localClock(t)];
+      // Only a real change is written: the write is itself a mutation.
+      if (utc !== local && el.textContent.includes(utc)) el.textContent = el.textContent.replace(utc, local);
+    }
+  }
+};
+if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', localiseTimes);
+else localiseTimes();
+new MutationObserver(localiseTimes).observe(document.documentElement, { childList: true, subtree: true });

@@ -20,6 +20,9 @@ pub mod server_fns;
 #[cfg(feature = "hydrate")]
 #[wasm_bindgen::prelude::wasm_bindgen]
 pub fn hydrate() {
+    // Panic messages in the console for debug builds (the end-to-end tests fail on
+    // them); a release build leaves the hook and its formatting code out.
+    #[cfg(debug_assertions)]
     console_error_panic_hook::set_once();
     leptos::mount::hydrate_body(app::App);
 }

@@ -147,6 +147,10 @@ test('charts resize with the window and are disposed when the page goes away', a
   await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Activities' }).click();
   await expect(page).toHaveURL(/\/trades$/);
   expect(await page.evaluate((key) => (window as any).echarts.getInstanceById(key), id)).toBeUndefined();
+  // Back to the dashboard from a page without charts: a full load brings the library.
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Dashboard' }).click();
+  await expect(page).toHaveURL(/\/$/);
+  await expect(performanceBox(page)).toHaveAttribute('data-chart-drawn', 'true');
 });
 
 test('prices refresh every minute without a reload', async ({ page }) => {

@@ -1,8 +1,8 @@
 //! The price-source badge: it always says where the prices on the page come from
 //! and how fresh they are — demo prices, live Finnhub prices with the time of the
 //! oldest one, or since when they are stale and why. The server writes times in
-//! UTC with the zone shown; once hydrated, the browser rewrites them in the
-//! reader's own time zone (same length, so nothing shifts).
+//! UTC with the zone shown; in the browser they are rewritten in the reader's own
+//! time zone (about the same length, so nothing shifts).
 
 use crate::model::{MarketStatus, Overview, PriceSource};
 use leptos::prelude::*;
@@ -41,38 +41,18 @@ pub fn badge(overview: &Overview, status: Option<&MarketStatus>) -> (String, &'s
 #[component]
 pub fn PriceBadge(overview: Overview, status: Option<MarketStatus>) -> impl IntoView {
     let (text, colours) = badge(&overview, status.as_ref());
-    let text = RwSignal::new(text);
-    #[cfg(feature = "hydrate")]
-    {
-        let times: Vec<i64> = overview
-            .as_of
-            .into_iter()
-            .chain(status.as_ref().and_then(|s| s.problem.as_ref()).map(|p| p.since))
-            .collect();
-        Effect::new(move |_| {
-            for &unix in &times {
-                let local = local_clock(unix);
-                text.update(|t| *t = t.replace(&clock(unix), &local));
-            }
-        });
-    }
+    // The times in the text, for `scripts/echarts-entry.mjs` to rewrite in the
+    // reader's time zone (the dashboard loads that script anyway, so this costs the
+    // WASM nothing).
+    let times: Vec<String> = overview
+        .as_of
+        .into_iter()
+        .chain(status.as_ref().and_then(|s| s.problem.as_ref()).map(|p| p.since))
+        .map(|t| t.to_string())
+        .collect();
     view! {
-        <p class=format!("mt-2 inline-flex items-center rounded-full px-3 py-1 text-xs font-medium {colours}")>{move || text.get()}</p>
+        <p data-utc-times=times.join(",") class=format!("mt-2 inline-flex items-center rounded-full px-3 py-1 text-xs font-medium {colours}")>{text}</p>
     }
-}
-
-/// `15:32 CET`: a Unix time in the browser's time zone, 24-hour, with the zone's
-/// short name.
-#[cfg(feature = "hydrate")]
-fn local_clock(unix: i64) -> String {
-    use wasm_bindgen::JsValue;
-    let date = js_sys::Date::new(&JsValue::from_f64(unix as f64 * 1000.0));
-    let options = js_sys::Object::new();
-    for (key, value) in [("hour", "2-digit"), ("minute", "2-digit"), ("timeZoneName", "short")] {
-        let _ = js_sys::Reflect::set(&options, &JsValue::from_str(key), &JsValue::from_str(value));
-    }
-    let _ = js_sys::Reflect::set(&options, &JsValue::from_str("hour12"), &JsValue::FALSE);
-    String::from(date.to_locale_time_string_with_options("en-GB", &options))
 }
 
 #[cfg(test)]

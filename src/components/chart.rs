@@ -11,8 +11,8 @@
 //!
 //! ECharts itself is `public/echarts/echarts.folio.js`, a build with only the parts
 //! used (see `scripts/echarts-entry.mjs`). The shell loads it before hydration on
-//! the pages that draw charts (`CHART_PAGES`); a page reached by an in-app link
-//! from another page loads it here, on demand, and draws once it has arrived.
+//! the pages that draw charts (`draws_charts`), and links to those pages from the
+//! others are full page loads (`rel="external"`), so it is there when they hydrate.
 //! Its `folioOption` turns the server's formatter names ("folio:money") into
 //! functions before an option is drawn.
 //! charming's own WASM renderer is not used: it cannot dispose a chart or replace
@@ -90,39 +90,15 @@ mod browser {
         js_sys::Reflect::has(&js_sys::global(), &JsValue::from_str("echarts")).unwrap_or(false)
     }
 
-    /// Adds the library's script to the page once (a page reached by an in-app link
-    /// from a page without charts) and sets `loaded` when it has run.
-    fn load_echarts(loaded: RwSignal<bool>) {
-        let document = document();
-        let script = match document.query_selector(&format!("script[src='{ECHARTS_SCRIPT}']")) {
-            Ok(Some(existing)) => existing,
-            _ => {
-                let Ok(script) = document.create_element("script") else { return };
-                let _ = script.set_attribute("src", ECHARTS_SCRIPT);
-                if let Some(head) = document.head() {
-                    let _ = head.append_child(&script);
-                }
-                script
-            }
-        };
-        let on_load = Closure::once_into_js(move || loaded.set(true));
-        let _ = script.add_event_listener_with_callback("load", on_load.unchecked_ref());
-    }
-
     pub fn attach(host: NodeRef<leptos::html::Div>, option: Signal<Option<String>>, drawn: RwSignal<bool>) {
         // The instance lives outside the reactive arena so the cleanup can still
         // reach it while the component is being torn down.
         let slot = SendWrapper::new(Rc::new(RefCell::new(None::<Instance>)));
         let for_effect = slot.clone();
-        let loaded = RwSignal::new(false);
         Effect::new(move |_| {
             let (Some(element), Some(json)) = (host.get(), option.get()) else { return };
-            if !echarts_loaded() && !loaded.get() {
-                // The summary stays until the script arrives (or for good, if it fails).
-                load_echarts(loaded);
-                return;
-            }
             if !echarts_loaded() {
+                // The library did not load: the chart's text summary stays.
                 return;
             }
             let Ok(parsed) = js_sys::JSON::parse(&json) else { return };

@@ -1,17 +1,14 @@
 //! Dividends by month: twelve bars drawn in HTML and CSS (no chart library: the
 //! figures are in the first HTML, readable without JavaScript and by screen
-//! readers, and each bar says its month and amount).
+//! readers, and each bar says its month and amount). The bars' heights come
+//! worked out from the server (`MonthIncome::bar_permille`).
 
 use crate::model::{Income, format_money};
 use leptos::prelude::*;
-use rust_decimal::Decimal;
-use rust_decimal::prelude::ToPrimitive;
 
 #[component]
 pub fn IncomeBars(income: Income) -> impl IntoView {
-    let largest = income.months.iter().map(|m| m.dividends).max().unwrap_or_default();
-    let received: Decimal = income.months.iter().map(|m| m.dividends).sum();
-    if largest <= Decimal::ZERO {
+    if income.months.iter().all(|m| m.bar_permille == 0) {
         return view! {
             <p class="text-sm text-slate-600 dark:text-slate-400">
                 "No dividends in the last 12 months. Record one with "
@@ -25,15 +22,14 @@ pub fn IncomeBars(income: Income) -> impl IntoView {
         .months
         .iter()
         .map(|m| {
-            let share = (m.dividends / largest).to_f64().unwrap_or(0.0);
-            let height = if m.dividends > Decimal::ZERO { (share * 100.0).max(3.0) } else { 0.0 };
             let text = format!("{}: {}", m.label(), format_money(m.dividends));
+            let height = format!("height:{}.{}%", m.bar_permille / 10, m.bar_permille % 10);
             let short = m.label().chars().take(3).collect::<String>();
             view! {
                 <li class="flex min-w-0 flex-1 flex-col items-center gap-1" title=text.clone()>
                     <span class="sr-only">{text.clone()}</span>
                     <div class="flex h-28 w-full items-end" aria-hidden="true">
-                        <div class="w-full rounded-t bg-emerald-600 dark:bg-emerald-500" style=format!("height:{height:.1}%")></div>
+                        <div class="w-full rounded-t bg-emerald-600 dark:bg-emerald-500" style=height></div>
                     </div>
                     <span class="text-[10px] text-slate-500 dark:text-slate-400" aria-hidden="true">{short}</span>
                 </li>
@@ -42,7 +38,7 @@ pub fn IncomeBars(income: Income) -> impl IntoView {
         .collect_view();
     view! {
         <p class="mb-3 text-sm text-slate-600 dark:text-slate-400">
-            {format!("{} in the last 12 months · {} all-time", format_money(received), format_money(income.all_time))}
+            {format!("{} in the last 12 months · {} all-time", format_money(income.last_12_months), format_money(income.all_time))}
         </p>
         <ul aria-label="Dividends by month" class="flex items-end gap-1">{bars}</ul>
     }

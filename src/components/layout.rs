@@ -44,12 +44,14 @@ fn Header(username: String) -> impl IntoView {
         <header class="border-b border-slate-200 bg-white dark:border-slate-800 dark:bg-slate-900">
             <div class="relative mx-auto flex max-w-7xl flex-wrap items-center justify-between gap-x-4 gap-y-2 px-4 py-3 sm:px-6">
                 <div class="flex items-center gap-5">
-                    <a href="/" class="text-lg font-semibold tracking-tight">
+                    <a href="/" rel="external" class="text-lg font-semibold tracking-tight">
                         <span class="text-emerald-600 dark:text-emerald-400">"◆"</span>
                         " Folio"
                     </a>
                     <nav aria-label="Main" class="flex gap-4 text-sm font-medium text-slate-600 dark:text-slate-300">
-                        <a href="/" class="hover:text-slate-900 hover:underline dark:hover:text-white">"Dashboard"</a>
+                        // A full page load (`rel="external"`): the dashboard's HTML brings the
+                        // chart library, which the other pages do not load.
+                        <a href="/" rel="external" class="hover:text-slate-900 hover:underline dark:hover:text-white">"Dashboard"</a>
                         <a href="/trades" class="hover:text-slate-900 hover:underline dark:hover:text-white">"Activities"</a>
                     </nav>
                 </div>

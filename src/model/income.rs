@@ -14,6 +14,8 @@ pub struct Income {
     pub all_time: Decimal,
     /// The last twelve calendar months, oldest first, each present even when empty.
     pub months: Vec<MonthIncome>,
+    /// The twelve months' sum.
+    pub last_12_months: Decimal,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -21,6 +23,9 @@ pub struct MonthIncome {
     /// The first day of the month.
     pub month: NaiveDate,
     pub dividends: Decimal,
+    /// Its bar's height, in thousandths of the largest month's (worked out on the
+    /// server, so the WASM draws bars without decimal arithmetic).
+    pub bar_permille: u16,
 }
 
 impl MonthIncome {

@@ -275,6 +275,8 @@ pub struct LotView {
     pub quantity: Decimal,
     /// What the lot cost, its share of the buy's fee included.
     pub cost: Decimal,
+    /// cost / quantity.
+    pub unit_cost: Decimal,
     /// Days held, to today.
     pub age_days: i64,
 }

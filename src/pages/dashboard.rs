@@ -76,16 +76,10 @@ pub fn DashboardPage() -> impl IntoView {
             let name = user.username.clone();
             view! {
                 <div class="flex flex-wrap items-baseline justify-between gap-2">
-                    <Transition fallback=|| view! { <h1 class="text-2xl font-semibold tracking-tight">"Dashboard"</h1> }>
-                        {move || {
-                            let name = name.clone();
-                            Suspend::new(async move {
-                                let first_run = dashboard.await.is_ok_and(|d| d.first_run);
-                                let greeting = if first_run { "Welcome to Folio, " } else { "Welcome back, " };
-                                view! { <h1 class="text-2xl font-semibold tracking-tight">{greeting} {name}</h1> }
-                            })
-                        }}
-                    </Transition>
+                    {part(dashboard, "greeting", move |d| {
+                        let greeting = if d.first_run { "Welcome to Folio, " } else { "Welcome back, " };
+                        view! { <h1 class="text-2xl font-semibold tracking-tight">{greeting} {name.clone()}</h1> }.into_any()
+                    })}
                     <div class="flex gap-2 text-sm">
                         <a href="/activities/new" class="rounded-lg bg-emerald-700 px-3 py-1.5 font-semibold text-white shadow-sm hover:bg-emerald-800 focus:outline-none focus-visible:ring-2 focus-visible:ring-emerald-500">"Add activity"</a>
                         <a href="/import" class="rounded-lg border border-slate-300 px-3 py-1.5 font-medium hover:bg-slate-100 focus:outline-none focus-visible:ring-2 focus-visible:ring-emerald-500 dark:border-slate-700 dark:hover:bg-slate-800">"Import CSV"</a>

@@ -15,7 +15,7 @@ pub fn NotFoundPage() -> impl IntoView {
             <p class="text-sm font-semibold text-emerald-700 dark:text-emerald-400">"404"</p>
             <h1 class="mt-2 text-2xl font-semibold">"This page does not exist"</h1>
             <p class="mt-4">
-                <a href="/" class="text-emerald-700 underline dark:text-emerald-400">"Back to the dashboard"</a>
+                <a href="/" rel="external" class="text-emerald-700 underline dark:text-emerald-400">"Back to the dashboard"</a>
             </p>
         </main>
     }

@@ -173,7 +173,8 @@ fn PriceHistory(view_: SymbolView) -> impl IntoView {
         }
         .into_any();
     };
-    let change = if first.is_zero() { 0.0 } else { ((last / first).to_f64().unwrap_or(1.0) - 1.0) * 100.0 };
+    let (first_f, last_f) = (first.to_f64().unwrap_or(0.0), last.to_f64().unwrap_or(0.0));
+    let change = if first_f == 0.0 { 0.0 } else { (last_f / first_f - 1.0) * 100.0 };
     let label = format!("{} daily closes with your trades marked", view_.symbol);
     let option = Signal::derive(move || view_.price_chart.clone());
     view! {
@@ -225,7 +226,7 @@ fn Lots(view_: SymbolView) -> impl IntoView {
                                 <th scope="row" class="whitespace-nowrap px-3 py-2 text-left font-normal">{lot.opened_at.to_string()}</th>
                                 <td class=td>{lot.quantity.normalize().to_string()}</td>
                                 <td class=td>{format_money(lot.cost)}</td>
-                                <td class=td>{if lot.quantity.is_zero() { String::new() } else { format_price(lot.cost / lot.quantity) }}</td>
+                                <td class=td>{format_price(lot.unit_cost)}</td>
                                 <td class=td>{held(lot.age_days)}</td>
                             </tr>
                         }).collect_view()}
@@ -280,7 +281,7 @@ pub fn SymbolPage() -> impl IntoView {
                                 <h1 class="text-2xl font-semibold tracking-tight">"Symbol not found"</h1>
                                 <p role="alert" class="mt-2 text-sm text-slate-600 dark:text-slate-400">
                                     {err.to_string()}
-                                    " " <a href="/" class="font-medium text-emerald-700 underline dark:text-emerald-400">"Back to the dashboard"</a>
+                                    " " <a href="/" rel="external" class="font-medium text-emerald-700 underline dark:text-emerald-400">"Back to the dashboard"</a>
                                 </p>
                             }.into_any(),
                         }

@@ -45,6 +45,7 @@ pub async fn get_symbol_view(symbol: String) -> Result<SymbolView, ApiError> {
                     opened_at: l.opened_at,
                     quantity: l.quantity,
                     cost: l.cost,
+                    unit_cost: if l.quantity.is_zero() { l.cost } else { l.cost / l.quantity },
                     age_days: (today - l.opened_at).num_days(),
                 })
                 .collect()

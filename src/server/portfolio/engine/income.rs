@@ -4,6 +4,7 @@
 use super::risk::range_start;
 use crate::model::{Activity, ActivityKind, Income, MonthIncome, Range};
 use chrono::{Datelike, Months, NaiveDate};
+use rust_decimal::Decimal;
 
 /// How many months the bars cover, ending with `today`'s.
 pub const MONTHS: u32 = 12;
@@ -19,10 +20,20 @@ pub fn income(activities: &[Activity], range: Range, today: NaiveDate) -> Income
         .map(|month| {
             let next = month.checked_add_months(Months::new(1)).unwrap_or(NaiveDate::MAX);
             let total = dividends().filter(|a| a.date >= month && a.date < next).map(amount).sum();
-            MonthIncome { month, dividends: total }
+            MonthIncome { month, dividends: total, bar_permille: 0 }
         })
-        .collect();
+        .collect::<Vec<_>>();
+    let largest = months.iter().map(|m| m.dividends).max().unwrap_or_default();
+    let mut months = months;
+    for m in &mut months {
+        if largest > Decimal::ZERO && m.dividends > Decimal::ZERO {
+            let share = (m.dividends * Decimal::ONE_THOUSAND / largest).round();
+            // A month with any income shows at least a sliver.
+            m.bar_permille = u16::try_from(share.mantissa() / 10i128.pow(share.scale())).unwrap_or(1000).max(30);
+        }
+    }
     Income {
+        last_12_months: months.iter().map(|m| m.dividends).sum(),
         range_total: dividends().filter(|a| a.date >= from && a.date <= today).map(amount).sum(),
         all_time: dividends().map(amount).sum(),
         months,
@@ -32,7 +43,6 @@ pub fn income(activities: &[Activity], range: Range, today: NaiveDate) -> Income
 #[cfg(test)]
 mod tests {
     use super::*;
-    use rust_decimal::Decimal;
     use std::str::FromStr;
 
     fn day(y: i32, m: u32, d: u32) -> NaiveDate {
@@ -63,6 +73,10 @@ mod tests {
         let march = one_month.months.iter().find(|m| m.month == day(2026, 3, 1)).unwrap();
         assert_eq!((march.dividends, march.label()), (Decimal::from(13), "Mar 2026".to_string()));
         assert_eq!(one_month.months[11].dividends, Decimal::from(4), "fees are not income");
+        // Bars against the largest month (March, 13): November's 4 is 308 thousandths.
+        assert_eq!((march.bar_permille, one_month.months[11].bar_permille), (1000, 308));
+        assert_eq!(one_month.months[0].bar_permille, 0);
+        assert_eq!(one_month.last_12_months, Decimal::from(17));
         let shown: Decimal = one_month.months.iter().map(|m| m.dividends).sum();
         assert_eq!(shown, Decimal::from(17), "June 2025 is older than the twelve months");
         assert_eq!(income(&ledger, Range::All, today).range_total, one_month.all_time);
