@@ -68,9 +68,15 @@ fn hashed_names(options: &LeptosOptions) -> (String, String) {
     let name = options.output_name.to_string();
     #[cfg(feature = "ssr")]
     if options.hash_files {
-        let path =
-            std::env::current_exe().ok().and_then(|exe| exe.parent().map(|dir| dir.join(options.hash_file.as_ref())));
-        let hashes = path.and_then(|p| std::fs::read_to_string(p).ok()).unwrap_or_default();
+        // Read once per process, not on every page: the file only changes with the binary.
+        static HASHES: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+        let hashes = HASHES.get_or_init(|| {
+            std::env::current_exe()
+                .ok()
+                .and_then(|exe| exe.parent().map(|dir| dir.join(options.hash_file.as_ref())))
+                .and_then(|p| std::fs::read_to_string(p).ok())
+                .unwrap_or_default()
+        });
         let hash = |file: &str| {
             hashes
                 .lines()

@@ -6,7 +6,7 @@
 //! JavaScript.
 
 use super::chart::EChart;
-use super::query::href_with;
+use super::query::{href_with, pill_class};
 use crate::model::{
     ApiError, BENCHMARK_COLOUR, BUY_COLOUR, CONTRIBUTIONS_COLOUR, ChartView, DRAWDOWN_COLOUR, Dashboard,
     PORTFOLIO_COLOUR, PerformanceChart, Range, SELL_COLOUR, format_money, format_percent_points,
@@ -58,9 +58,6 @@ pub fn PerformancePanel(
         ChartView::Value => format!("Total value and net contributions in dollars, {}", range.get().as_str()),
         ChartView::Drawdown => format!("Drawdown, {}", range.get().as_str()),
     });
-    let pill = "rounded-md px-2.5 py-1 text-xs font-medium focus:outline-none focus-visible:ring-2 focus-visible:ring-emerald-500";
-    let on = "bg-slate-900 text-white dark:bg-slate-100 dark:text-slate-900";
-    let off = "text-slate-600 hover:bg-slate-100 dark:text-slate-300 dark:hover:bg-slate-800";
     view! {
         <div class="rounded-xl border border-slate-200 bg-white p-4 shadow-sm dark:border-slate-800 dark:bg-slate-900">
             <div class="mb-3 flex flex-wrap items-center justify-between gap-2">
@@ -70,7 +67,7 @@ pub fn PerformancePanel(
                         <a
                             href=move || href_with(&query.read(), &[("chart", v.key())])
                             aria-current=move || (view.get() == v).then_some("true")
-                            class=move || format!("{pill} {}", if view.get() == v { on } else { off })
+                            class=move || pill_class(view.get() == v)
                         >{v.label()}</a>
                     }).collect_view()}
                 </nav>

@@ -4,6 +4,15 @@
 
 use leptos_router::params::ParamsMap;
 
+/// The classes of one of these links as a pill in a switch (range, chart view).
+pub fn pill_class(active: bool) -> &'static str {
+    if active {
+        "rounded-md px-2.5 py-1 text-xs font-medium focus:outline-none focus-visible:ring-2 focus-visible:ring-emerald-500 bg-slate-900 text-white dark:bg-slate-100 dark:text-slate-900"
+    } else {
+        "rounded-md px-2.5 py-1 text-xs font-medium focus:outline-none focus-visible:ring-2 focus-visible:ring-emerald-500 text-slate-600 hover:bg-slate-100 dark:text-slate-300 dark:hover:bg-slate-800"
+    }
+}
+
 /// The query parameters the dashboard understands, in the order links write them.
 const KEYS: [&str; 4] = ["range", "chart", "sort", "dir"];
 

@@ -2,7 +2,7 @@
 //! caption that says exactly which figures follow it and which stay all-time.
 //! Links, so the server renders the chosen range and it works without JavaScript.
 
-use super::query::href_with;
+use super::query::{href_with, pill_class};
 use crate::model::Range;
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
@@ -22,9 +22,6 @@ pub fn range_words(range: Range) -> &'static str {
 #[component]
 pub fn RangeBar(range: Signal<Range>) -> impl IntoView {
     let query = use_query_map();
-    let pill = "rounded-md px-2.5 py-1 text-xs font-medium focus:outline-none focus-visible:ring-2 focus-visible:ring-emerald-500";
-    let on = "bg-slate-900 text-white dark:bg-slate-100 dark:text-slate-900";
-    let off = "text-slate-600 hover:bg-slate-100 dark:text-slate-300 dark:hover:bg-slate-800";
     view! {
         <div class="mt-6 flex flex-wrap items-center gap-x-4 gap-y-2">
             <nav aria-label="Range" class="flex flex-wrap gap-1 rounded-lg border border-slate-200 bg-white p-0.5 dark:border-slate-800 dark:bg-slate-900">
@@ -32,7 +29,7 @@ pub fn RangeBar(range: Signal<Range>) -> impl IntoView {
                     <a
                         href=move || href_with(&query.read(), &[("range", r.as_str())])
                         aria-current=move || (range.get() == r).then_some("true")
-                        class=move || format!("{pill} {}", if range.get() == r { on } else { off })
+                        class=move || pill_class(range.get() == r)
                     >{r.as_str()}</a>
                 }).collect_view()}
             </nav>
