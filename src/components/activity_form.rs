@@ -17,6 +17,8 @@ pub struct ActivityValues {
     pub amount: String,
     pub fee: String,
     pub note: String,
+    pub numerator: String,
+    pub denominator: String,
 }
 
 const INPUT: &str = "mt-1 block w-full rounded-lg border border-slate-300 bg-white px-3 py-2 text-sm shadow-sm \
@@ -25,14 +27,23 @@ const INPUT: &str = "mt-1 block w-full rounded-lg border border-slate-300 bg-whi
 const LABEL: &str = "text-sm font-medium";
 const HINT: &str = "font-normal text-slate-500 dark:text-slate-400";
 
-const KINDS: [(ActivityKind, &str); 6] = [
+const KINDS: [(ActivityKind, &str); 7] = [
     (ActivityKind::Buy, "Buy"),
     (ActivityKind::Sell, "Sell"),
     (ActivityKind::Deposit, "Deposit"),
     (ActivityKind::Withdrawal, "Withdrawal"),
     (ActivityKind::Dividend, "Dividend"),
     (ActivityKind::Fee, "Fee"),
+    (ActivityKind::Split, "Stock split"),
 ];
+
+use ActivityKind::{Buy, Deposit, Dividend, Fee, Sell, Split, Withdrawal};
+/// Which kinds use each field (the others hide it once hydrated).
+const SYMBOL_KINDS: &[ActivityKind] = &[Buy, Sell, Dividend, Split];
+const TRADE_KINDS: &[ActivityKind] = &[Buy, Sell];
+const AMOUNT_KINDS: &[ActivityKind] = &[Deposit, Withdrawal, Dividend, Fee];
+const FEE_KINDS: &[ActivityKind] = &[Buy, Sell, Deposit, Withdrawal, Dividend, Fee];
+const SPLIT_KINDS: &[ActivityKind] = &[Split];
 
 #[component]
 pub fn ActivityForm(
@@ -46,13 +57,8 @@ pub fn ActivityForm(
     // Until hydration every field shows (the form must work without JavaScript).
     let hydrated = RwSignal::new(false);
     Effect::new(move |_| hydrated.set(true));
-    let shows = move |trade_field: bool, dividend_symbol: bool| {
-        move || {
-            let k = kind.get();
-            let wanted = if trade_field { k.is_trade() } else { !k.is_trade() };
-            let wanted = wanted || (dividend_symbol && k == ActivityKind::Dividend);
-            if hydrated.get() && !wanted { "hidden" } else { "" }
-        }
+    let shows = move |kinds: &'static [ActivityKind]| {
+        move || if hydrated.get() && !kinds.contains(&kind.get()) { "hidden" } else { "" }
     };
     let price = RwSignal::new(values.price.clone());
     let symbol = RwSignal::new(values.symbol.clone());
@@ -115,8 +121,8 @@ pub fn ActivityForm(
                 <label for="date" class=LABEL>"Date"</label>
                 <input id="date" name="date" type="date" required class=INPUT value=values.date.clone() />
             </div>
-            <div class=shows(true, true)>
-                <label for="symbol" class=LABEL>"Symbol " <span class=HINT>"(buy, sell, dividend)"</span></label>
+            <div class=shows(SYMBOL_KINDS)>
+                <label for="symbol" class=LABEL>"Symbol " <span class=HINT>"(buy, sell, dividend, split)"</span></label>
                 <input
                     id="symbol"
                     name="symbol"
@@ -156,11 +162,11 @@ pub fn ActivityForm(
                 </datalist>
                 <p class="mt-1 text-xs text-slate-500 dark:text-slate-400" aria-live="polite">{move || quote_hint.get()}</p>
             </div>
-            <div class=shows(true, false)>
+            <div class=shows(TRADE_KINDS)>
                 <label for="quantity" class=LABEL>"Quantity " <span class=HINT>"(buy, sell)"</span></label>
                 <input id="quantity" name="quantity" type="text" inputmode="decimal" placeholder="10" class=INPUT value=values.quantity.clone() />
             </div>
-            <div class=shows(true, false)>
+            <div class=shows(TRADE_KINDS)>
                 <label for="price" class=LABEL>"Price per share " <span class=HINT>"(buy, sell)"</span></label>
                 <input
                     id="price"
@@ -174,11 +180,19 @@ pub fn ActivityForm(
                     on:input=move |ev| price.set(event_target_value(&ev))
                 />
             </div>
-            <div class=shows(false, false)>
+            <div class=shows(AMOUNT_KINDS)>
                 <label for="amount" class=LABEL>"Amount " <span class=HINT>"(deposit, withdrawal, dividend, fee)"</span></label>
                 <input id="amount" name="amount" type="text" inputmode="decimal" placeholder="1,000.00" class=INPUT value=values.amount.clone() />
             </div>
-            <div>
+            <fieldset class=shows(SPLIT_KINDS)>
+                <legend class=LABEL>"Split ratio " <span class=HINT>"(split)"</span></legend>
+                <div class="flex items-center gap-2">
+                    <input id="numerator" name="numerator" type="text" inputmode="decimal" placeholder="10" aria-label="New shares" class=INPUT value=values.numerator.clone() />
+                    <span class="mt-1 text-sm">"for every"</span>
+                    <input id="denominator" name="denominator" type="text" inputmode="decimal" placeholder="1" aria-label="Shares held before" class=INPUT value=values.denominator.clone() />
+                </div>
+            </fieldset>
+            <div class=shows(FEE_KINDS)>
                 <label for="fee" class=LABEL>"Fee or commission " <span class=HINT>"(optional)"</span></label>
                 <input id="fee" name="fee" type="text" inputmode="decimal" placeholder="0.00" class=INPUT value=values.fee.clone() />
             </div>

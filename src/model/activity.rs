@@ -17,6 +17,8 @@ pub enum ActivityKind {
     Sell,
     Dividend,
     Fee,
+    /// A stock split: every `denominator` shares held become `numerator` shares.
+    Split,
 }
 
 impl ActivityKind {
@@ -28,6 +30,7 @@ impl ActivityKind {
             ActivityKind::Sell => "sell",
             ActivityKind::Dividend => "dividend",
             ActivityKind::Fee => "fee",
+            ActivityKind::Split => "split",
         }
     }
 
@@ -39,6 +42,7 @@ impl ActivityKind {
             "sell" => ActivityKind::Sell,
             "dividend" => ActivityKind::Dividend,
             "fee" => ActivityKind::Fee,
+            "split" => ActivityKind::Split,
             _ => return None,
         })
     }
@@ -46,6 +50,21 @@ impl ActivityKind {
     /// Trades carry a quantity and a price; the other kinds an amount.
     pub fn is_trade(self) -> bool {
         matches!(self, ActivityKind::Buy | ActivityKind::Sell)
+    }
+}
+
+/// A split's ratio: every `denominator` shares become `numerator` shares (10 and 1
+/// for NVDA's 10-for-1 in 2024; 1 and 10 for a 1-for-10 reverse split).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SplitRatio {
+    pub numerator: Decimal,
+    pub denominator: Decimal,
+}
+
+impl std::fmt::Display for SplitRatio {
+    /// "10:1", as brokers and Yahoo write it.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}:{}", self.numerator.normalize(), self.denominator.normalize())
     }
 }
 
@@ -63,6 +82,8 @@ pub struct Activity {
     pub price: Option<Decimal>,
     /// Deposits, withdrawals, dividends and fees: the cash amount.
     pub amount: Option<Decimal>,
+    /// Splits: the ratio.
+    pub ratio: Option<SplitRatio>,
     /// Commission on a trade (zero when there is none).
     pub fee: Decimal,
     pub note: String,
@@ -87,7 +108,17 @@ impl Activity {
             ActivityKind::Withdrawal => format!("Withdrawal of {amount}"),
             ActivityKind::Dividend => format!("Dividend of {amount} from {symbol}"),
             ActivityKind::Fee => format!("Fee of {amount}"),
+            ActivityKind::Split => {
+                format!("Split {symbol} {}", self.ratio.map(|r| r.to_string()).unwrap_or_default())
+            }
         }
+    }
+
+    /// The order a ledger is replayed in: by date, a split before the day's other
+    /// entries (it takes effect at that day's open, so a trade that day is at the
+    /// new price and in the new shares), then by id (the order of entry).
+    pub fn replay_key(&self) -> (NaiveDate, bool, i64) {
+        (self.date, self.kind != ActivityKind::Split, self.id)
     }
 
     /// An entry of `kind` on `date` with no symbol, quantity, price, amount or fee yet.
@@ -100,6 +131,7 @@ impl Activity {
             quantity: None,
             price: None,
             amount: None,
+            ratio: None,
             fee: Decimal::ZERO,
             note: String::new(),
         }
@@ -116,6 +148,11 @@ pub fn activity_error_message(code: &str) -> &'static str {
         "invalid_price" => "The price must be greater than zero.",
         "invalid_amount" => "The amount must be greater than zero.",
         "invalid_fee" => "A fee cannot be negative.",
+        "invalid_ratio" => {
+            "A split needs both numbers of its ratio, greater than zero (10 and 1 for a 10-for-1 split)."
+        }
+        "split_not_held" => "No shares of that symbol were held on that date, so there is nothing to split.",
+        "split_too_small" => "That split would leave a lot with less than 0.00000001 shares.",
         "future_date" => "The date is in the future.",
         "invalid_date" => "Enter the date as YYYY-MM-DD.",
         "unknown_symbol" => "The market data does not know that symbol.",

@@ -16,7 +16,9 @@ mod position;
 mod range;
 mod user;
 
-pub use activity::{Activity, ActivityKind, ActivityPage, ImportReview, ReviewLine, activity_error_message};
+pub use activity::{
+    Activity, ActivityKind, ActivityPage, ImportReview, ReviewLine, SplitRatio, activity_error_message,
+};
 pub use allocation::{Allocation, Slice};
 pub use charts::{
     AllocationChart, BENCHMARK_COLOUR, BUY_COLOUR, CONTRIBUTIONS_COLOUR, ChartView, DRAWDOWN_COLOUR, DashboardCharts,

@@ -23,6 +23,8 @@ fn returned_values() -> Option<(ActivityValues, &'static str)> {
         amount: field("amount"),
         fee: field("fee"),
         note: field("note"),
+        numerator: field("numerator"),
+        denominator: field("denominator"),
     };
     Some((values, activity_error_message(&code)))
 }
@@ -49,6 +51,8 @@ fn values_of(a: &Activity) -> ActivityValues {
         amount: text(a.amount),
         fee: if a.fee.is_zero() { String::new() } else { a.fee.normalize().to_string() },
         note: a.note.clone(),
+        numerator: text(a.ratio.map(|r| r.numerator)),
+        denominator: text(a.ratio.map(|r| r.denominator)),
     }
 }
 

@@ -158,6 +158,7 @@ fn RecentActivity(rows: Vec<crate::model::Activity>) -> impl IntoView {
                     ActivityKind::Buy => (a.quantity.zip(a.price).map(|(q, p)| format_signed_money(-(q * p + a.fee))), plain),
                     ActivityKind::Sell => (a.quantity.zip(a.price).map(|(q, p)| format_signed_money(q * p - a.fee)), plain),
                     ActivityKind::Dividend => (a.amount.map(format_signed_money), "text-emerald-700 dark:text-emerald-400"),
+                    ActivityKind::Split => (None, plain),
                     _ => (a.amount.map(|x| format_signed_money(-x)), "text-rose-700 dark:text-rose-400"),
                 };
                 view! {

@@ -124,7 +124,7 @@ pub fn ImportPage() -> impl IntoView {
             view! {
                 <h1 class="text-2xl font-semibold tracking-tight">"Import activities"</h1>
                 <p class="mt-1 max-w-3xl text-sm text-slate-600 dark:text-slate-400">
-                    "A CSV file with a header row naming its columns — " <code>"date, kind, symbol, quantity, price, amount, fee, note"</code>
+                    "A CSV file with a header row naming its columns — " <code>"date, kind, symbol, quantity, price, amount, fee, note"</code>" (and " <code>"numerator, denominator"</code>" for stock splits)"
                     " in any order (date and kind are required). Dates as YYYY-MM-DD; currency signs and thousands separators are fine. "
                     "Up to 50,000 rows and 5 MB. You see what would change before anything is written. "
                     <a href="/api/activities/export" class="font-medium text-emerald-700 underline dark:text-emerald-400">"Export your ledger"</a>

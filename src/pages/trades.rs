@@ -50,7 +50,8 @@ fn Row(a: Activity) -> impl IntoView {
     };
     let label = a.describe();
     let symbol = a.symbol.as_ref().map(|s| s.to_string()).unwrap_or_default();
-    let quantity = decimal(a.quantity);
+    // A split's ratio ("10:1") stands where a trade's quantity would.
+    let quantity = a.ratio.map_or_else(|| decimal(a.quantity), |r| r.to_string());
     let price = a.price.map(format_price).unwrap_or_default();
     let fee = if a.fee.is_zero() { String::new() } else { format_money(a.fee) };
     view! {

@@ -330,7 +330,7 @@ async fn a_clean_import_writes_every_row_and_export_round_trips_as_duplicates() 
     assert_eq!(export.status(), 200);
     assert!(export.headers()["content-type"].to_str().unwrap().starts_with("text/csv"));
     let exported = export.text().await.unwrap();
-    assert!(exported.starts_with("date,kind,symbol,quantity,price,amount,fee,note\n"));
+    assert!(exported.starts_with("date,kind,symbol,quantity,price,amount,fee,note,numerator,denominator\n"));
     assert!(exported.contains("\"salary, \"\"bonus\"\"\""));
     let again = data(import(&app, &token, &exported, false).await, 200).await;
     assert_eq!((again["duplicate_count"].as_u64(), again["new_count"].as_u64()), (Some(7), Some(0)));
@@ -353,36 +353,85 @@ async fn an_export_imported_by_another_user_is_the_same_ledger_field_by_field() 
     // both ledgers are compared field by field, decimals as the exact text stored.
     let app = spawn_app().await;
     let owner = new_user(&app, "exporter").await;
-    let csv = "date,kind,symbol,quantity,price,amount,fee,note\n\
-               2026-02-02,deposit,,,,20000.25,,\"salary, \"\"bonus\"\" – März\"\n\
-               2026-02-03,buy,AAPL,10.125,180.5025,,0.0125,first lot\n\
-               2026-02-04,buy,MSFT,2.5,400,,1,\n\
-               2026-02-10,sell,AAPL,4,190.01,,0.99,trim\n\
-               2026-02-11,dividend,MSFT,,,1.75,0.26,withheld tax as fee\n\
-               2026-02-12,fee,,,,5.5,,account fee\n\
-               2026-02-13,withdrawal,,,,100.01,,\n";
+    let csv = "date,kind,symbol,quantity,price,amount,fee,note,numerator,denominator\n\
+               2026-02-02,deposit,,,,20000.25,,\"salary, \"\"bonus\"\" – März\",,\n\
+               2026-02-03,buy,AAPL,10.125,180.5025,,0.0125,first lot,,\n\
+               2026-02-04,buy,MSFT,2.5,400,,1,,,\n\
+               2026-02-10,sell,AAPL,4,190.01,,0.99,trim,,\n\
+               2026-02-11,dividend,MSFT,,,1.75,0.26,withheld tax as fee,,\n\
+               2026-02-12,fee,,,,5.5,,account fee,,\n\
+               2026-02-13,withdrawal,,,,100.01,,,,\n\
+               2026-02-16,split,MSFT,,,,,3-for-2,3,2\n";
     let first = import(&app, &owner, csv, false).await;
     let status = first.status();
     let body: Value = first.json().await.unwrap();
     assert_eq!(status, 200, "{body}");
-    assert_eq!(body["data"]["new_count"], 7);
+    assert_eq!(body["data"]["new_count"], 8);
     let export = app.client.get(app.url("/api/activities/export")).bearer_auth(&owner).send().await.unwrap();
     assert_eq!(export.status(), 200);
     let exported = export.text().await.unwrap();
 
     let copy = new_user(&app, "importer2").await;
-    assert_eq!(data(import(&app, &copy, &exported, false).await, 200).await["new_count"], 7);
+    assert_eq!(data(import(&app, &copy, &exported, false).await, 200).await["new_count"], 8);
     let mut original: Vec<Value> = list(&app, &owner).await.iter().map(ledger_fields).collect();
     let mut imported: Vec<Value> = list(&app, &copy).await.iter().map(ledger_fields).collect();
     let order = |a: &Value| a.to_string();
     original.sort_by_key(order);
     imported.sort_by_key(order);
-    assert_eq!(original.len(), 7);
+    assert_eq!(original.len(), 8);
     assert_eq!(original, imported);
+    let split = original.iter().find(|a| a["kind"] == "split").expect("the split");
+    assert_eq!((split["numerator"].as_str(), split["denominator"].as_str()), (Some("3"), Some("2")));
     // The comparison covers what an export could lose.
     let aapl_buy = original.iter().find(|a| a["note"] == "first lot").expect("the first buy");
     assert_eq!((aapl_buy["fee"].as_str(), aapl_buy["price"].as_str()), (Some("0.0125"), Some("180.5025")));
     assert!(original.iter().any(|a| a["note"] == "salary, \"bonus\" – März"));
+}
+
+#[tokio::test]
+async fn a_split_multiplies_the_shares_and_keeps_the_cost_and_a_wrong_one_changes_nothing() {
+    let app = spawn_app().await;
+    let token = new_user(&app, "splitter").await;
+    data(post(&app, &token, json!({"kind": "deposit", "date": days_ago(&app, 30), "amount": "20000"})).await, 201)
+        .await;
+    let buy = json!({"kind": "buy", "date": days_ago(&app, 20), "symbol": "NVDA", "quantity": "15", "price": "1000"});
+    let buy = data(post(&app, &token, buy).await, 201).await;
+    let split =
+        json!({"kind": "split", "date": days_ago(&app, 10), "symbol": "nvda", "numerator": 10, "denominator": "1"});
+    let split = data(post(&app, &token, split).await, 201).await;
+    assert_eq!((split["numerator"].as_str(), split["denominator"].as_str()), (Some("10"), Some("1")));
+    assert_eq!((split["quantity"].clone(), split["amount"].clone()), (Value::Null, Value::Null));
+    let positions = data(app.get_with_token("/api/dashboard/positions", &token).await, 200).await;
+    assert_eq!(positions[0]["quantity"], 150.0, "{positions}");
+    assert_eq!(positions[0]["cost_basis"], 15000.0, "{positions}");
+    // The post-split quantity can be sold; more cannot.
+    let sell =
+        |q: &str| json!({"kind": "sell", "date": days_ago(&app, 5), "symbol": "NVDA", "quantity": q, "price": "110"});
+    assert_eq!(error_code(post(&app, &token, sell("151")).await, 422).await, "oversell");
+    data(post(&app, &token, sell("150")).await, 201).await;
+    let before = list(&app, &token).await;
+    // A split of something not held, one with a zero side, one with a price.
+    for (body, code) in [
+        (
+            json!({"kind": "split", "date": days_ago(&app, 3), "symbol": "AAPL", "numerator": 2, "denominator": 1}),
+            "split_not_held",
+        ),
+        (
+            json!({"kind": "split", "date": days_ago(&app, 3), "symbol": "NVDA", "numerator": 0, "denominator": 1}),
+            "invalid_ratio",
+        ),
+        (
+            json!({"kind": "split", "date": days_ago(&app, 3), "symbol": "NVDA", "numerator": 2, "denominator": 1, "price": 5}),
+            "unexpected_field",
+        ),
+    ] {
+        assert_eq!(error_code(post(&app, &token, body).await, 422).await, code);
+    }
+    // Deleting the buy would leave the split with nothing to split: refused.
+    let path = format!("/api/activities/{}", buy["id"]);
+    let response = send(&app, &token, reqwest::Method::DELETE, &path, None).await;
+    assert_eq!(response.status(), 422);
+    assert_eq!(list(&app, &token).await, before, "refused writes change nothing");
 }
 
 #[tokio::test]

@@ -110,9 +110,10 @@ async fn memory_is_bounded_and_the_least_recently_used_users_are_dropped() {
     let mut users = Vec::new();
     for n in 0..6 {
         let token = signup_token(&app, &format!("mem{n}")).await;
-        // A thousand activities over three years each: a few hundred KB kept per user.
+        // Nine hundred activities over two and a half years each: a few hundred KB
+        // kept per user, so two fit in the 1 MB cache and six do not.
         let mut csv = String::from("date,kind,amount,note\n");
-        for i in 0..1000 {
+        for i in 0..900 {
             let day = NaiveDate::from_ymd_opt(2022, 1, 1).unwrap() + chrono::Duration::days(i);
             csv.push_str(&format!("{day},deposit,1,row {i} of a long enough note to weigh something\n"));
         }

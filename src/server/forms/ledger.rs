@@ -40,6 +40,10 @@ struct ActivityForm {
     fee: String,
     #[serde(default)]
     note: String,
+    #[serde(default)]
+    numerator: String,
+    #[serde(default)]
+    denominator: String,
 }
 
 impl ActivityForm {
@@ -54,6 +58,8 @@ impl ActivityForm {
             amount: field(&self.amount),
             fee: field(&self.fee),
             note: field(&self.note),
+            numerator: field(&self.numerator),
+            denominator: field(&self.denominator),
         }
     }
 
@@ -70,6 +76,8 @@ impl ActivityForm {
             ("amount", clip(&self.amount)),
             ("fee", clip(&self.fee)),
             ("note", clip(&self.note)),
+            ("numerator", clip(&self.numerator)),
+            ("denominator", clip(&self.denominator)),
         ])
         .unwrap_or_default();
         Redirect::to(&format!("{page}?{query}")).into_response()

@@ -1,7 +1,7 @@
 //! The ledger and snapshot tables.
 
 use super::engine::history::Snapshot;
-use crate::model::{Activity, ActivityKind, Symbol};
+use crate::model::{Activity, ActivityKind, SplitRatio, Symbol};
 use crate::server::db::{Db, now_unix};
 use crate::server::error::AppError;
 use chrono::NaiveDate;
@@ -21,6 +21,9 @@ fn activity_from(row: &AnyRow) -> Option<Activity> {
         quantity: decimal(row, "quantity"),
         price: decimal(row, "price"),
         amount: decimal(row, "amount"),
+        ratio: decimal(row, "numerator")
+            .zip(decimal(row, "denominator"))
+            .map(|(numerator, denominator)| SplitRatio { numerator, denominator }),
         fee: decimal(row, "fee").unwrap_or_default(),
         note: row.try_get("note").unwrap_or_default(),
     })
@@ -28,8 +31,8 @@ fn activity_from(row: &AnyRow) -> Option<Activity> {
 
 type AnyQuery<'q> = sqlx::query::Query<'q, Any, sqlx::any::AnyArguments<'q>>;
 
-/// Binds an activity's own columns in table order: kind, day, symbol, quantity,
-/// price, amount, fee, note (decimals as exact text).
+/// Binds an activity's own columns: kind, day, symbol, quantity, price, amount,
+/// fee, note, numerator, denominator (decimals as exact text).
 fn bind_fields<'q>(query: AnyQuery<'q>, a: &Activity) -> AnyQuery<'q> {
     query
         .bind(a.kind.as_str())
@@ -40,6 +43,8 @@ fn bind_fields<'q>(query: AnyQuery<'q>, a: &Activity) -> AnyQuery<'q> {
         .bind(a.amount.map(|d| d.to_string()))
         .bind(a.fee.to_string())
         .bind(a.note.clone())
+        .bind(a.ratio.map(|r| r.numerator.to_string()))
+        .bind(a.ratio.map(|r| r.denominator.to_string()))
 }
 
 /// A user's whole ledger, in (date, id) order.
@@ -92,7 +97,8 @@ pub async fn update_activity<'e, E: Executor<'e, Database = Any>>(
     a: &Activity,
 ) -> Result<(), AppError> {
     let query = sqlx::query(
-        "UPDATE activities SET kind = $3, day = $4, symbol = $5, quantity = $6, price = $7, amount = $8, fee = $9, note = $10
+        "UPDATE activities SET kind = $3, day = $4, symbol = $5, quantity = $6, price = $7, amount = $8, fee = $9,
+           note = $10, numerator = $11, denominator = $12
          WHERE user_id = $1 AND id = $2",
     )
     .bind(user_id)
@@ -158,8 +164,9 @@ pub async fn insert_activity<'e, E: Executor<'e, Database = Any>>(
     a: &Activity,
 ) -> Result<i64, AppError> {
     let query = sqlx::query(
-        "INSERT INTO activities (user_id, kind, day, symbol, quantity, price, amount, fee, note, created_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id",
+        "INSERT INTO activities
+           (user_id, kind, day, symbol, quantity, price, amount, fee, note, numerator, denominator, created_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id",
     )
     .bind(user_id);
     let row = bind_fields(query, a).bind(now_unix()).fetch_one(executor).await?;
@@ -244,31 +251,22 @@ pub async fn insert_activities(
     user_id: i64,
     activities: &[Activity],
 ) -> Result<(), AppError> {
-    // 100 rows × 10 values stays far below both engines' limit on bound values.
+    // 100 rows × 12 values stays far below both engines' limit on bound values.
     const BATCH: usize = 100;
+    const COLUMNS: usize = 12;
     let created = now_unix();
     for chunk in activities.chunks(BATCH) {
         let mut sql = String::from(
-            "INSERT INTO activities (user_id, kind, day, symbol, quantity, price, amount, fee, note, created_at) VALUES ",
+            "INSERT INTO activities
+               (user_id, kind, day, symbol, quantity, price, amount, fee, note, numerator, denominator, created_at)
+             VALUES ",
         );
         for i in 0..chunk.len() {
-            let p = i * 10;
+            let values: Vec<String> = (1..=COLUMNS).map(|c| format!("${}", i * COLUMNS + c)).collect();
             if i > 0 {
                 sql.push(',');
             }
-            sql.push_str(&format!(
-                "(${},${},${},${},${},${},${},${},${},${})",
-                p + 1,
-                p + 2,
-                p + 3,
-                p + 4,
-                p + 5,
-                p + 6,
-                p + 7,
-                p + 8,
-                p + 9,
-                p + 10
-            ));
+            sql.push_str(&format!("({})", values.join(",")));
         }
         let mut query = sqlx::query(&sql);
         for a in chunk {

@@ -46,6 +46,12 @@ pub struct ActivityData {
     /// Commission or charge, 0 when none.
     pub fee: String,
     pub note: String,
+    /// Splits: every `denominator` shares became `numerator` shares.
+    #[schema(example = json!(null))]
+    pub numerator: Option<String>,
+    /// Splits: see `numerator`.
+    #[schema(example = json!(null))]
+    pub denominator: Option<String>,
 }
 
 impl From<&Activity> for ActivityData {
@@ -61,6 +67,8 @@ impl From<&Activity> for ActivityData {
             amount: text(a.amount),
             fee: a.fee.normalize().to_string(),
             note: a.note.clone(),
+            numerator: a.ratio.map(|r| r.numerator.normalize().to_string()),
+            denominator: a.ratio.map(|r| r.denominator.normalize().to_string()),
         }
     }
 }
@@ -72,7 +80,8 @@ fn decimal_schema() -> impl Into<RefOr<Schema>> {
 }
 
 /// A new or changed activity. Buys and sells need `symbol`, `quantity` and `price`;
-/// deposits, withdrawals and fees need `amount`; dividends `amount` and `symbol`.
+/// deposits, withdrawals and fees need `amount`; dividends `amount` and `symbol`;
+/// splits `symbol`, `numerator` and `denominator` (10 and 1 for a 10-for-1 split).
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ActivityInput {
@@ -93,6 +102,12 @@ pub struct ActivityInput {
     fee: Option<Value>,
     #[schema(value_type = Option<String>)]
     note: Option<Value>,
+    /// Splits: every `denominator` shares held become `numerator` shares.
+    #[schema(schema_with = decimal_schema)]
+    numerator: Option<Value>,
+    /// Splits: see `numerator`.
+    #[schema(schema_with = decimal_schema)]
+    denominator: Option<Value>,
 }
 
 fn text(field: &'static str, value: Option<Value>, numbers: bool) -> Result<Option<String>, AppError> {
@@ -124,6 +139,8 @@ impl TryFrom<ActivityInput> for Draft {
             amount: text("amount", body.amount, true)?,
             fee: text("fee", body.fee, true)?,
             note: text("note", body.note, false)?,
+            numerator: text("numerator", body.numerator, true)?,
+            denominator: text("denominator", body.denominator, true)?,
         })
     }
 }
@@ -322,7 +339,8 @@ pub struct ImportRejected {
 #[allow(dead_code, reason = "documents the multipart form; the handler reads it field by field")]
 pub struct ImportForm {
     /// The CSV file: a header row (date, kind, symbol, quantity, price, amount,
-    /// fee, note, in any order and case) and at most 50,000 rows, 5 MB.
+    /// fee, note, numerator, denominator, in any order and case) and at most
+    /// 50,000 rows, 5 MB.
     #[schema(value_type = String, format = Binary)]
     file: Vec<u8>,
 }

@@ -179,7 +179,7 @@ mod tests {
         assert_eq!(schemas["OverviewData"]["allOf"][1]["properties"]["range"]["$ref"], "#/components/schemas/Range");
         assert_eq!(
             schemas["ActivityKind"]["enum"],
-            serde_json::json!(["deposit", "withdrawal", "buy", "sell", "dividend", "fee"])
+            serde_json::json!(["deposit", "withdrawal", "buy", "sell", "dividend", "fee", "split"])
         );
         assert_eq!(schemas["Range"]["enum"], serde_json::json!(["1M", "3M", "6M", "YTD", "1Y", "ALL"]));
         // Each answer's shape is referenced, not copied into its envelope.

@@ -109,6 +109,12 @@ pub struct AccountActivity {
     pub fee: Option<String>,
     #[serde(default)]
     pub note: Option<String>,
+    /// Splits: every `denominator` shares became `numerator` shares.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub numerator: Option<String>,
+    /// Splits: see `numerator`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub denominator: Option<String>,
 }
 
 impl From<&Activity> for AccountActivity {
@@ -123,6 +129,8 @@ impl From<&Activity> for AccountActivity {
             amount: text(a.amount),
             fee: Some(a.fee.normalize().to_string()),
             note: Some(a.note.clone()).filter(|n| !n.is_empty()),
+            numerator: a.ratio.map(|r| r.numerator.normalize().to_string()),
+            denominator: a.ratio.map(|r| r.denominator.normalize().to_string()),
         }
     }
 }
@@ -138,6 +146,8 @@ impl AccountActivity {
             amount: self.amount.clone(),
             fee: self.fee.clone(),
             note: self.note.clone(),
+            numerator: self.numerator.clone(),
+            denominator: self.denominator.clone(),
         }
     }
 }

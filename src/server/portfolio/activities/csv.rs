@@ -1,12 +1,14 @@
 //! The ledger's CSV format, read and written: a header row naming the columns
-//! `date, kind, symbol, quantity, price, amount, fee, note` (any order, any case;
-//! only `date` and `kind` must be there), one activity per row. Export writes all
-//! eight columns with exact decimals, so an exported file imports cleanly.
+//! `date, kind, symbol, quantity, price, amount, fee, note, numerator, denominator`
+//! (any order, any case; only `date` and `kind` must be there; the last two are a
+//! split's ratio), one activity per row. Export writes all ten columns with exact
+//! decimals, so an exported file imports cleanly.
 
 use super::draft::Draft;
 use crate::model::Activity;
 
-pub const COLUMNS: [&str; 8] = ["date", "kind", "symbol", "quantity", "price", "amount", "fee", "note"];
+pub const COLUMNS: [&str; 10] =
+    ["date", "kind", "symbol", "quantity", "price", "amount", "fee", "note", "numerator", "denominator"];
 pub const MAX_ROWS: usize = 50_000;
 
 /// A data row with the line it starts on (the header is line 1).
@@ -45,10 +47,11 @@ pub fn read(bytes: &[u8]) -> Result<Vec<ReadRow>, FileError> {
     if headers.iter().all(|h| h.trim().is_empty()) {
         return Err(file_error(
             "missing_header",
-            "The first row must name the columns: date, kind, symbol, quantity, price, amount, fee, note.",
+            "The first row must name the columns: date, kind, symbol, quantity, price, amount, fee, note \
+             (and numerator, denominator for splits).",
         ));
     }
-    let mut index: [Option<usize>; 8] = [None; 8];
+    let mut index: [Option<usize>; COLUMNS.len()] = [None; COLUMNS.len()];
     for (position, name) in headers.iter().enumerate() {
         let name = name.trim().to_ascii_lowercase();
         let Some(column) = COLUMNS.iter().position(|c| *c == name) else {
@@ -112,6 +115,8 @@ pub fn read(bytes: &[u8]) -> Result<Vec<ReadRow>, FileError> {
                 amount: cell(5),
                 fee: cell(6),
                 note: cell(7).map(|note| unguard_formula(&note).to_string()),
+                numerator: cell(8),
+                denominator: cell(9),
             },
         }));
     }
@@ -161,6 +166,8 @@ pub fn write(activities: &[Activity]) -> Result<Vec<u8>, csv::Error> {
             text(a.amount),
             a.fee.normalize().to_string(),
             guard_formula(&a.note),
+            text(a.ratio.map(|r| r.numerator)),
+            text(a.ratio.map(|r| r.denominator)),
         ])?;
     }
     writer.into_inner().map_err(|e| e.into_error().into())

@@ -4,7 +4,7 @@
 //! the rest of the ledger (overselling, overdrawing) are the ledger's; this checks
 //! what one row can say about itself.
 
-use crate::model::{Activity, ActivityKind, Symbol};
+use crate::model::{Activity, ActivityKind, SplitRatio, Symbol};
 use chrono::{Datelike, NaiveDate};
 use rust_decimal::Decimal;
 use std::str::FromStr;
@@ -20,6 +20,9 @@ pub struct Draft {
     pub amount: Option<String>,
     pub fee: Option<String>,
     pub note: Option<String>,
+    /// Splits: the ratio's two numbers.
+    pub numerator: Option<String>,
+    pub denominator: Option<String>,
 }
 
 /// Why a field cannot be used.
@@ -46,6 +49,8 @@ pub const MAX_NOTE_CHARS: usize = 500;
 const MAX_QUANTITY: i64 = 1_000_000_000;
 const MAX_PRICE: i64 = 100_000_000;
 const MAX_AMOUNT: i64 = 1_000_000_000_000;
+/// The largest number on either side of a split's ratio.
+const MAX_RATIO: i64 = 1_000_000;
 
 fn error(field: &'static str, code: &'static str, message: impl Into<String>) -> FieldError {
     FieldError { field, code, message: message.into() }
@@ -135,7 +140,7 @@ impl Draft {
     pub fn parse(&self, latest_date: NaiveDate) -> Result<Activity, FieldError> {
         let kind_text = present(&self.kind).ok_or_else(|| error("kind", "missing_field", "“kind” is required."))?;
         let kind = ActivityKind::parse(kind_text).ok_or_else(|| {
-            error("kind", "invalid_kind", "“kind” must be deposit, withdrawal, buy, sell, dividend or fee.")
+            error("kind", "invalid_kind", "“kind” must be deposit, withdrawal, buy, sell, dividend, fee or split.")
         })?;
         let date_text = present(&self.date).ok_or_else(|| error("date", "missing_field", "“date” is required."))?;
         let date = NaiveDate::parse_from_str(date_text, "%Y-%m-%d").map_err(|_| {
@@ -164,7 +169,29 @@ impl Draft {
             Symbol::parse(&text).map_err(|message| error("symbol", "invalid_symbol", message))
         };
 
-        if kind.is_trade() {
+        if kind == ActivityKind::Split {
+            activity.symbol = Some(symbol(needs("symbol", &self.symbol)?)?);
+            let side = |field: &'static str, value: &Option<String>| -> Result<Decimal, FieldError> {
+                let value = bounded(field, &needs(field, value)?, MAX_RATIO)?;
+                if value <= Decimal::ZERO {
+                    return Err(error(field, "invalid_ratio", format!("“{field}” must be greater than zero.")));
+                }
+                Ok(value)
+            };
+            activity.ratio = Some(SplitRatio {
+                numerator: side("numerator", &self.numerator)?,
+                denominator: side("denominator", &self.denominator)?,
+            });
+            refuses("quantity", &self.quantity)?;
+            refuses("price", &self.price)?;
+            refuses("amount", &self.amount)?;
+            // An exported split carries a fee of 0; any other fee is refused.
+            if let Some(fee) = present(&self.fee)
+                && !bounded("fee", fee, MAX_AMOUNT)?.is_zero()
+            {
+                return Err(error("fee", "unexpected_field", "A split has no “fee”."));
+            }
+        } else if kind.is_trade() {
             activity.symbol = Some(symbol(needs("symbol", &self.symbol)?)?);
             activity.quantity = Some(bounded("quantity", &needs("quantity", &self.quantity)?, MAX_QUANTITY)?);
             activity.price = Some(bounded("price", &needs("price", &self.price)?, MAX_PRICE)?);
@@ -179,8 +206,12 @@ impl Draft {
                 refuses("symbol", &self.symbol)?;
             }
         }
-        if let Some(fee) = present(&self.fee) {
-            activity.fee = bounded("fee", fee, MAX_AMOUNT)?;
+        if kind != ActivityKind::Split {
+            refuses("numerator", &self.numerator)?;
+            refuses("denominator", &self.denominator)?;
+            if let Some(fee) = present(&self.fee) {
+                activity.fee = bounded("fee", fee, MAX_AMOUNT)?;
+            }
         }
         let note = self.note.as_deref().map(str::trim).unwrap_or_default();
         if note.chars().count() > MAX_NOTE_CHARS {
@@ -272,6 +303,34 @@ mod tests {
         assert_eq!(with_symbol.parse(day(TODAY)).unwrap_err().code, "unexpected_field");
         let dividend = Draft { amount: Some("1".into()), ..draft("dividend", "2026-01-02") };
         assert_eq!(dividend.parse(day(TODAY)).unwrap_err().field, "symbol");
+    }
+
+    #[test]
+    fn a_split_needs_a_symbol_and_a_ratio_of_two_positive_numbers_and_nothing_else() {
+        let split = |n: &str, d: &str| Draft {
+            symbol: Some("nvda".into()),
+            numerator: Some(n.into()),
+            denominator: Some(d.into()),
+            ..draft("Split", "2024-06-10")
+        };
+        let a = split("10", "1").parse(day(TODAY)).unwrap();
+        assert_eq!((a.kind, a.symbol.unwrap().as_str()), (ActivityKind::Split, "NVDA"));
+        assert_eq!(a.ratio.unwrap().to_string(), "10:1");
+        assert_eq!(split("1", "10").parse(day(TODAY)).unwrap().ratio.unwrap().to_string(), "1:10");
+        assert_eq!(split("0", "1").parse(day(TODAY)).unwrap_err().code, "invalid_ratio");
+        assert_eq!(split("-2", "1").parse(day(TODAY)).unwrap_err().code, "invalid_ratio");
+        assert_eq!(split("10", "2e6").parse(day(TODAY)).unwrap_err().code, "out_of_range");
+        let missing = Draft { denominator: None, ..split("10", "1") }.parse(day(TODAY)).unwrap_err();
+        assert_eq!((missing.field, missing.code), ("denominator", "missing_field"));
+        let priced = Draft { price: Some("5".into()), ..split("10", "1") }.parse(day(TODAY)).unwrap_err();
+        assert_eq!((priced.field, priced.code), ("price", "unexpected_field"));
+        // An exported split's zero fee reads back; a real fee is refused.
+        assert!(Draft { fee: Some("0".into()), ..split("10", "1") }.parse(day(TODAY)).is_ok());
+        let fee = Draft { fee: Some("1".into()), ..split("10", "1") }.parse(day(TODAY)).unwrap_err();
+        assert_eq!((fee.field, fee.code), ("fee", "unexpected_field"));
+        // Other kinds refuse a ratio.
+        let buy_with_ratio = Draft { numerator: Some("2".into()), ..buy("1", "1") }.parse(day(TODAY)).unwrap_err();
+        assert_eq!((buy_with_ratio.field, buy_with_ratio.code), ("numerator", "unexpected_field"));
     }
 
     #[test]

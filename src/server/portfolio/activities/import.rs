@@ -36,13 +36,14 @@ pub struct Plan {
     pub errors: Vec<RowError>,
 }
 
-/// What makes two activities the same entry: date, kind, symbol, quantity, price
-/// and (for cash kinds, which have no quantity or price) amount.
-type Key = (chrono::NaiveDate, &'static str, Option<Symbol>, Option<Decimal>, Option<Decimal>, Option<Decimal>);
+/// What makes two activities the same entry: date, kind, symbol, quantity, price,
+/// (for cash kinds, which have no quantity or price) amount, and a split's ratio.
+type Key = (chrono::NaiveDate, &'static str, Option<Symbol>, [Option<Decimal>; 5]);
 
 fn key(a: &Activity) -> Key {
     let n = |d: Option<Decimal>| d.map(|d| d.normalize());
-    (a.date, a.kind.as_str(), a.symbol.clone(), n(a.quantity), n(a.price), n(a.amount))
+    let ratio = (n(a.ratio.map(|r| r.numerator)), n(a.ratio.map(|r| r.denominator)));
+    (a.date, a.kind.as_str(), a.symbol.clone(), [n(a.quantity), n(a.price), n(a.amount), ratio.0, ratio.1])
 }
 
 /// Sorts parsed rows into new, duplicate and failing, against `existing`. Pure.
@@ -73,7 +74,7 @@ pub fn plan(existing: &[Activity], rows: Vec<(usize, Activity)>, mut errors: Vec
         line_of.insert(a.id, *line);
         merged.push(a);
     }
-    merged.sort_by_key(|a| (a.date, a.id));
+    merged.sort_by_key(|a| a.replay_key());
     let mut ledger = Ledger::default();
     let mut rejected: BTreeSet<i64> = BTreeSet::new();
     for a in &merged {

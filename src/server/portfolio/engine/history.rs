@@ -55,7 +55,7 @@ impl PriceHistory {
 /// Snapshots for every trading day from the first activity to `to` (pure).
 pub fn build(activities: &[Activity], history: &PriceHistory, benchmark: &Symbol, to: NaiveDate) -> Vec<Snapshot> {
     let mut ordered: Vec<&Activity> = activities.iter().collect();
-    ordered.sort_by_key(|a| (a.date, a.id));
+    ordered.sort_by_key(|a| a.replay_key());
     let Some(first) = ordered.first().map(|a| a.date) else {
         return Vec::new();
     };
@@ -143,6 +143,13 @@ fn zero_base(
 /// takes away what its closed trade consumed (the ledger conserves lot cost
 /// exactly, so the running sums equal the sums over the open lots).
 fn track_holding(held: &mut HashMap<Symbol, (Decimal, Decimal)>, ledger: &Ledger, a: &Activity) {
+    if let (ActivityKind::Split, Some(symbol)) = (a.kind, &a.symbol) {
+        // A split changes the shares of the symbol's few lots, never their cost.
+        if let Some(entry) = held.get_mut(symbol) {
+            entry.0 = ledger.quantity_of(symbol);
+        }
+        return;
+    }
     let (Some(symbol), Some(quantity)) = (&a.symbol, a.quantity) else { return };
     match a.kind {
         ActivityKind::Buy => {
@@ -215,6 +222,36 @@ mod tests {
         assert_eq!(snaps[3].net_flow, d("-50"));
         assert_eq!(snaps[3].total_value, d("850") + d("120"));
         assert_eq!(snaps[3].benchmark_close, Some(d("103")));
+    }
+
+    #[test]
+    fn a_split_makes_no_jump_in_the_value_series_on_as_traded_closes() {
+        // 10 NVDA at 1000; closes as traded: 1000, 1010, then 101 after a 10:1
+        // split on day 3 (a 0 % move), 102 on day 4.
+        let (spy, nvda) = (sym("SPY"), sym("NVDA"));
+        let mut history = PriceHistory::default();
+        for (n, close) in [(1, "1000"), (2, "1010"), (3, "101"), (4, "102")] {
+            history.insert(&spy, day(n), d("100"));
+            history.insert(&nvda, day(n), d(close));
+        }
+        let activities = vec![
+            Activity { amount: Some(d("10000")), ..activity(1, ActivityKind::Deposit, 1) },
+            Activity {
+                symbol: Some(nvda.clone()),
+                quantity: Some(d("10")),
+                price: Some(d("1000")),
+                ..activity(2, ActivityKind::Buy, 1)
+            },
+            Activity {
+                symbol: Some(nvda.clone()),
+                ratio: Some(crate::model::SplitRatio { numerator: d("10"), denominator: d("1") }),
+                ..activity(3, ActivityKind::Split, 3)
+            },
+        ];
+        let snaps = build(&activities, &history, &spy, day(4));
+        let values: Vec<Decimal> = snaps.iter().filter(|s| s.date >= day(1)).map(|s| s.market_value).collect();
+        assert_eq!(values, [d("10000"), d("10100"), d("10100"), d("10200")]);
+        assert!(snaps.iter().all(|s| s.invested == d("10000") || s.total_value.is_zero()), "cost is kept");
     }
 
     #[test]

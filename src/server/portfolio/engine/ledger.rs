@@ -80,7 +80,7 @@ impl Ledger {
     /// Replays `activities` in (date, id) order.
     pub fn replay(activities: &[Activity], rules: Rules) -> Result<Self, LedgerError> {
         let mut ordered: Vec<&Activity> = activities.iter().collect();
-        ordered.sort_by_key(|a| (a.date, a.id));
+        ordered.sort_by_key(|a| a.replay_key());
         let mut ledger = Ledger::default();
         for activity in ordered {
             ledger.apply(activity, rules)?;
@@ -93,6 +93,9 @@ impl Ledger {
         let fail = |code, message: String| Err(LedgerError { activity_id: a.id, code, message });
         if a.fee.is_sign_negative() && !a.fee.is_zero() {
             return fail("invalid_fee", "A fee cannot be negative.".into());
+        }
+        if a.kind == ActivityKind::Split {
+            return self.split(a);
         }
         if a.kind.is_trade() {
             let Some(symbol) = a.symbol.clone() else {
@@ -226,6 +229,34 @@ impl Ledger {
             cost,
             realized: proceeds - a.fee - cost,
         });
+        Ok(())
+    }
+
+    /// A split multiplies every open lot's quantity by the ratio and keeps its cost:
+    /// no cash moves and nothing is realized. Quantities stay exact decimals (to
+    /// [`COST_PLACES`] places when the ratio does not divide evenly, as 3:2 can).
+    fn split(&mut self, a: &Activity) -> Result<(), LedgerError> {
+        let fail = |code, message: String| Err(LedgerError { activity_id: a.id, code, message });
+        let Some(symbol) = a.symbol.clone() else {
+            return fail("missing_symbol", "A split needs a symbol.".into());
+        };
+        let Some(ratio) = a.ratio.filter(|r| r.numerator > Decimal::ZERO && r.denominator > Decimal::ZERO) else {
+            return fail("invalid_ratio", "A split needs a ratio of two numbers greater than zero.".into());
+        };
+        if !a.fee.is_zero() {
+            return fail("invalid_fee", "A split has no fee.".into());
+        }
+        let Some(lots) = self.lots.get_mut(&symbol) else {
+            return fail("split_not_held", format!("No {symbol} shares were held on {} to split {ratio}.", a.date));
+        };
+        let split: Vec<Decimal> =
+            lots.iter().map(|lot| (lot.quantity * ratio.numerator / ratio.denominator).round_dp(COST_PLACES)).collect();
+        if split.iter().any(|q| q.is_zero()) {
+            return fail("split_too_small", format!("Splitting {symbol} {ratio} would leave a lot with no shares."));
+        }
+        for (lot, quantity) in lots.iter_mut().zip(split) {
+            lot.quantity = quantity.normalize();
+        }
         Ok(())
     }
 

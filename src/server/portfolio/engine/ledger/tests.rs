@@ -25,6 +25,7 @@ fn cash(id: i64, kind: ActivityKind, date: u32, amount: &str) -> Activity {
         quantity: None,
         price: None,
         amount: Some(d(amount)),
+        ratio: None,
         fee: Decimal::ZERO,
         note: String::new(),
     }
@@ -39,12 +40,108 @@ fn trade(id: i64, kind: ActivityKind, date: u32, symbol: &str, quantity: &str, p
         quantity: Some(d(quantity)),
         price: Some(d(price)),
         amount: None,
+        ratio: None,
         fee: d(fee),
         note: String::new(),
     }
 }
 
+fn split(id: i64, date: u32, symbol: &str, numerator: &str, denominator: &str) -> Activity {
+    Activity {
+        symbol: Some(sym(symbol)),
+        ratio: Some(crate::model::SplitRatio { numerator: d(numerator), denominator: d(denominator) }),
+        ..Activity::new(id, ActivityKind::Split, day(date))
+    }
+}
+
 use ActivityKind::{Buy, Deposit, Dividend, Fee, Sell, Withdrawal};
+
+#[test]
+fn a_ten_for_one_split_across_two_lots_with_sells_before_and_after() {
+    // 10 NVDA at 400 + 1 fee, then 5 at 500; sell 3 at 600 (from the first lot);
+    // split 10:1; sell 80 at 65 (the first lot's 70 and 10 of the second's 50).
+    let activities = vec![
+        cash(1, Deposit, 0, "10000"),
+        trade(2, Buy, 1, "NVDA", "10", "400", "1"),
+        trade(3, Buy, 2, "NVDA", "5", "500", "0"),
+        trade(4, Sell, 3, "NVDA", "3", "600", "0"),
+        split(5, 4, "NVDA", "10", "1"),
+        trade(6, Sell, 5, "NVDA", "80", "65", "0"),
+    ];
+    let ledger = Ledger::replay(&activities, Rules::default()).unwrap();
+    // Before the split: the first lot's 3 of 10 shares cost 3/10 × 4001 = 1200.3.
+    assert_eq!(ledger.closed[0].cost, d("1200.3"));
+    assert_eq!(ledger.closed[0].realized, d("599.7"));
+    // The split realizes nothing and moves no cash; the lots keep their cost.
+    assert_eq!(ledger.closed.len(), 2);
+    // After it: 70 shares costing 2800.7, then 10 of the second lot's 50 (cost 2500).
+    assert_eq!(ledger.closed[1].quantity, d("80"));
+    assert_eq!(ledger.closed[1].cost, d("3300.7"));
+    assert_eq!(ledger.closed[1].realized, d("5200") - d("3300.7"));
+    let lots = &ledger.lots[&sym("NVDA")];
+    assert_eq!((lots.len(), lots[0].quantity, lots[0].cost), (1, d("40"), d("2000")));
+    assert_eq!(ledger.cash, d("10000") - d("4001") - d("2500") + d("1800") + d("5200"));
+    assert_eq!(ledger.invested(), d("2000"));
+}
+
+#[test]
+fn a_one_for_ten_reverse_split_keeps_fractional_shares_exact() {
+    let activities = vec![
+        cash(1, Deposit, 0, "1000"),
+        trade(2, Buy, 1, "XYZ", "15", "2", "0"),
+        trade(3, Buy, 2, "XYZ", "7", "3", "0"),
+        split(4, 3, "XYZ", "1", "10"),
+    ];
+    let ledger = Ledger::replay(&activities, Rules::default()).unwrap();
+    let lots = &ledger.lots[&sym("XYZ")];
+    assert_eq!((lots[0].quantity, lots[0].cost), (d("1.5"), d("30")));
+    assert_eq!((lots[1].quantity, lots[1].cost), (d("0.7"), d("21")));
+    assert_eq!(ledger.quantity_of(&sym("XYZ")), d("2.2"));
+    // The leftover fraction can be sold to the last share's hundred-millionth.
+    let mut sold = activities.clone();
+    sold.push(trade(5, Sell, 4, "XYZ", "2.2", "25", "0"));
+    let ledger = Ledger::replay(&sold, Rules::default()).unwrap();
+    assert!(ledger.lots.is_empty());
+    assert_eq!(ledger.realized(), d("55") - d("51"));
+    sold.push(trade(6, Sell, 5, "XYZ", "0.00000001", "25", "0"));
+    assert_eq!(Ledger::replay(&sold, Rules::default()).unwrap_err().code, "oversell");
+}
+
+#[test]
+fn a_split_comes_before_a_trade_on_its_day_whatever_the_order_of_entry() {
+    // The sell of 20 was entered before the 2:1 split of the same day (lower id):
+    // it is at the new price, in the new shares, so it must see 20 shares.
+    let activities = vec![
+        cash(1, Deposit, 0, "1000"),
+        trade(2, Buy, 1, "ABC", "10", "50", "0"),
+        trade(3, Sell, 2, "ABC", "20", "26", "0"),
+        split(4, 2, "ABC", "2", "1"),
+    ];
+    let ledger = Ledger::replay(&activities, Rules::default()).unwrap();
+    assert!(ledger.lots.is_empty());
+    assert_eq!(ledger.realized(), d("20"));
+}
+
+#[test]
+fn a_split_of_nothing_held_or_with_a_bad_ratio_is_refused_and_changes_nothing() {
+    let base = vec![cash(1, Deposit, 0, "1000"), trade(2, Buy, 1, "ABC", "10", "50", "0")];
+    let refused = |a: Activity| {
+        let mut ledger = Ledger::replay(&base, Rules::default()).unwrap();
+        let before = ledger.clone();
+        let err = ledger.apply(&a, Rules::default()).unwrap_err();
+        assert_eq!(ledger, before, "{}", err.code);
+        err.code
+    };
+    assert_eq!(refused(split(3, 2, "XYZ", "2", "1")), "split_not_held");
+    assert_eq!(refused(split(3, 2, "ABC", "0", "1")), "invalid_ratio");
+    assert_eq!(refused(Activity { ratio: None, ..split(3, 2, "ABC", "2", "1") }), "invalid_ratio");
+    assert_eq!(refused(Activity { symbol: None, ..split(3, 2, "ABC", "2", "1") }), "missing_symbol");
+    assert_eq!(refused(Activity { fee: d("1"), ..split(3, 2, "ABC", "2", "1") }), "invalid_fee");
+    assert_eq!(refused(split(3, 2, "ABC", "1", "10000000000")), "split_too_small");
+    // A split dated before the shares were bought splits nothing: refused too.
+    let early = [base.clone(), vec![split(3, 0, "ABC", "2", "1")]].concat();
+    assert_eq!(Ledger::replay(&early, Rules::default()).unwrap_err().code, "split_not_held");
+}
 
 #[test]
 fn the_demo_ledger_matches_the_original_system() {
@@ -278,5 +375,57 @@ proptest! {
             chunked.apply(activity, Rules::default()).unwrap();
         }
         prop_assert_eq!(chunked, whole);
+    }
+}
+
+/// A pre-split trade written in post-split units: quantity × ratio, price ÷ ratio.
+fn in_post_split_units(a: &Activity, num: Decimal, den: Decimal) -> Activity {
+    Activity { quantity: a.quantity.map(|q| q * num / den), price: a.price.map(|p| p * den / num), ..a.clone() }
+}
+
+proptest! {
+    /// Replaying a ledger with a split gives the same holdings, cash, cost and
+    /// realized P&L as the same ledger written in post-split units without one.
+    #[test]
+    fn a_split_equals_the_ledger_written_in_post_split_units(
+        before in proptest::collection::vec((1u32..400, 1u32..2000, any::<bool>()), 1..8),
+        after in proptest::collection::vec((1u32..400, 1u32..2000, any::<bool>()), 0..8),
+        ratio in proptest::sample::select(vec![(2, 1), (4, 1), (5, 1), (10, 1), (1, 2), (1, 5), (1, 10)]),
+    ) {
+        let (num, den) = (Decimal::from(ratio.0), Decimal::from(ratio.1));
+        // Quantities in tenths and prices in cents, so both sides stay exact.
+        let trades = |list: &[(u32, u32, bool)], first_id: i64, first_day: u32| -> Vec<Activity> {
+            list.iter().enumerate().map(|(i, (q, p, sell))| {
+                let kind = if *sell { Sell } else { Buy };
+                let q = (Decimal::from(*q) / Decimal::TEN).to_string();
+                let p = (Decimal::from(*p) * Decimal::TEN).to_string();
+                trade(first_id + i as i64, kind, first_day + i as u32, "ABC", &q, &p, "0")
+            }).collect()
+        };
+        let mut with_split = vec![cash(1, Deposit, 0, "100000000"), trade(2, Buy, 1, "ABC", "50", "100", "1")];
+        with_split.extend(trades(&before, 10, 2));
+        let split_day = 20;
+        with_split.push(split(100, split_day, "ABC", &num.to_string(), &den.to_string()));
+        with_split.extend(trades(&after, 200, split_day + 1));
+        // Keep only the sells that the ledger accepts, in both versions alike.
+        let mut kept: Vec<Activity> = Vec::new();
+        let mut probe = Ledger::default();
+        let mut ordered = with_split.clone();
+        ordered.sort_by_key(|a| a.replay_key());
+        for a in ordered {
+            if probe.apply(&a, Rules::default()).is_ok() {
+                kept.push(a);
+            }
+        }
+        let rewritten: Vec<Activity> = kept.iter().filter(|a| a.kind != ActivityKind::Split).map(|a| {
+            if a.date < day(split_day) && a.kind.is_trade() { in_post_split_units(a, num, den) } else { a.clone() }
+        }).collect();
+        let split = Ledger::replay(&kept, Rules::default()).unwrap();
+        let plain = Ledger::replay(&rewritten, Rules::default()).unwrap();
+        prop_assert_eq!(split.cash, plain.cash);
+        prop_assert_eq!(split.quantity_of(&sym("ABC")), plain.quantity_of(&sym("ABC")));
+        prop_assert_eq!(split.invested(), plain.invested());
+        prop_assert_eq!(split.realized(), plain.realized());
+        prop_assert_eq!(split.closed.len(), plain.closed.len());
     }
 }
