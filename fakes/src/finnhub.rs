@@ -61,6 +61,9 @@ pub struct FaultSpec {
     pub times: Option<u32>,
     /// Only calls for this symbol; every symbol if absent.
     pub symbol: Option<String>,
+    /// Only calls to this endpoint (`quote`, `chart`, `candle`, …); every one if absent.
+    #[serde(default)]
+    pub endpoint: Option<String>,
 }
 
 /// One call the fake received.
@@ -85,7 +88,9 @@ pub struct FakeQuote {
 pub struct FakeState {
     key: Option<String>,
     started: Instant,
-    quotes: Mutex<HashMap<String, FakeQuote>>,
+    pub(crate) quotes: Mutex<HashMap<String, FakeQuote>>,
+    pub(crate) splits: Mutex<HashMap<String, Vec<crate::history::FakeSplit>>>,
+    pub(crate) candles_allowed: Mutex<bool>,
     profiles: Mutex<HashMap<String, Value>>,
     fault: Mutex<Option<FaultSpec>>,
     calls: Mutex<Vec<Call>>,
@@ -98,7 +103,7 @@ pub struct FakeFinnhub {
     pub state: Arc<FakeState>,
 }
 
-fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+pub(crate) fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|p| p.into_inner())
 }
 
@@ -124,6 +129,8 @@ impl FakeState {
             key,
             started: Instant::now(),
             quotes: Mutex::new(quotes),
+            splits: Mutex::new(HashMap::new()),
+            candles_allowed: Mutex::new(false),
             profiles: Mutex::new(profiles),
             fault: Mutex::new(None),
             calls: Mutex::new(Vec::new()),
@@ -144,7 +151,12 @@ impl FakeState {
     }
 
     pub fn set_fault(&self, fault: Fault, times: Option<u32>, symbol: Option<&str>) {
-        *lock(&self.fault) = Some(FaultSpec { fault, times, symbol: symbol.map(str::to_string) });
+        *lock(&self.fault) = Some(FaultSpec { fault, times, symbol: symbol.map(str::to_string), endpoint: None });
+    }
+
+    /// A fault for calls to one endpoint only (`chart` for Yahoo, `candle`, `quote`, …).
+    pub fn set_endpoint_fault(&self, endpoint: &str, fault: Fault, times: Option<u32>) {
+        *lock(&self.fault) = Some(FaultSpec { fault, times, symbol: None, endpoint: Some(endpoint.to_string()) });
     }
 
     pub fn clear_fault(&self) {
@@ -164,16 +176,18 @@ impl FakeState {
         lock(&self.calls).clear();
     }
 
-    fn record(&self, endpoint: &str, symbol: &str) {
+    pub(crate) fn record(&self, endpoint: &str, symbol: &str) {
         let at_ms = self.started.elapsed().as_millis() as u64;
         lock(&self.calls).push(Call { endpoint: endpoint.into(), symbol: symbol.into(), at_ms });
     }
 
     /// The fault for this call, if any (and counts it down).
-    fn take_fault(&self, symbol: &str) -> Option<Fault> {
+    fn take_fault(&self, endpoint: &str, symbol: &str) -> Option<Fault> {
         let mut slot = lock(&self.fault);
         let spec = slot.as_mut()?;
-        if spec.symbol.as_deref().is_some_and(|s| !s.eq_ignore_ascii_case(symbol)) {
+        if spec.symbol.as_deref().is_some_and(|s| !s.eq_ignore_ascii_case(symbol))
+            || spec.endpoint.as_deref().is_some_and(|e| e != endpoint)
+        {
             return None;
         }
         let fault = spec.fault.clone();
@@ -238,6 +252,11 @@ pub fn router(state: Arc<FakeState>) -> Router {
         .route("/api/v1/quote", get(quote))
         .route("/api/v1/stock/profile2", get(profile))
         .route("/api/v1/search", get(search))
+        .route("/api/v1/stock/candle", get(crate::history::finnhub_candle))
+        .route("/api/v1/stock/split", get(crate::history::finnhub_splits))
+        .route("/v8/finance/chart/{symbol}", get(crate::history::yahoo_chart))
+        .route("/_fake/splits/{symbol}", post(admin_splits))
+        .route("/_fake/candles", post(admin_candles))
         .route("/static/logo/{file}", get(logo_file))
         .route("/_fake/quotes", post(admin_quote))
         .route("/_fake/profiles", post(admin_profile))
@@ -281,7 +300,7 @@ fn error_body(status: StatusCode, message: &str) -> Response {
 
 /// Key check, call log and faults shared by the data endpoints. `Err` is the
 /// response to send instead of the normal one.
-async fn gate(
+pub(crate) async fn gate(
     state: &FakeState,
     headers: &HeaderMap,
     params: &HashMap<String, String>,
@@ -301,7 +320,7 @@ async fn gate(
     if state.key.as_ref().is_some_and(|expected| *expected != key) {
         return Err(error_body(StatusCode::UNAUTHORIZED, "Invalid API key."));
     }
-    let fault = state.take_fault(subject);
+    let fault = state.take_fault(endpoint, subject);
     match &fault {
         Some(Fault::Latency { ms }) => tokio::time::sleep(Duration::from_millis(*ms)).await,
         Some(Fault::Timeout) => {
@@ -337,6 +356,31 @@ async fn gate(
         Some(Fault::NullFields | Fault::WrongTypes) | None => {}
     }
     Ok(fault)
+}
+
+impl FakeState {
+    /// The faults a keyless source (Yahoo) can show: latency, a timeout, 429 as
+    /// plain text, 5xx, a malformed or cut-short body. `Some` is the response to
+    /// send instead of the normal one.
+    pub(crate) async fn keyless_fault(&self, symbol: &str, endpoint: &str) -> Option<Response> {
+        match self.take_fault(endpoint, symbol)? {
+            Fault::Latency { ms } => {
+                tokio::time::sleep(Duration::from_millis(ms)).await;
+                None
+            }
+            Fault::Timeout => {
+                tokio::time::sleep(Duration::from_secs(30)).await;
+                None
+            }
+            Fault::RateLimited { .. } => Some((StatusCode::TOO_MANY_REQUESTS, "Too Many Requests\r\n").into_response()),
+            Fault::MalformedJson | Fault::WrongTypes => Some(json_text(r#"{"chart":{"result":[{"timestamp":[1"#)),
+            Fault::Truncated => Some(json_text(r#"{"chart":{"result":[{"meta":"#)),
+            Fault::Forbidden | Fault::Unauthorized => Some((StatusCode::FORBIDDEN, "Forbidden").into_response()),
+            Fault::ServerError | Fault::NullFields => {
+                Some(error_body(StatusCode::INTERNAL_SERVER_ERROR, "Internal server error"))
+            }
+        }
+    }
 }
 
 fn json_text(body: &'static str) -> Response {
@@ -419,6 +463,20 @@ async fn admin_profile(State(state): State<Arc<FakeState>>, Json(profile): Json<
     StatusCode::NO_CONTENT
 }
 
+async fn admin_splits(
+    State(state): State<Arc<FakeState>>,
+    axum::extract::Path(symbol): axum::extract::Path<String>,
+    Json(splits): Json<Vec<crate::history::FakeSplit>>,
+) -> StatusCode {
+    state.set_splits(&symbol, splits);
+    StatusCode::NO_CONTENT
+}
+
+async fn admin_candles(State(state): State<Arc<FakeState>>, Json(allowed): Json<bool>) -> StatusCode {
+    state.allow_candles(allowed);
+    StatusCode::NO_CONTENT
+}
+
 async fn admin_fault(State(state): State<Arc<FakeState>>, Json(spec): Json<FaultSpec>) -> StatusCode {
     *lock(&state.fault) = Some(spec);
     StatusCode::NO_CONTENT
@@ -439,6 +497,6 @@ async fn admin_clear_calls(State(state): State<Arc<FakeState>>) -> StatusCode {
 }
 
 /// Seconds since the Unix epoch, as Finnhub writes times.
-fn now_unix() -> i64 {
+pub(crate) fn now_unix() -> i64 {
     std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs() as i64)
 }

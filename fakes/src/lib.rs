@@ -3,5 +3,7 @@
 //! binary does not contain them (`cargo tree` for `folio` does not list this crate).
 //!
 //! - [`finnhub`]: the Finnhub REST API, with settable prices and switchable faults.
+//! - [`history`]: daily history as Yahoo's chart API and Finnhub's candles serve it.
 
 pub mod finnhub;
+pub mod history;

@@ -41,6 +41,7 @@ serve_with_fake() {
   _fake_pid=$!
   env -u DATABASE_URL -u FOLIO_JWT_SECRET \
     FINNHUB_API_KEY="$key" FINNHUB_BASE_URL="http://127.0.0.1:$fake_port/api/v1" \
+    FOLIO_HISTORY_BASE_URL="http://127.0.0.1:$fake_port" FOLIO_HISTORY_SOURCE="${SERVE_HISTORY_SOURCE:-none}" \
     FOLIO_DATA_DIR="$work" LEPTOS_SITE_ADDR="127.0.0.1:$port" LEPTOS_SITE_ROOT=target/site \
     FOLIO_SEED_DEMO=true FOLIO_ALLOW_SIGNUP=true FOLIO_AUTH_ATTEMPTS_PER_ADDRESS=100000 \
     RUST_LOG="${SERVE_RUST_LOG:-warn}" FOLIO_LOG_FORMAT="${SERVE_LOG_FORMAT:-text}" "$@" \

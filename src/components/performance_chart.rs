@@ -9,7 +9,7 @@ use super::chart::EChart;
 use super::query::{href_with, pill_class};
 use crate::model::{
     ApiError, BENCHMARK_COLOUR, BUY_COLOUR, CONTRIBUTIONS_COLOUR, ChartView, DRAWDOWN_COLOUR, Dashboard,
-    PORTFOLIO_COLOUR, PerformanceChart, Range, SELL_COLOUR, format_money, format_percent_points,
+    HistoryProgress, PORTFOLIO_COLOUR, PerformanceChart, Range, SELL_COLOUR, format_money, format_percent_points,
 };
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
@@ -80,7 +80,7 @@ pub fn PerformancePanel(
             <EChart label option height="h-72 sm:h-80">
                 <Transition fallback=|| view! { <p>"Loading the performance series…"</p> }>
                     {move || dashboard.get().map(|result| match result {
-                        Ok(d) => summary(&d.charts.performance).into_any(),
+                        Ok(d) => summary(&d.charts.performance, d.history.as_ref()).into_any(),
                         Err(err) => view! { <p role="alert" class="text-rose-700 dark:text-rose-400">"The performance series could not be loaded: " {err.to_string()}</p> }.into_any(),
                     })}
                 </Transition>
@@ -89,13 +89,28 @@ pub fn PerformancePanel(
     }
 }
 
-/// The chart in words.
-fn summary(chart: &PerformanceChart) -> impl IntoView + use<> {
+/// What the fetching of an imported ledger's price history has come to, and why
+/// any symbol failed (it is tried again later).
+fn loading(progress: &HistoryProgress) -> impl IntoView + use<> {
+    view! {
+        <p role="status" class="font-medium text-amber-800 dark:text-amber-300">{progress.message()}</p>
+        {progress.failures.iter().map(|(symbol, why)| view! {
+            <p class="text-xs">{format!("{symbol}: {why} (Folio tries again later)")}</p>
+        }).collect_view()}
+    }
+}
+
+/// The chart in words (while history is being fetched, first what is happening).
+fn summary(chart: &PerformanceChart, history: Option<&HistoryProgress>) -> impl IntoView + use<> {
+    let progress = history.map(loading);
     let Some(s) = chart.summary.clone() else {
-        return view! {
-            <p>"Not enough history to chart yet: the chart needs at least two days of portfolio values in this range."</p>
-        }
-        .into_any();
+        return match progress {
+            Some(progress) => progress.into_any(),
+            None => view! {
+                <p>"Not enough history to chart yet: the chart needs at least two days of portfolio values in this range."</p>
+            }
+            .into_any(),
+        };
     };
     let benchmark = match s.benchmark {
         Some(b) => format!("{} {}", chart.benchmark, format_percent_points(b)),
@@ -113,6 +128,7 @@ fn summary(chart: &PerformanceChart) -> impl IntoView + use<> {
         }
     });
     view! {
+        {progress}
         <p class="font-medium text-slate-900 dark:text-slate-100">{format!("{} to {} ({} days)", s.from, s.to, s.days)}</p>
         {money}
         <p>{format!("Portfolio {} (time-weighted) · {}", format_percent_points(s.portfolio), benchmark)}</p>

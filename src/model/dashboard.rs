@@ -18,4 +18,23 @@ pub struct Dashboard {
     /// The ledger is empty: the page welcomes a new account with its next steps
     /// instead of a wall of zeros.
     pub first_run: bool,
+    /// The price history being fetched for an imported ledger (none when complete).
+    pub history: Option<HistoryProgress>,
+}
+
+/// How far the fetching of a person's price history has come: `done` of `total`
+/// symbols (the benchmark included) have closes back to their first activity;
+/// `failures` says, per symbol, why a fetch failed (it is tried again later).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct HistoryProgress {
+    pub done: usize,
+    pub total: usize,
+    pub failures: Vec<(String, String)>,
+}
+
+impl HistoryProgress {
+    /// "Loading price history: 5 of 12 symbols".
+    pub fn message(&self) -> String {
+        format!("Loading price history: {} of {} symbols", self.done, self.total)
+    }
 }

@@ -25,7 +25,7 @@ pub use charts::{
     PALETTE, PORTFOLIO_COLOUR, PerformanceChart, SELL_COLOUR,
 };
 pub use cursor::Cursor;
-pub use dashboard::Dashboard;
+pub use dashboard::{Dashboard, HistoryProgress};
 pub use error::ApiError;
 pub use figures::{Field, PerStat, Stat, StatCard, StatGroup, Unit};
 pub use format::{

@@ -112,6 +112,36 @@ pub struct MarketConfig {
     pub benchmark: crate::model::Symbol,
     /// How often the background refresher looks for stale quotes.
     pub refresh_interval: Duration,
+    /// Where daily history comes from (`FOLIO_HISTORY_SOURCE`).
+    pub history_source: HistorySourceChoice,
+    /// Yahoo Finance's chart API (`FOLIO_HISTORY_BASE_URL`).
+    pub history_base_url: String,
+    /// Calls a second to the history source (Yahoo is unofficial: be polite).
+    pub history_calls_per_second: u32,
+}
+
+/// `FOLIO_HISTORY_SOURCE`: where the history of an imported ledger's symbols is
+/// fetched from. Demo prices keep their simulated history whatever this says.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum HistorySourceChoice {
+    /// Finnhub's candles when the key's plan allows them, else Yahoo.
+    Auto,
+    Finnhub,
+    Yahoo,
+    /// Only the closes Folio records itself (and imported price files).
+    None,
+}
+
+impl HistorySourceChoice {
+    fn parse(raw: &str) -> Result<Self, String> {
+        match raw.trim().to_ascii_lowercase().as_str() {
+            "auto" => Ok(Self::Auto),
+            "finnhub" => Ok(Self::Finnhub),
+            "yahoo" => Ok(Self::Yahoo),
+            "none" => Ok(Self::None),
+            _ => Err("must be auto, finnhub, yahoo or none".into()),
+        }
+    }
 }
 
 /// The portfolio engine's parameters and the memory kept for users' states.
@@ -174,6 +204,7 @@ impl Config {
 }
 
 pub const DEFAULT_FINNHUB_BASE_URL: &str = "https://finnhub.io/api/v1";
+pub const DEFAULT_HISTORY_BASE_URL: &str = "https://query1.finance.yahoo.com";
 const MIN_SECRET_LEN: usize = 32;
 const MIN_METRICS_TOKEN_LEN: usize = 32;
 
@@ -218,6 +249,13 @@ impl Config {
         if !(finnhub_base_url.starts_with("http://") || finnhub_base_url.starts_with("https://")) {
             return Err(ConfigError::new("FINNHUB_BASE_URL", "must start with http:// or https://"));
         }
+
+        let history_base_url = get("FOLIO_HISTORY_BASE_URL").unwrap_or_else(|| DEFAULT_HISTORY_BASE_URL.into());
+        if !(history_base_url.starts_with("http://") || history_base_url.starts_with("https://")) {
+            return Err(ConfigError::new("FOLIO_HISTORY_BASE_URL", "must start with http:// or https://"));
+        }
+        let history_source = HistorySourceChoice::parse(&get("FOLIO_HISTORY_SOURCE").unwrap_or_else(|| "auto".into()))
+            .map_err(|m| ConfigError::new("FOLIO_HISTORY_SOURCE", m))?;
 
         let bcrypt_cost = match get("FOLIO_BCRYPT_COST") {
             None => bcrypt::DEFAULT_COST,
@@ -310,6 +348,9 @@ impl Config {
                 profile_ttl: duration_var(&get, "FOLIO_PROFILE_TTL", Duration::from_secs(24 * 3600))?,
                 benchmark,
                 refresh_interval: duration_var(&get, "FOLIO_REFRESH_INTERVAL", Duration::from_secs(15))?,
+                history_source,
+                history_base_url: history_base_url.trim_end_matches('/').to_string(),
+                history_calls_per_second: count_var(&get, "FOLIO_HISTORY_CALLS_PER_SECOND", 1, 1..=30)?,
             },
             portfolio: PortfolioConfig {
                 risk_free_rate,

@@ -159,6 +159,7 @@ pub async fn spawn_with_clock(config: Config, clock: clock::Clock) -> Result<Run
         }
     });
     let mut background = vec![refresher, snapshot_job];
+    background.extend(portfolio::backfill::spawn(state.clone()));
     background.extend(backup::schedule::spawn(state.clone()));
     let mut metrics_addr = None;
     if let Some(wanted) = state.config.ops.metrics_addr {
@@ -199,7 +200,12 @@ pub async fn build_state(config: Config, clock: clock::Clock) -> Result<AppState
         .site_addr(config.http.site_addr)
         .build();
     let metrics = Arc::new(ops::metrics::Metrics::new());
-    let market = market_service(&config.market, db.clone(), metrics.clone(), clock.clone());
+    // One rate budget for every Finnhub call: quotes, profiles, searches, candles.
+    let limiter =
+        Arc::new(market::limiter::RateLimiter::new(config.market.calls_per_second, config.market.calls_per_minute));
+    let market = market_service(&config.market, db.clone(), limiter.clone(), metrics.clone(), clock.clone());
+    let sources = history_sources(&config.market, limiter, &metrics, &clock);
+    let backfill = Arc::new(portfolio::backfill::Backfill::new(sources));
     let tokens = TokenKeys::new(session_secret.expose().as_bytes(), config.auth.token_ttl);
     let logos = Arc::new(market::logos::LogoStore::new(&config.market.finnhub_base_url, &config.http.site_root));
     let limits = auth::throttle::Limits { per_address: config.auth.attempts_per_address, ..Default::default() };
@@ -220,6 +226,7 @@ pub async fn build_state(config: Config, clock: clock::Clock) -> Result<AppState
         metrics,
         draining: Arc::default(),
         clock,
+        backfill,
         write_gate: Arc::default(),
     })
 }
@@ -233,24 +240,56 @@ fn hashed_assets() -> bool {
     std::env::current_exe().ok().and_then(|exe| exe.parent().map(|dir| dir.join("hash.txt").exists())).unwrap_or(false)
 }
 
+/// Where history comes from (`FOLIO_HISTORY_SOURCE`): none with demo prices, which
+/// have their own simulated history; Finnhub's candles (on the shared budget) and
+/// Yahoo as configured.
+fn history_sources(
+    config: &config::MarketConfig,
+    limiter: Arc<market::limiter::RateLimiter>,
+    metrics: &Arc<ops::metrics::Metrics>,
+    clock: &clock::Clock,
+) -> market::history::HistorySources {
+    use config::HistorySourceChoice as Choice;
+    use market::history::{HistorySources, candles::CandleClient, yahoo::YahooClient};
+    let Some(key) = &config.finnhub_api_key else {
+        return HistorySources::none(clock.clone());
+    };
+    let candles = matches!(config.history_source, Choice::Auto | Choice::Finnhub).then(|| {
+        CandleClient::new(market::finnhub::FinnhubClient::new(
+            &config.finnhub_base_url,
+            key.clone(),
+            config.finnhub_timeout,
+            limiter,
+            metrics.clone(),
+        ))
+    });
+    let yahoo = matches!(config.history_source, Choice::Auto | Choice::Yahoo).then(|| {
+        YahooClient::new(
+            &config.history_base_url,
+            config.finnhub_timeout,
+            config.history_calls_per_second,
+            metrics.clone(),
+        )
+    });
+    HistorySources::new(config.history_source, candles, yahoo, clock.clone())
+}
+
 fn market_service(
     config: &config::MarketConfig,
     db: db::Db,
+    limiter: Arc<market::limiter::RateLimiter>,
     metrics: Arc<ops::metrics::Metrics>,
     clock: clock::Clock,
 ) -> Arc<market::service::MarketService> {
-    use market::{Upstream, demo::DemoMarket, finnhub::FinnhubClient, limiter::RateLimiter};
+    use market::{Upstream, demo::DemoMarket, finnhub::FinnhubClient};
     let upstream = match &config.finnhub_api_key {
-        Some(key) => {
-            let limiter = Arc::new(RateLimiter::new(config.calls_per_second, config.calls_per_minute));
-            Upstream::Finnhub(FinnhubClient::new(
-                &config.finnhub_base_url,
-                key.clone(),
-                config.finnhub_timeout,
-                limiter,
-                metrics.clone(),
-            ))
-        }
+        Some(key) => Upstream::Finnhub(FinnhubClient::new(
+            &config.finnhub_base_url,
+            key.clone(),
+            config.finnhub_timeout,
+            limiter,
+            metrics.clone(),
+        )),
         None => {
             tracing::info!("FINNHUB_API_KEY is not set: serving demo prices");
             Upstream::Demo(DemoMarket { clock: clock.clone() })

@@ -37,6 +37,8 @@ pub struct AppState {
     pub draining: Arc<std::sync::atomic::AtomicBool>,
     /// What day it is, for everything that asks (tests hold it).
     pub clock: super::clock::Clock,
+    /// The price-history backfill job's handle (its sources, its wake-up, its progress).
+    pub backfill: Arc<super::portfolio::backfill::Backfill>,
     /// Open in a server; the race test closes it to make two writes meet.
     pub write_gate: Arc<super::portfolio::activities::gate::WriteGate>,
 }

@@ -180,11 +180,16 @@ pub async fn spawn_app_on_prepared<F: std::future::Future<Output = ()>>(
 pub async fn spawn_app_with_fake(overrides: &[(&str, &str)]) -> (TestApp, FakeFinnhub) {
     let fake = FakeFinnhub::start(Some(FAKE_KEY)).await.expect("fake Finnhub starts");
     let base_url = fake.base_url();
+    let history_url = format!("http://{}", fake.addr);
     let mut env = vec![
         ("FINNHUB_API_KEY", FAKE_KEY),
         ("FINNHUB_BASE_URL", base_url.as_str()),
         ("FINNHUB_TIMEOUT", "1s"),
         ("FOLIO_REFRESH_INTERVAL", "1h"),
+        // History is fetched only by the tests about it (tests/integration/history.rs),
+        // and from the fake, never from the internet.
+        ("FOLIO_HISTORY_SOURCE", "none"),
+        ("FOLIO_HISTORY_BASE_URL", history_url.as_str()),
     ];
     env.extend_from_slice(overrides);
     let app = spawn_app_with(&env).await;

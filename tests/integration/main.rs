@@ -13,6 +13,7 @@ mod doors;
 mod forms;
 mod health;
 mod helpers;
+mod history;
 mod jobs;
 mod market;
 mod operations;

@@ -17,7 +17,7 @@ use sqlx::{AnyConnection, Row};
 use std::borrow::Cow;
 
 /// Folio's tables, each after the tables its foreign keys point at.
-pub const TABLES: [&str; 7] = [
+pub const TABLES: [&str; 9] = [
     "users",
     "activities",
     "portfolio_snapshots",
@@ -25,6 +25,8 @@ pub const TABLES: [&str; 7] = [
     "stock_quotes",
     "company_profiles",
     "daily_closes",
+    "history_coverage",
+    "reported_splits",
 ];
 
 /// Bound values per INSERT (SQLite allows 32,766, PostgreSQL 65,535).

@@ -29,6 +29,7 @@ pub async fn dashboard(
         recent_activity: newest_activity(&portfolio.kept, crate::server_fns::RECENT_ACTIVITY),
         income: income(&portfolio.kept.activities, range, portfolio.today),
         first_run: portfolio.kept.activities.is_empty(),
+        history: crate::server::portfolio::backfill::progress(state, &portfolio.kept.activities),
     })
 }
 

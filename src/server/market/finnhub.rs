@@ -123,13 +123,15 @@ impl FinnhubClient {
             "/quote" => "quote",
             "/stock/profile2" => "profile",
             "/search" => "search",
+            "/stock/candle" => "candle",
+            "/stock/split" => "split",
             _ => "other",
         };
         self.metrics.upstream("finnhub", endpoint, outcome);
     }
 
     /// Counts a decoded answer: a price or profile, or Finnhub's "no such symbol".
-    fn count_decoded<T>(&self, path: &str, result: &Fetched<T>) {
+    pub(crate) fn count_decoded<T>(&self, path: &str, result: &Fetched<T>) {
         let outcome = match result {
             Ok(_) => "ok",
             Err(MarketError::NotFound(_)) => "not_found",
@@ -138,8 +140,14 @@ impl FinnhubClient {
         self.count(path, outcome);
     }
 
-    /// GET `path` with retries; decodes the JSON body into `T`.
-    async fn get<T: DeserializeOwned>(&self, path: &str, query: &[(&str, &str)], subject: &str) -> Fetched<T> {
+    /// GET `path` with retries; decodes the JSON body into `T`. Every call counts
+    /// against the shared rate budget (the history source's candles too).
+    pub(crate) async fn get<T: DeserializeOwned>(
+        &self,
+        path: &str,
+        query: &[(&str, &str)],
+        subject: &str,
+    ) -> Fetched<T> {
         let mut last_problem = String::new();
         for attempt in 0..ATTEMPTS {
             if attempt > 0 {

@@ -10,6 +10,7 @@
 pub mod demo;
 pub mod fairness;
 pub mod finnhub;
+pub mod history;
 pub mod limiter;
 pub mod logos;
 pub mod refresher;

@@ -104,8 +104,9 @@ impl MarketService {
     }
 
     /// The daily closes of `symbol` from `from` to `to`, oldest first, from the
-    /// configured source: simulated with demo prices, the closes recorded in the
-    /// database with Finnhub. The portfolio's history is built from these.
+    /// configured source: simulated with demo prices; with Finnhub, the closes in
+    /// the database (recorded, fetched by the backfill or imported from a file, one
+    /// per day by `history::store`'s rank). The portfolio's history is built from these.
     pub async fn daily_closes(
         &self,
         symbol: &Symbol,
@@ -114,11 +115,7 @@ impl MarketService {
     ) -> Result<Vec<(NaiveDate, Decimal)>, AppError> {
         match self.upstream.source() {
             PriceSource::Demo => Ok(super::demo::DemoMarket::history(symbol, from, to).unwrap_or_default()),
-            PriceSource::Finnhub => {
-                let mut closes = store::closes_since(&self.db, symbol, PriceSource::Finnhub, from).await?;
-                closes.retain(|(day, _)| *day <= to);
-                Ok(closes)
-            }
+            PriceSource::Finnhub => super::history::store::merged_closes(&self.db, symbol, from, to).await,
         }
     }
 

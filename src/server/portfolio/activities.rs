@@ -170,6 +170,8 @@ async fn commit(mut tx: WriteTx, user_id: i64, earliest: NaiveDate) -> Result<()
 /// logged, not reported: the history simply stops early, and the next overview
 /// load extends it again (`ensure_current`).
 pub async fn after_change(state: &AppState, user_id: i64) {
+    // A new symbol or an earlier date may need history fetched.
+    state.backfill.wake();
     if let Err(err) = state.portfolios.ensure_current(state, user_id, state.clock.today()).await {
         tracing::error!(user_id, error = %err, "snapshots were not rebuilt after a ledger change");
     }

@@ -15,6 +15,7 @@
 //! - [`seed`]: the demo account.
 
 pub mod activities;
+pub mod backfill;
 pub mod engine;
 pub mod overview;
 pub mod repo;

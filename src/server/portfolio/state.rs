@@ -238,6 +238,13 @@ impl PortfolioStates {
         snapshots::ensure_current(state, user_id, today).await
     }
 
+    /// Rebuilds the user's whole history (new closes reached back before it), under
+    /// the same single flight as `ensure_current`.
+    pub async fn rebuild_all(&self, state: &AppState, user_id: i64, today: NaiveDate) -> Result<(), AppError> {
+        let _single = self.stripe(user_id).lock().await;
+        snapshots::rebuild(state, user_id, today).await.map(|_| ())
+    }
+
     /// Users kept and the bytes they take (after pending evictions ran).
     pub fn usage(&self) -> (u64, u64) {
         self.kept.run_pending_tasks();
