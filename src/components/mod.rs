@@ -12,6 +12,7 @@ mod performance_chart;
 mod positions;
 mod query;
 mod range_bar;
+mod split_suggestions;
 mod theme;
 mod welcome;
 
@@ -26,5 +27,6 @@ pub use layout::SignedInLayout;
 pub use performance_chart::PerformancePanel;
 pub use positions::PositionsTable;
 pub use range_bar::{RangeBar, range_words};
+pub use split_suggestions::SplitSuggestions;
 pub use theme::current_theme;
 pub use welcome::Welcome;

@@ -68,6 +68,22 @@ impl std::fmt::Display for SplitRatio {
     }
 }
 
+/// A split the history source reported for a symbol the person held then, which
+/// their ledger lacks: offered, never applied silently.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SplitSuggestion {
+    pub symbol: Symbol,
+    pub date: NaiveDate,
+    pub ratio: SplitRatio,
+}
+
+impl SplitSuggestion {
+    /// "NVDA split 10:1 on 2024-06-10".
+    pub fn message(&self) -> String {
+        format!("{} split {} on {}", self.symbol, self.ratio, self.date)
+    }
+}
+
 /// One ledger entry.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Activity {

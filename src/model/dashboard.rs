@@ -20,6 +20,8 @@ pub struct Dashboard {
     pub first_run: bool,
     /// The price history being fetched for an imported ledger (none when complete).
     pub history: Option<HistoryProgress>,
+    /// Splits of held symbols the ledger lacks, offered with a one-click form.
+    pub split_suggestions: Vec<crate::model::SplitSuggestion>,
 }
 
 /// How far the fetching of a person's price history has come: `done` of `total`

@@ -258,6 +258,8 @@ pub struct SymbolView {
     pub realized: Decimal,
     /// Dividends received from it.
     pub dividends: Decimal,
+    /// Splits of this symbol the ledger lacks (see `SplitSuggestion`).
+    pub split_suggestions: Vec<super::SplitSuggestion>,
     /// Daily closes over the held period (from the first activity), as an ECharts
     /// option with the trades marked; `None` with fewer than two closes.
     pub price_chart: Option<String>,

@@ -17,7 +17,7 @@ mod range;
 mod user;
 
 pub use activity::{
-    Activity, ActivityKind, ActivityPage, ImportReview, ReviewLine, SplitRatio, activity_error_message,
+    Activity, ActivityKind, ActivityPage, ImportReview, ReviewLine, SplitRatio, SplitSuggestion, activity_error_message,
 };
 pub use allocation::{Allocation, Slice};
 pub use charts::{

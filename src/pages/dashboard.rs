@@ -8,7 +8,7 @@
 
 use crate::components::{
     AllocationPanel, Headline, HoldingsCards, IncomeBars, PerformancePanel, PositionsTable, PriceBadge, RangeBar,
-    RangeCards, SignedInLayout, TradingCards, Welcome,
+    RangeCards, SignedInLayout, SplitSuggestions, TradingCards, Welcome,
 };
 use crate::model::{ActivityKind, ApiError, ChartView, Dashboard, Range, format_signed_money};
 use leptos::prelude::*;
@@ -96,6 +96,7 @@ pub fn DashboardPage() -> impl IntoView {
                     <h2 id="overview-heading" class="sr-only">"Overview"</h2>
                     {part(dashboard, "overview", move |d| view! {
                         <PriceBadge overview=d.overview.clone() status=Some(d.market) />
+                        <SplitSuggestions suggestions=d.split_suggestions />
                         <Headline overview=d.overview />
                     }.into_any())}
                     <RangeBar range=range.into() />

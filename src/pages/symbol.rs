@@ -55,6 +55,7 @@ fn Details(view_: SymbolView) -> impl IntoView {
                 <p class="text-sm text-slate-600 dark:text-slate-400">{format!("{} · {}", view_.symbol, p.exchange)}</p>
             </div>
         </div>
+        <crate::components::SplitSuggestions suggestions=view_.split_suggestions.clone() />
         <div class="mt-6 grid gap-4 lg:grid-cols-3">
             <section aria-label="Quote" class=CARD>
                 <h2 class="text-sm font-semibold text-slate-500 dark:text-slate-400">"Quote"</h2>

@@ -62,6 +62,10 @@ pub async fn get_symbol_view(symbol: String) -> Result<SymbolView, ApiError> {
         }),
         None => Vec::new(),
     };
+    let split_suggestions = crate::server::portfolio::backfill::split_suggestions(&state, &portfolio.kept.activities)
+        .into_iter()
+        .filter(|s| s.symbol == symbol)
+        .collect();
     let price_span = (closes.len() >= 2).then(|| (closes[0], closes[closes.len() - 1]));
     let price_chart =
         price_span.map(|_| crate::server::dashboard::charts::price_option(symbol.as_str(), &closes, &mine).to_string());
@@ -75,6 +79,7 @@ pub async fn get_symbol_view(symbol: String) -> Result<SymbolView, ApiError> {
         lots,
         realized,
         dividends,
+        split_suggestions,
         price_chart,
         price_span,
         market: state.market.status(),

@@ -241,6 +241,41 @@ async fn closes_before_a_split_are_stored_as_traded() {
     }
     let reported = store::reported_splits(&state.db, &nvda).await.unwrap();
     assert_eq!((reported[0].date, reported[0].ratio.to_string()), (split_day, "10:1".to_string()));
+
+    // The ledger lacks the split: the value drops tenfold on its day, and Folio
+    // offers it (API, dashboard), without applying it.
+    let jump = |points: &[Value]| {
+        let value = |day: NaiveDate| {
+            points.iter().rev().find(|p| p["date"].as_str().unwrap() <= day.to_string().as_str()).unwrap()["total_value"]
+                .as_f64()
+                .unwrap()
+        };
+        value(split_day) / value(split_day - chrono::Duration::days(4))
+    };
+    let fall = jump(&points(&app, &token).await);
+    assert!(fall < 0.8, "without the split the value falls on its day (× {fall})");
+    let offered: Value = app.get_with_token("/api/activities/split-suggestions", &token).await.json().await.unwrap();
+    let offer = &offered["data"][0];
+    assert_eq!(offered["data"].as_array().unwrap().len(), 1, "{offered}");
+    assert_eq!((offer["symbol"].as_str(), offer["numerator"].as_str()), (Some("NVDA"), Some("10")));
+    let page = app.get_with_token("/", &token).await.text().await.unwrap();
+    assert!(page.contains(&format!("NVDA split 10:1 on {split_day}")), "the dashboard offers it");
+    let positions: Value = app.get_with_token("/api/dashboard/positions", &token).await.json().await.unwrap();
+    let nvda_row =
+        |p: &Value| p["data"].as_array().unwrap().iter().find(|r| r["symbol"] == "NVDA").unwrap()["quantity"].clone();
+    assert_eq!(nvda_row(&positions), 7.0);
+
+    // Accepted (the fields of the offer, posted as a split): shares × 10, no jump.
+    let split = serde_json::json!({"kind": "split", "symbol": "NVDA", "date": offer["date"],
+        "numerator": offer["numerator"], "denominator": offer["denominator"]});
+    let created = app.client.post(app.url("/api/activities")).bearer_auth(&token).json(&split).send().await.unwrap();
+    assert_eq!(created.status(), 201);
+    let offered: Value = app.get_with_token("/api/activities/split-suggestions", &token).await.json().await.unwrap();
+    assert_eq!(offered["data"], serde_json::json!([]), "no longer offered");
+    let positions: Value = app.get_with_token("/api/dashboard/positions", &token).await.json().await.unwrap();
+    assert_eq!(nvda_row(&positions), 70.0);
+    let ratio = jump(&points(&app, &token).await);
+    assert!((0.95..1.05).contains(&ratio), "the value moves × {ratio} across the split day");
 }
 
 fn today_unix(app: &TestApp) -> i64 {

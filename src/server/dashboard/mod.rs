@@ -30,6 +30,7 @@ pub async fn dashboard(
         income: income(&portfolio.kept.activities, range, portfolio.today),
         first_run: portfolio.kept.activities.is_empty(),
         history: crate::server::portfolio::backfill::progress(state, &portfolio.kept.activities),
+        split_suggestions: crate::server::portfolio::backfill::split_suggestions(state, &portfolio.kept.activities),
     })
 }
 

@@ -15,7 +15,7 @@
 //! price history: 5 of 12 symbols") rather than "not enough history".
 
 use super::repo;
-use crate::model::{HistoryProgress, Symbol};
+use crate::model::{Activity, HistoryProgress, SplitSuggestion, Symbol};
 use crate::server::db::Db;
 use crate::server::error::AppError;
 use crate::server::market::history::{HistorySources, store};
@@ -40,6 +40,8 @@ pub struct Backfill {
     pending: Mutex<BTreeSet<Symbol>>,
     /// The coverage table as the last pass left it, so a page asks no query.
     known: Mutex<BTreeMap<Symbol, store::Coverage>>,
+    /// The splits the sources reported, as the last pass left them.
+    reported: Mutex<Vec<SplitSuggestion>>,
 }
 
 /// What one pass did.
@@ -52,7 +54,13 @@ pub struct Pass {
 
 impl Backfill {
     pub fn new(sources: HistorySources) -> Self {
-        Self { sources, wake: Notify::new(), pending: Mutex::default(), known: Mutex::default() }
+        Self {
+            sources,
+            wake: Notify::new(),
+            pending: Mutex::default(),
+            known: Mutex::default(),
+            reported: Mutex::default(),
+        }
     }
 
     /// Asks the job to look again soon (after a ledger write or an import).
@@ -175,6 +183,7 @@ pub async fn run_once(state: &AppState) -> Result<Pass, AppError> {
         }
     }
     backfill.set_pending(BTreeSet::new());
+    *backfill.reported.lock().unwrap_or_else(|p| p.into_inner()) = store::all_reported_splits(&state.db).await?;
     if !pass.fetched.is_empty() {
         pass.rebuilt_users = rebuild_holders(state, &pass.fetched, pass.fetched.contains(&benchmark), today).await?;
     }
@@ -205,11 +214,18 @@ async fn rebuild_holders(
     Ok(rebuilt)
 }
 
+/// The splits of symbols the person held that their ledger lacks (from the
+/// sources' reports as the last pass left them; no database read).
+pub fn split_suggestions(state: &AppState, activities: &[Activity]) -> Vec<SplitSuggestion> {
+    let reported = state.backfill.reported.lock().unwrap_or_else(|p| p.into_inner()).clone();
+    super::engine::splits::missing(activities, &reported)
+}
+
 /// Where a person's price history stands, when it is not simply complete: how
 /// many of their symbols (and the benchmark) have closes back to their first
 /// activity, and why any could not be fetched. `None` when there is nothing to say.
 /// Reads no database: the coverage comes from the job's last pass.
-pub fn progress(state: &AppState, activities: &[crate::model::Activity]) -> Option<HistoryProgress> {
+pub fn progress(state: &AppState, activities: &[Activity]) -> Option<HistoryProgress> {
     if !state.backfill.sources.is_enabled() {
         return None;
     }

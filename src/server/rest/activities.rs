@@ -145,6 +145,50 @@ impl TryFrom<ActivityInput> for Draft {
     }
 }
 
+/// A split the market reported that the ledger lacks.
+#[derive(Serialize, ToSchema)]
+pub struct SplitSuggestionData {
+    #[schema(example = "NVDA")]
+    pub symbol: String,
+    /// The day the split took effect (the first day in new shares).
+    #[schema(format = Date, example = "2024-06-10")]
+    pub date: String,
+    /// Every `denominator` shares became `numerator` shares.
+    #[schema(example = "10")]
+    pub numerator: String,
+    #[schema(example = "1")]
+    pub denominator: String,
+    /// "NVDA split 10:1 on 2024-06-10".
+    pub message: String,
+}
+
+/// List splits missing from the ledger.
+///
+/// Splits the history source reported for symbols held the day before them, which
+/// the ledger has no `split` activity for (within a few days). Add one by posting
+/// a `split` activity with these fields; nothing is ever applied by itself.
+#[utoipa::path(get, path = "/api/activities/split-suggestions", tag = "activities",
+    responses((status = 200, body = Envelope<Vec<SplitSuggestionData>>), Unauthorized))]
+pub async fn split_suggestions(
+    State(state): State<AppState>,
+    AuthUser(user): AuthUser,
+) -> Result<Json<Envelope<Vec<SplitSuggestionData>>>, AppError> {
+    let all = activities::list(&state, user.id).await?;
+    let suggestions = crate::server::portfolio::backfill::split_suggestions(&state, &all);
+    Ok(success(
+        suggestions
+            .into_iter()
+            .map(|s| SplitSuggestionData {
+                symbol: s.symbol.to_string(),
+                date: s.date.to_string(),
+                numerator: s.ratio.numerator.normalize().to_string(),
+                denominator: s.ratio.denominator.normalize().to_string(),
+                message: s.message(),
+            })
+            .collect(),
+    ))
+}
+
 /// List activities.
 ///
 /// Every activity of the ledger, newest first: deposits, withdrawals, buys, sells,

@@ -35,6 +35,7 @@ pub fn doors() -> Doors {
         .get("/api/activities", Member, activities::list)
         .post("/api/activities", Member, activities::create)
         .get("/api/activities/export", Member, activities::export)
+        .get("/api/activities/split-suggestions", Member, activities::split_suggestions)
         .on(Method::POST, "/api/activities/import", Member, post(activities::import).layer(import_limit))
         .get("/api/activities/{id}", Member, activities::get)
         .put("/api/activities/{id}", Member, activities::update)

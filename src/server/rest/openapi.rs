@@ -34,7 +34,7 @@ use utoipa::{Modify, OpenApi};
         auth::login, auth::signup, auth::me, auth::logout, auth::logout_everywhere,
         dashboard::overview, dashboard::positions, dashboard::trades, dashboard::performance, dashboard::income,
         activities::list, activities::get, activities::create, activities::update, activities::delete,
-        activities::export, activities::import,
+        activities::export, activities::import, activities::split_suggestions,
         account::export, account::import,
         market::quote, market::profile, market::search, market::status,
         health::healthz, health::readyz,

@@ -130,6 +130,23 @@ pub async fn reported_splits(db: &Db, symbol: &Symbol) -> Result<Vec<SplitEvent>
         .collect())
 }
 
+/// Every reported split, oldest first.
+pub async fn all_reported_splits(db: &Db) -> Result<Vec<crate::model::SplitSuggestion>, AppError> {
+    let rows = sqlx::query("SELECT symbol, day, numerator, denominator FROM reported_splits ORDER BY day, symbol")
+        .fetch_all(&db.pool)
+        .await?;
+    Ok(rows
+        .iter()
+        .filter_map(|row| {
+            Some(crate::model::SplitSuggestion {
+                symbol: Symbol::parse(&row.try_get::<String, _>("symbol").ok()?).ok()?,
+                date: NaiveDate::from_str(&row.try_get::<String, _>("day").ok()?).ok()?,
+                ratio: SplitRatio { numerator: decimal(row, "numerator")?, denominator: decimal(row, "denominator")? },
+            })
+        })
+        .collect())
+}
+
 /// How far a symbol's history has been fetched, and the last failure.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Coverage {

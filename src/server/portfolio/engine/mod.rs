@@ -14,6 +14,7 @@
 //! - [`performance`]: snapshots → the chart's cumulative return and drawdown series.
 //! - [`allocation`]: positions + cash → shares by industry.
 //! - [`income`]: dividend activities → income by month and over a range.
+//! - [`splits`]: splits the market reported that the ledger lacks.
 
 pub mod allocation;
 pub mod history;
@@ -22,4 +23,5 @@ pub mod ledger;
 pub mod metrics;
 pub mod performance;
 pub mod risk;
+pub mod splits;
 pub mod valuation;
