@@ -72,6 +72,46 @@ fn Lines(title: String, lines: Vec<ReviewLine>, total: usize, tone: &'static str
     })
 }
 
+/// Daily closes the person imports themselves (`date,symbol,close`).
+#[component]
+fn PricesFileSection() -> impl IntoView {
+    let query = use_query_map().get_untracked();
+    let number = |name: &str| query.get(name).and_then(|n| n.parse::<usize>().ok()).unwrap_or_default();
+    let done = query
+        .get("prices")
+        .map(|_| format!("{} closes imported; your history was rebuilt with them.", number("prices")));
+    let error = query.get("prices_error").map(|code| match code.as_str() {
+        "prices_rejected" => format!(
+            "{} rows cannot be used (the first on line {}): nothing was imported. Fix the file and import it again.",
+            number("count"),
+            number("line")
+        ),
+        "missing_file" => "Choose a prices file first.".to_string(),
+        "file_too_large" => "The prices file is larger than 8 MB.".to_string(),
+        _ => "The prices file could not be imported. Please try again.".to_string(),
+    });
+    view! {
+        <section class=CARD aria-labelledby="prices-file-heading">
+            <h2 id="prices-file-heading" class="text-lg font-semibold">"Daily prices"</h2>
+            <p class="mt-1 max-w-3xl text-sm text-slate-600 dark:text-slate-400">
+                "Without internet access, or for a symbol no source knows: a CSV file with the columns "
+                <code>"date, symbol, close"</code>" (closes as traded). Your closes come first in your own history, and only in yours."
+            </p>
+            {done.map(|message| view! { <p role="status" class="mt-4 text-sm text-emerald-800 dark:text-emerald-300">{message}</p> })}
+            {error.map(|message| view! {
+                <p role="alert" class="mt-4 rounded-lg border border-rose-200 bg-rose-50 px-3 py-2 text-sm text-rose-800 dark:border-rose-900 dark:bg-rose-950 dark:text-rose-200">{message}</p>
+            })}
+            <form method="post" action="/import/prices" enctype="multipart/form-data" class="mt-5 flex flex-wrap items-end gap-4">
+                <div>
+                    <label for="prices-file" class="text-sm font-medium">"Prices file"</label>
+                    <input id="prices-file" name="file" type="file" accept=".csv,text/csv" required class="mt-1 block text-sm" />
+                </div>
+                <button type="submit" class=PRIMARY>"Import prices"</button>
+            </form>
+        </section>
+    }
+}
+
 /// Download the whole account as one file, or bring one in from another Folio.
 #[component]
 fn AccountFileSection() -> impl IntoView {
@@ -182,6 +222,7 @@ pub fn ImportPage() -> impl IntoView {
                         }
                     })}
                 </Suspense>
+                <PricesFileSection />
                 <AccountFileSection />
             }
         } />

@@ -56,10 +56,12 @@ pub async fn get_symbol_view(symbol: String) -> Result<SymbolView, ApiError> {
         mine.iter().filter(|a| a.kind == crate::model::ActivityKind::Dividend).filter_map(|a| a.amount).sum();
     // The price over the held period: from the first activity in it to today.
     let closes = match mine.first() {
-        Some(first) => state.market.daily_closes(&symbol, first.date, today).await.unwrap_or_else(|err| {
-            tracing::warn!(%symbol, error = %err, "no closes for the symbol page");
-            Vec::new()
-        }),
+        Some(first) => {
+            state.market.daily_closes(&symbol, first.date, today, Some(user.id)).await.unwrap_or_else(|err| {
+                tracing::warn!(%symbol, error = %err, "no closes for the symbol page");
+                Vec::new()
+            })
+        }
         None => Vec::new(),
     };
     let split_suggestions = crate::server::portfolio::backfill::split_suggestions(&state, &portfolio.kept.activities)

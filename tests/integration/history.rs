@@ -109,7 +109,7 @@ async fn a_free_key_and_a_three_year_import_get_yahoo_history_and_every_figure()
         .filter(|d| d.as_str() >= first.to_string().as_str())
         .collect();
     let spy = folio::model::Symbol::parse("SPY").unwrap();
-    let closes = store::merged_closes(&app.running.state.db, &spy, first, app.today()).await.unwrap();
+    let closes = store::merged_closes(&app.running.state.db, &spy, first, app.today(), None).await.unwrap();
     let close_days: Vec<String> = closes.iter().map(|(d, _)| d.to_string()).collect();
     assert_eq!(snapshot_days, close_days, "one snapshot per day with a benchmark close");
     assert!(close_days.len() >= benchmark_days(first, app.today()), "{} days", close_days.len());
@@ -189,7 +189,7 @@ async fn an_outage_keeps_what_is_stored_says_why_and_is_tried_again() {
     };
     assert!(failed.values().all(|c| c.covered_from.is_none() && c.retry_at > today_unix(&app)));
     let closes =
-        store::merged_closes(&state.db, &aapl, NaiveDate::MIN, today - chrono::Duration::days(1)).await.unwrap();
+        store::merged_closes(&state.db, &aapl, NaiveDate::MIN, today - chrono::Duration::days(1), None).await.unwrap();
     assert_eq!(closes, [(today - chrono::Duration::days(1), "111.11".parse().unwrap())], "the recorded close stays");
     // The page says what is happening and why, instead of "not enough history".
     let activities =
@@ -229,7 +229,7 @@ async fn closes_before_a_split_are_stored_as_traded() {
     backfilled(&app, &token).await;
     let nvda = folio::model::Symbol::parse("NVDA").unwrap();
     let closes =
-        store::merged_closes(&state.db, &nvda, split_day - chrono::Duration::days(10), split_day).await.unwrap();
+        store::merged_closes(&state.db, &nvda, split_day - chrono::Duration::days(10), split_day, None).await.unwrap();
     assert!(closes.len() >= 5, "{closes:?}");
     for (day, close) in closes {
         let traded = fake.state.traded_close("NVDA", epoch_day(day)).unwrap();
@@ -284,4 +284,74 @@ fn today_unix(app: &TestApp) -> i64 {
 
 async fn user_id(app: &TestApp, name: &str) -> i64 {
     folio::server::auth::users::find_by_name(&app.running.state.db, name).await.unwrap().unwrap().user.id
+}
+
+/// POSTs a prices file.
+async fn import_prices(app: &TestApp, token: &str, csv: String) -> reqwest::Response {
+    let form = reqwest::multipart::Form::new()
+        .part("file", reqwest::multipart::Part::bytes(csv.into_bytes()).file_name("prices.csv"));
+    app.client.post(app.url("/api/prices/import")).bearer_auth(token).multipart(form).send().await.unwrap()
+}
+
+#[tokio::test]
+async fn an_offline_install_imports_its_own_prices_which_win_and_count_for_nobody_else() {
+    let (app, _fake) = spawn_app_with_fake(&[("FOLIO_HISTORY_SOURCE", "none"), ("FOLIO_SEED_DEMO", "false")]).await;
+    let state = &app.running.state;
+    let token = signup_token(&app, "offline").await;
+    let other = signup_token(&app, "neighbour").await;
+    let first = import_three_years(&app, &token).await;
+    import_three_years(&app, &other).await;
+
+    // One bad row refuses the whole file, saying where.
+    let bad = "date,symbol,close\n2024-01-02,SPY,470\n2024-01-03,SPY,-1\nsoon,SPY,1\n".to_string();
+    let refused = import_prices(&app, &token, bad).await;
+    assert_eq!(refused.status(), 422);
+    let body: Value = refused.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "prices_rejected");
+    let lines: Vec<u64> = body["rows"].as_array().unwrap().iter().map(|r| r["line"].as_u64().unwrap()).collect();
+    assert_eq!(lines, [3, 4]);
+    let spy = folio::model::Symbol::parse("SPY").unwrap();
+    let user = user_id(&app, "offline").await;
+    assert!(store::merged_closes(&state.db, &spy, first, app.today(), Some(user)).await.unwrap().len() <= 1);
+
+    // Every weekday since the first activity, for every symbol, at a made-up price.
+    let yesterday = app.today() - chrono::Duration::days(1);
+    let mut csv = String::from("symbol,date,close\n");
+    for day in (first - chrono::Duration::days(10)).iter_days().take_while(|d| *d <= yesterday) {
+        if matches!(day.weekday(), Weekday::Sat | Weekday::Sun) {
+            continue;
+        }
+        let wiggle = (epoch_day(day) % 13) as f64;
+        for (symbol, base) in [("SPY", 400.0), ("AAPL", 150.0), ("MSFT", 300.0), ("NVDA", 500.0)] {
+            csv.push_str(&format!("{symbol},{day},{:.2}\n", base + wiggle));
+        }
+    }
+    let imported = import_prices(&app, &token, csv).await;
+    assert_eq!(imported.status(), 200);
+    let done: Value = imported.json().await.unwrap();
+    assert_eq!(done["data"]["symbols"], serde_json::json!(["AAPL", "MSFT", "NVDA", "SPY"]));
+    let overview: Value = app.get_with_token("/api/dashboard/overview", &token).await.json().await.unwrap();
+    assert!(overview["data"]["volatility"].is_number(), "a full history from the file: {overview}");
+
+    // The file's close wins over one Folio recorded; the neighbour never sees it.
+    let recorded = folio::server::market::store::save_close(
+        &state.db,
+        &spy,
+        folio::model::PriceSource::Finnhub,
+        yesterday
+            - chrono::Duration::days(match yesterday.weekday() {
+                Weekday::Sat => 1,
+                Weekday::Sun => 2,
+                _ => 0,
+            }),
+        "999".parse().unwrap(),
+    );
+    recorded.await.unwrap();
+    let mine = store::merged_closes(&state.db, &spy, first, yesterday, Some(user)).await.unwrap();
+    assert!(mine.iter().all(|(_, close)| close.to_string() != "999"), "the file's close wins");
+    let theirs =
+        store::merged_closes(&state.db, &spy, first, yesterday, Some(user_id(&app, "neighbour").await)).await.unwrap();
+    assert_eq!(theirs.len(), 1, "only the close Folio recorded: {theirs:?}");
+    let neighbour: Value = app.get_with_token("/api/dashboard/overview", &other).await.json().await.unwrap();
+    assert!(neighbour["data"]["volatility"].is_null(), "another person's file changes nothing here");
 }

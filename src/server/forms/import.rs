@@ -19,10 +19,12 @@ pub fn doors() -> Doors {
     use Access::Member;
     let upload_limit = axum::extract::DefaultBodyLimit::max(activities::import::MAX_FILE_BYTES + 1024 * 1024);
     let account_limit = axum::extract::DefaultBodyLimit::max(account_file::MAX_FILE_BYTES + 1024 * 1024);
+    let prices_limit = axum::extract::DefaultBodyLimit::max(PRICES_MAX_BYTES + 1024 * 1024);
     Doors::new(Kind::Form)
         .on(Method::POST, "/import", Member, post(upload).layer(upload_limit))
         .post("/import/{token}", Member, confirm_import)
         .on(Method::POST, "/account/import", Member, post(import_account).layer(account_limit))
+        .on(Method::POST, "/import/prices", Member, post(import_prices).layer(prices_limit))
 }
 
 /// `/import`'s upload: keeps the file and shows its dry-run report.
@@ -59,6 +61,33 @@ async fn confirm_import(
             Redirect::to(&format!("/trades?notice=imported&count={}", outcome.plan.new.len())).into_response()
         }
         Err((err, _)) => Redirect::to(&format!("/import?review={token}&error={}", err.code)).into_response(),
+    }
+}
+
+const PRICES_MAX_BYTES: usize = 8 * 1024 * 1024;
+
+/// `/import`'s prices file: the person's own daily closes, all or nothing. Back to
+/// `/import` either way: with the count imported, or the code, the number of bad
+/// rows and the first one's line.
+async fn import_prices(
+    State(state): State<AppState>,
+    MaybeUser(session): MaybeUser,
+    multipart: Result<Multipart, MultipartRejection>,
+) -> Response {
+    use crate::server::market::history::prices_file::{self, PricesRefused};
+    let Ok(user) = session else { return sign_in_first() };
+    let back = |query: String| Redirect::to(&format!("/import?{query}")).into_response();
+    let form = match crate::server::upload::read_form(multipart, PRICES_MAX_BYTES, "larger than 8 MB").await {
+        Ok(form) => form,
+        Err(err) if err.code == "invalid_body" => return back("prices_error=missing_file".into()),
+        Err(err) => return back(format!("prices_error={}", err.code)),
+    };
+    match prices_file::import(&state, user.id, &form.file.bytes).await {
+        Ok(done) => back(format!("prices={}", done.closes)),
+        Err(PricesRefused::Rows(rows)) => {
+            back(format!("prices_error=prices_rejected&count={}&line={}", rows.len(), rows[0].line))
+        }
+        Err(PricesRefused::Failed(err)) => back(format!("prices_error={}", err.code)),
     }
 }
 

@@ -105,17 +105,18 @@ impl MarketService {
 
     /// The daily closes of `symbol` from `from` to `to`, oldest first, from the
     /// configured source: simulated with demo prices; with Finnhub, the closes in
-    /// the database (recorded, fetched by the backfill or imported from a file, one
-    /// per day by `history::store`'s rank). The portfolio's history is built from these.
+    /// the database (recorded, fetched by the backfill, or imported from a file by
+    /// `viewer`, one per day by `history::store`'s rank). The portfolio's history is built from these.
     pub async fn daily_closes(
         &self,
         symbol: &Symbol,
         from: NaiveDate,
         to: NaiveDate,
+        viewer: Option<i64>,
     ) -> Result<Vec<(NaiveDate, Decimal)>, AppError> {
         match self.upstream.source() {
             PriceSource::Demo => Ok(super::demo::DemoMarket::history(symbol, from, to).unwrap_or_default()),
-            PriceSource::Finnhub => super::history::store::merged_closes(&self.db, symbol, from, to).await,
+            PriceSource::Finnhub => super::history::store::merged_closes(&self.db, symbol, from, to, viewer).await,
         }
     }
 

@@ -14,13 +14,14 @@ use chrono::NaiveDate;
 /// The daily closes the market service has for `symbols` between two days.
 async fn history_for(
     state: &AppState,
+    user_id: i64,
     symbols: &[Symbol],
     from: NaiveDate,
     to: NaiveDate,
 ) -> Result<PriceHistory, AppError> {
     let mut history = PriceHistory::default();
     for symbol in symbols {
-        for (day, close) in state.market.daily_closes(symbol, from, to).await? {
+        for (day, close) in state.market.daily_closes(symbol, from, to, Some(user_id)).await? {
             history.insert(symbol, day, close);
         }
     }
@@ -103,7 +104,7 @@ pub async fn rebuild_from(
             symbols.dedup();
             // Closes from a few days before the first activity let a position opened
             // on a holiday be valued at the last close.
-            let history = history_for(state, &symbols, first - chrono::Duration::days(10), to).await?;
+            let history = history_for(state, user_id, &symbols, first - chrono::Duration::days(10), to).await?;
             state.metrics.history_rebuilds.inc();
             build(&activities, &history, &benchmark, to)
         }

@@ -10,6 +10,7 @@ mod extract;
 mod health;
 pub mod market;
 pub mod openapi;
+mod prices;
 pub mod schema;
 mod shared_schemas;
 
@@ -26,6 +27,7 @@ pub fn doors() -> Doors {
     let import_limit = axum::extract::DefaultBodyLimit::max(activities::MAX_IMPORT_BYTES + 1024 * 1024);
     let account_limit =
         axum::extract::DefaultBodyLimit::max(crate::server::portfolio::activities::account_file::MAX_FILE_BYTES);
+    let prices_limit = axum::extract::DefaultBodyLimit::max(prices::MAX_PRICES_BYTES + 1024 * 1024);
     Doors::new(Kind::Rest)
         .post("/api/auth/login", Public, auth::login)
         .post("/api/auth/signup", Public, auth::signup)
@@ -51,6 +53,7 @@ pub fn doors() -> Doors {
         .get("/api/dashboard/profile/{symbol}", Member, market::profile)
         .get("/api/market/search", Member, market::search)
         .get("/api/market/status", Member, market::status)
+        .on(Method::POST, "/api/prices/import", Member, post(prices::import).layer(prices_limit))
         .get("/healthz", Public, health::healthz)
         .get("/readyz", Public, health::readyz)
         .get("/api/openapi.json", Public, openapi::document)

@@ -6,7 +6,7 @@
 //! (`scripts/lint-openapi.sh`, part of `make lint`).
 
 use super::shared_schemas::ShareSchemas;
-use super::{account, activities, auth, dashboard, health, market};
+use super::{account, activities, auth, dashboard, health, market, prices};
 use axum::Json;
 use axum::response::Html;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
@@ -36,7 +36,7 @@ use utoipa::{Modify, OpenApi};
         activities::list, activities::get, activities::create, activities::update, activities::delete,
         activities::export, activities::import, activities::split_suggestions,
         account::export, account::import,
-        market::quote, market::profile, market::search, market::status,
+        market::quote, market::profile, market::search, market::status, prices::import,
         health::healthz, health::readyz,
     ),
     // The query parameter `range` refers to it; parameters do not register schemas.

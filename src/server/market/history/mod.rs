@@ -11,6 +11,7 @@
 //! value of a position then has no jump on the split day.
 
 pub mod candles;
+pub mod prices_file;
 pub mod store;
 pub mod yahoo;
 

@@ -17,33 +17,37 @@ use sqlx::Row;
 use std::collections::BTreeMap;
 use std::str::FromStr;
 
-/// The `source` of closes imported from a prices file.
+/// The `source` of closes imported from a prices file, followed by `:<user id>`
+/// (`prices_file::source_of`): they count only in that person's history.
 pub const FILE_SOURCE: &str = "file";
 
 /// Lower wins: a file's close over a fetched one over a recorded one.
 fn rank(source: &str) -> u8 {
     match source {
-        FILE_SOURCE => 0,
+        s if s.starts_with(FILE_SOURCE) => 0,
         super::yahoo::SOURCE | super::candles::SOURCE => 1,
         _ => 2,
     }
 }
 
 /// The closes of `symbol` over `[from, to]` from every non-demo source, one per
-/// day by rank, oldest first.
+/// day by rank, oldest first; with `viewer`, that person's imported closes too.
 pub async fn merged_closes(
     db: &Db,
     symbol: &Symbol,
     from: NaiveDate,
     to: NaiveDate,
+    viewer: Option<i64>,
 ) -> Result<Vec<(NaiveDate, Decimal)>, AppError> {
     let rows = sqlx::query(
         "SELECT day, source, close FROM daily_closes
-         WHERE symbol = $1 AND source <> 'demo' AND day >= $2 AND day <= $3",
+         WHERE symbol = $1 AND source <> 'demo' AND day >= $2 AND day <= $3
+           AND (source NOT LIKE 'file:%' OR source = $4)",
     )
     .bind(symbol.as_str())
     .bind(from.to_string())
     .bind(to.to_string())
+    .bind(viewer.map(super::prices_file::source_of).unwrap_or_default())
     .fetch_all(&db.pool)
     .await?;
     let mut best: BTreeMap<NaiveDate, (u8, Decimal)> = BTreeMap::new();
