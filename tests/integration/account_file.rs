@@ -67,11 +67,18 @@ async fn an_account_file_moves_a_ledger_to_a_fresh_folio_on_the_other_engine_to_
     let app = spawn_app().await;
     let token = signup_token(&app, "Traveller").await;
     enter_ledger(&app, &token).await;
+    // Closes of the person's own, from a prices file: they travel with the ledger.
+    let prices = "date,symbol,close\n2026-08-10,AAPL,150.2525\n2026-08-11,AAPL,151\n2026-08-11,MSFT,381.5\n";
+    let form = reqwest::multipart::Form::new()
+        .part("file", reqwest::multipart::Part::bytes(prices.as_bytes().to_vec()).file_name("prices.csv"));
+    let imported = app.client.post(app.url("/api/prices/import")).bearer_auth(&token).multipart(form).send().await;
+    assert_eq!(imported.unwrap().status(), 200);
     let (headers, bytes) = export(&app, &token).await;
     let disposition = headers["content-disposition"].to_str().unwrap();
     assert_eq!(disposition, format!("attachment; filename=\"folio-account-Traveller-{}.json\"", app.today()));
     let file: Value = serde_json::from_slice(&bytes).unwrap();
-    assert_eq!((file["format"].as_str(), file["version"].as_u64()), (Some("folio-account"), Some(1)));
+    assert_eq!((file["format"].as_str(), file["version"].as_u64()), (Some("folio-account"), Some(2)));
+    assert_eq!(file["prices"][0], json!({"date": "2026-08-10", "symbol": "AAPL", "close": "150.2525"}));
     assert_eq!(file["username"], "Traveller");
     let activities = file["activities"].as_array().unwrap();
     assert_eq!(activities.len(), LEDGER.len());
@@ -94,6 +101,16 @@ async fn an_account_file_moves_a_ledger_to_a_fresh_folio_on_the_other_engine_to_
     assert_eq!(body["data"], json!({"activities": LEDGER.len(), "replaced": 0}));
 
     assert_eq!(ledger(&fresh, &newcomer).await, ledger(&app, &token).await);
+    let closes = |app: &TestApp, name: &'static str| {
+        let state = app.running.state.clone();
+        async move {
+            let id = folio::server::auth::users::find_by_name(&state.db, name).await.unwrap().unwrap().user.id;
+            folio::server::market::history::store::user_closes(&state.db, id).await.unwrap()
+        }
+    };
+    let moved = closes(&fresh, "Newcomer").await;
+    assert_eq!(moved.len(), 3);
+    assert_eq!(moved, closes(&app, "Traveller").await, "the prices moved, exactly");
     for path in ["/api/dashboard/overview", "/api/dashboard/positions", "/api/dashboard/performance?range=ALL"] {
         let before: Value = app.get_with_token(path, &token).await.json().await.unwrap();
         let after: Value = fresh.get_with_token(path, &newcomer).await.json().await.unwrap();
@@ -122,7 +139,9 @@ async fn an_import_is_all_or_nothing_and_never_replaces_a_ledger_unasked() {
         let mut bad_date = file.clone();
         bad_date["activities"][2]["date"] = "2026-02-30".into();
         let mut newer = file.clone();
-        newer["version"] = 2.into();
+        newer["version"] = 3.into();
+        let mut bad_price = file.clone();
+        bad_price["prices"] = json!([{"date": "2026-01-02", "symbol": "AAPL", "close": "-1"}]);
         let mut other_format = file.clone();
         other_format["format"] = "ghostfolio".into();
         vec![
@@ -130,6 +149,7 @@ async fn an_import_is_all_or_nothing_and_never_replaces_a_ledger_unasked() {
             ("?replace=true", serde_json::to_vec(&oversell).unwrap(), 422, "oversell"),
             ("?replace=true", serde_json::to_vec(&bad_date).unwrap(), 422, "invalid_date"),
             ("?replace=true", serde_json::to_vec(&newer).unwrap(), 422, "unsupported_version"),
+            ("?replace=true", serde_json::to_vec(&bad_price).unwrap(), 422, "invalid_price"),
             ("?replace=true", serde_json::to_vec(&other_format).unwrap(), 422, "not_an_account_file"),
             ("?replace=true", b"{\"format\": \"folio-account\", \"version\": 1".to_vec(), 422, "invalid_account_file"),
             ("?replace=maybe", bytes.clone(), 422, "invalid_parameter"),

@@ -199,6 +199,7 @@ async fn an_outage_keeps_what_is_stored_says_why_and_is_tried_again() {
     assert!(progress.failures.iter().any(|(s, why)| s == "AAPL" && why.contains("500")), "{progress:?}");
     let page = app.get_with_token("/", &token).await.text().await.unwrap();
     assert!(page.contains("Loading price history: 0 of 4 symbols"), "the dashboard says so");
+    assert!(page.contains("this figure follows once it is in"), "the cards say why they are empty");
 
     // Not tried again before its time; tried and fetched once the outage is over.
     fake.state.clear_fault();

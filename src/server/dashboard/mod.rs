@@ -8,7 +8,7 @@ use crate::model::{Activity, ActivityKind, ChartView, Dashboard, Range};
 use crate::server::error::AppError;
 use crate::server::portfolio::engine::income::income;
 use crate::server::portfolio::state::{Kept, Key};
-use crate::server::portfolio::{overview, service};
+use crate::server::portfolio::{backfill, overview, service};
 use crate::server::state::AppState;
 use charts::charts_of;
 
@@ -21,17 +21,38 @@ pub async fn dashboard(
 ) -> Result<Dashboard, AppError> {
     let portfolio = service::portfolio_for(state, user_id, known).await?;
     let positions = service::position_rows(state, &portfolio.valuation).await;
+    let history = backfill::progress(state, &portfolio.kept.activities);
+    let mut overview =
+        overview::of(&portfolio, range, state.market.source(), state.config.portfolio.annualise_min_days);
+    if let Some(progress) = &history {
+        loading_history(&mut overview, progress);
+    }
     Ok(Dashboard {
-        overview: overview::of(&portfolio, range, state.market.source(), state.config.portfolio.annualise_min_days),
+        overview,
         charts: charts_of(&portfolio, &positions, range, view),
         positions,
         market: state.market.status(),
         recent_activity: newest_activity(&portfolio.kept, crate::server_fns::RECENT_ACTIVITY),
         income: income(&portfolio.kept.activities, range, portfolio.today),
         first_run: portfolio.kept.activities.is_empty(),
-        history: crate::server::portfolio::backfill::progress(state, &portfolio.kept.activities),
-        split_suggestions: crate::server::portfolio::backfill::split_suggestions(state, &portfolio.kept.activities),
+        history,
+        split_suggestions: backfill::split_suggestions(state, &portfolio.kept.activities),
     })
+}
+
+/// While the price history is being fetched, a figure that cannot be computed yet
+/// says so, instead of blaming a history that is on its way.
+fn loading_history(overview: &mut crate::model::Overview, progress: &crate::model::HistoryProgress) {
+    use crate::model::{Field, Stat, note};
+    let why = format!("{} — this figure follows once it is in", progress.message());
+    for stat in Stat::ALL {
+        if overview.stats.get(*stat).is_none() {
+            note(&mut overview.notes, *stat, why.clone());
+        }
+    }
+    if overview.max_drawdown.is_none() {
+        note(&mut overview.notes, Field::MaxDrawdown, why);
+    }
 }
 
 /// The newest `count` trades, dividends and fees, newest first: a ledger whose

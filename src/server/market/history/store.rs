@@ -134,6 +134,24 @@ pub async fn reported_splits(db: &Db, symbol: &Symbol) -> Result<Vec<SplitEvent>
         .collect())
 }
 
+/// One person's imported closes (all symbols), oldest first.
+pub async fn user_closes(db: &Db, user_id: i64) -> Result<Vec<(Symbol, NaiveDate, Decimal)>, AppError> {
+    let rows = sqlx::query("SELECT symbol, day, close FROM daily_closes WHERE source = $1 ORDER BY day, symbol")
+        .bind(super::prices_file::source_of(user_id))
+        .fetch_all(&db.pool)
+        .await?;
+    Ok(rows
+        .iter()
+        .filter_map(|row| {
+            Some((
+                Symbol::parse(&row.try_get::<String, _>("symbol").ok()?).ok()?,
+                NaiveDate::from_str(&row.try_get::<String, _>("day").ok()?).ok()?,
+                decimal(row, "close")?,
+            ))
+        })
+        .collect())
+}
+
 /// Every reported split, oldest first.
 pub async fn all_reported_splits(db: &Db) -> Result<Vec<crate::model::SplitSuggestion>, AppError> {
     let rows = sqlx::query("SELECT symbol, day, numerator, denominator FROM reported_splits ORDER BY day, symbol")

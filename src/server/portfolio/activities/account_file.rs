@@ -11,9 +11,10 @@
 //! a CSV import checks them, within their share of upstream calls. One import runs
 //! at a time, and the list is read no further than its limit.
 //!
-//! Folio keeps no other per-person settings on the server yet (the theme is a
-//! browser cookie), and imported prices do not exist yet; both join the file, with
-//! a new `version`, when they do.
+//! Version 2 added the person's imported daily closes (`prices`, from a prices
+//! file), which go in with the ledger, in the same transaction. Version 1 files
+//! (no prices) are still read. Folio keeps no other per-person settings on the
+//! server yet (the theme is a browser cookie); they join the file when it does.
 
 use super::draft::Draft;
 use super::{after_change, begin, commit, latest_date};
@@ -28,8 +29,8 @@ use utoipa::ToSchema;
 
 /// What `format` says in every account file.
 pub const FORMAT: &str = "folio-account";
-/// The version this Folio writes and reads.
-pub const VERSION: u64 = 1;
+/// The version this Folio writes (it reads this one and every earlier one).
+pub const VERSION: u64 = 2;
 /// Largest file accepted (a 50,000-activity ledger is about 8 MB).
 pub const MAX_FILE_BYTES: usize = 32 * 1024 * 1024;
 /// Most activities in one file.
@@ -42,8 +43,9 @@ pub struct AccountFile {
     /// Always `folio-account`.
     #[schema(example = "folio-account")]
     pub format: String,
-    /// The file format's version (1). A newer version is refused, not guessed at.
-    #[schema(example = 1)]
+    /// The file format's version (2; 1 had no `prices`). A newer version is
+    /// refused, not guessed at.
+    #[schema(example = 2)]
     pub version: u64,
     /// When it was written (RFC 3339, UTC).
     #[schema(example = "2026-11-28T21:00:00Z")]
@@ -54,6 +56,21 @@ pub struct AccountFile {
     /// at most 200,000.
     #[serde(deserialize_with = "at_most_max_activities")]
     pub activities: Vec<AccountActivity>,
+    /// The person's own daily closes (imported from prices files), oldest first.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub prices: Vec<AccountPrice>,
+}
+
+/// One imported daily close, as traded.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AccountPrice {
+    #[schema(format = Date, example = "2024-06-07")]
+    pub date: String,
+    #[schema(example = "NVDA")]
+    pub symbol: String,
+    #[schema(example = "1208.88")]
+    pub close: String,
 }
 
 /// What a list longer than [`MAX_ACTIVITIES`] fails with (read back by [`read`]).
@@ -162,6 +179,15 @@ pub async fn export(state: &AppState, user: &CurrentUser) -> Result<AccountFile,
         exported_at: state.clock.now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
         username: user.username.clone(),
         activities: all.iter().map(AccountActivity::from).collect(),
+        prices: crate::server::market::history::store::user_closes(&state.db, user.id)
+            .await?
+            .into_iter()
+            .map(|(symbol, date, close)| AccountPrice {
+                date: date.to_string(),
+                symbol: symbol.to_string(),
+                close: close.normalize().to_string(),
+            })
+            .collect(),
     })
 }
 
@@ -190,7 +216,7 @@ pub fn read(bytes: &[u8]) -> Result<AccountFile, AppError> {
         return Err(not_ours());
     }
     match head.version.as_ref().and_then(|v| v.as_u64()) {
-        Some(VERSION) => {}
+        Some(1..=VERSION) => {}
         Some(newer) if newer > VERSION => {
             return Err(AppError::validation(
                 "unsupported_version",
@@ -288,6 +314,7 @@ pub async fn import(state: &AppState, user_id: i64, file: &AccountFile, replace:
         let message = format!("Activity {} ({}): {}", i + 1, ledger[i].date, err.message);
         return Err(Refused { error: AppError { message, ..err }, activity: Some(i + 1) });
     }
+    let prices = prices_of(file, latest)?;
     let (mut tx, existing) = begin(state, user_id).await?;
     if !existing.is_empty() && !replace {
         return Err(Refused::from(AppError::new(
@@ -303,9 +330,48 @@ pub async fn import(state: &AppState, user_id: i64, file: &AccountFile, replace:
         sqlx::query("DELETE FROM activities WHERE user_id = $1").bind(user_id).execute(&mut *tx).await?;
     }
     repo::insert_activities(&mut tx, user_id, &ledger).await?;
+    let source = crate::server::market::history::prices_file::source_of(user_id);
+    if replace {
+        sqlx::query("DELETE FROM daily_closes WHERE source = $1").bind(&source).execute(&mut *tx).await?;
+    }
+    for (symbol, closes) in &prices {
+        crate::server::market::history::store::save_closes(&mut tx, symbol, &source, closes).await?;
+    }
     commit(tx, user_id, chrono::NaiveDate::MIN).await?;
     after_change(state, user_id).await;
     Ok(Imported { activities: ledger.len(), replaced: existing.len() })
+}
+
+/// The file's prices by symbol, each checked as a prices file's row is.
+fn prices_of(
+    file: &AccountFile,
+    latest: chrono::NaiveDate,
+) -> Result<std::collections::BTreeMap<crate::model::Symbol, Vec<(chrono::NaiveDate, rust_decimal::Decimal)>>, Refused>
+{
+    let mut csv = String::from("date,symbol,close\n");
+    for p in &file.prices {
+        csv.push_str(&format!(
+            "{},{},{}\n",
+            p.date.replace([',', '\n', '"'], " "),
+            p.symbol.replace([',', '\n', '"'], " "),
+            p.close.replace([',', '\n', '"'], " ")
+        ));
+    }
+    let mut by_symbol: std::collections::BTreeMap<_, Vec<_>> = Default::default();
+    if file.prices.is_empty() {
+        return Ok(by_symbol);
+    }
+    let rows = crate::server::market::history::prices_file::parse(csv.as_bytes(), latest).map_err(|rows| {
+        let first = &rows[0];
+        Refused::from(AppError::validation(
+            "invalid_price",
+            format!("Price {} of the file: {}", first.line.saturating_sub(1), first.message),
+        ))
+    })?;
+    for (symbol, day, close) in rows {
+        by_symbol.entry(symbol).or_insert_with(Vec::new).push((day, close));
+    }
+    Ok(by_symbol)
 }
 
 #[cfg(test)]
@@ -331,7 +397,7 @@ mod tests {
         assert_eq!(code(br#"{"format": "something-else", "version": 1}"#), "not_an_account_file");
         assert_eq!(code(br#"{"format": "folio-account"}"#), "not_an_account_file");
         // A newer file is named as such, even with fields this version does not know.
-        let mut newer = file(2);
+        let mut newer = file(3);
         newer["settings"] = serde_json::json!({"theme": "dark"});
         assert_eq!(code(newer.to_string().as_bytes()), "unsupported_version");
         let mut extra = file(1);
