@@ -25,6 +25,9 @@
 #   metrics.txt     the overview's throughput with /metrics on and off (alternated), and
 #                   the cost of one scrape.
 #   portfolio.txt   replay + valuation + all metrics, 10,000 activities, 10 years (criterion).
+#   history.txt     the price-history backfill of 50 symbols x 10 years from the fake's
+#                   Yahoo API (wall time against the 1-call-a-second floor) and the
+#                   rebuild of that ten-year history (benches/history.rs; about a minute).
 #   backup.txt      backup, restore and the account file of the 50,000-activity account,
 #                   on SQLite and PostgreSQL (scripts/bench-backup.sh).
 #   reliability.txt the disk-full soak (scripts/disk-full-soak.sh; needs root).
@@ -246,6 +249,11 @@ for path in glob.glob("target/criterion/*/new/estimates.json"):
     print(f"median {e['median']['point_estimate'] / 1e6:.3f} ms  (mean {e['mean']['point_estimate'] / 1e6:.3f} ms)  {path.split('/')[2]}")
 PY
 } | tee bench-results/portfolio.txt
+
+{
+  echo "# Folio price-history benchmark — $(date -u +%Y-%m-%dT%H:%M:%SZ), $(nproc) cores, release build, fake Yahoo chart API"
+  cargo bench --features ssr --bench history 2>/dev/null
+} | tee bench-results/history.txt
 
 scripts/bench-backup.sh
 

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # End-to-end tests: build the app (debug), start the fake Finnhub and the app on
-# free ports (the app with its own SQLite database, pointed at the fake), and a
-# second app on demo prices (its back-filled history feeds the chart tests), run
-# Playwright in headless Chromium against them, stop all three.
+# free ports (the app with its own SQLite database, pointed at the fake), a second
+# app on demo prices (its back-filled history feeds the chart tests), and a third
+# that fetches price history from the fake's Yahoo API (the history tests), run
+# Playwright in headless Chromium against them, stop all four.
 # Screenshots and reports land in end2end/test-results and end2end/playwright-report.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -22,13 +23,14 @@ export FOLIO_BCRYPT_COST=4
 . scripts/lib/serve.sh
 serve_with_fake e2e-key
 serve_demo
+serve_history e2e-key
 
 rm -rf end2end/test-results
 status=0
-FOLIO_E2E_URL="$base" FOLIO_DEMO_URL="$demo_base" FAKE_FINNHUB_URL="$fake_base" npx playwright test --config end2end/playwright.config.ts "$@" || status=$?
+FOLIO_E2E_URL="$base" FOLIO_DEMO_URL="$demo_base" FOLIO_HISTORY_URL="$history_base" FAKE_FINNHUB_URL="$fake_base" npx playwright test --config end2end/playwright.config.ts "$@" || status=$?
 if [ "$status" -ne 0 ]; then
   echo "e2e: warnings and errors of both servers:"
-  grep -h -E '"level":"(WARN|ERROR)"' "$server_log" "$demo_log" | tail -n 30 || true
+  grep -h -E '"level":"(WARN|ERROR)"' "$server_log" "$demo_log" "$history_log" | tail -n 30 || true
   echo "e2e: server log:"; tail -n 50 "$server_log"
   echo "e2e: demo server log:"; tail -n 30 "$demo_log"
 fi

@@ -8,6 +8,10 @@
 # starts a second app on demo prices (no API key: the configuration `make run`
 # gives a new user, with a year of back-filled history for the charts) in a data
 # directory of its own. Afterwards: $demo_base, $demo_log.
+#   serve_history KEY
+# (after serve_with_fake) starts a third app on the same fake with price history
+# fetched from the fake's Yahoo chart API (FOLIO_HISTORY_SOURCE=yahoo) and no demo
+# user, in a data directory of its own. Afterwards: $history_base, $history_log.
 # SERVE_RUST_LOG and SERVE_LOG_FORMAT set the servers' logging; with SERVE_KEEP_LOGS
 # their logs are copied into that folder on exit (named SERVE_LOG_PREFIX-*.log).
 # Both let one address sign up and fail to sign in far more often than the
@@ -16,13 +20,13 @@
 free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 
 _serve_cleanup() {
-  for pid in "${_server_pid:-}" "${_fake_pid:-}" "${_demo_pid:-}"; do
+  for pid in "${_server_pid:-}" "${_fake_pid:-}" "${_demo_pid:-}" "${_history_pid:-}"; do
     if [ -n "$pid" ]; then kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; fi
   done
   # The servers' logs join the run's logs for scripts/check-logs.sh.
   if [ -n "${SERVE_KEEP_LOGS:-}" ] && [ -d "${work:-}" ]; then
     mkdir -p "$SERVE_KEEP_LOGS"
-    for log in "$work/server.log" "$work/demo.log"; do
+    for log in "$work/server.log" "$work/demo.log" "$work/history.log"; do
       [ -f "$log" ] && cp "$log" "$SERVE_KEEP_LOGS/${SERVE_LOG_PREFIX:-serve}-$(basename "$log")"
     done
   fi
@@ -75,4 +79,21 @@ serve_demo() {
   _demo_pid=$!
   demo_base="http://127.0.0.1:$port"
   _wait_ready "$demo_base" "$_demo_pid" "$demo_log"
+}
+
+serve_history() {
+  local key=$1 port
+  port=$(free_port)
+  mkdir -p "$work/history"
+  history_log="$work/history.log"
+  env -u DATABASE_URL -u FOLIO_JWT_SECRET \
+    FINNHUB_API_KEY="$key" FINNHUB_BASE_URL="$fake_base/api/v1" \
+    FOLIO_HISTORY_BASE_URL="$fake_base" FOLIO_HISTORY_SOURCE=yahoo \
+    FOLIO_DATA_DIR="$work/history" LEPTOS_SITE_ADDR="127.0.0.1:$port" LEPTOS_SITE_ROOT=target/site \
+    FOLIO_SEED_DEMO=false FOLIO_ALLOW_SIGNUP=true FOLIO_AUTH_ATTEMPTS_PER_ADDRESS=100000 \
+    RUST_LOG="${SERVE_RUST_LOG:-warn}" FOLIO_LOG_FORMAT="${SERVE_LOG_FORMAT:-text}" \
+    ./target/debug/folio >"$history_log" 2>&1 &
+  _history_pid=$!
+  history_base="http://127.0.0.1:$port"
+  _wait_ready "$history_base" "$_history_pid" "$history_log"
 }

@@ -157,6 +157,8 @@ pub struct PortfolioConfig {
     /// Annualised figures from fewer daily returns than this are marked "based on
     /// N days" (METRICS.md: 60 trading days).
     pub annualise_min_days: usize,
+    /// How often the daily history job looks for a new close.
+    pub snapshot_interval: Duration,
 }
 
 /// Running it: metrics, logs, shutdown.
@@ -357,6 +359,7 @@ impl Config {
                 cache_bytes: u64::from(count_var(&get, "FOLIO_PORTFOLIO_CACHE_MB", 64, 1..=1_000_000)?) << 20,
                 seed_demo: bool_var(&get, "FOLIO_SEED_DEMO", true)?,
                 annualise_min_days: count_var(&get, "FOLIO_ANNUALISE_MIN_DAYS", 60, 1..=100_000)? as usize,
+                snapshot_interval: duration_var(&get, "FOLIO_SNAPSHOT_INTERVAL", Duration::from_secs(3600))?,
             },
             ops: OpsConfig {
                 metrics_addr,

@@ -21,6 +21,32 @@ async fn user_with_deposit(app: &TestApp, name: &str, day: NaiveDate) -> i64 {
 }
 
 #[tokio::test]
+async fn the_daily_jobs_own_loop_records_the_next_day_by_itself() {
+    // The job's loop as the server runs it (every second here, hourly by default):
+    // the test only moves the app's clock and waits, bounded, for the new day.
+    let (app, _fake) = spawn_app_with_fake(&[("FOLIO_SNAPSHOT_INTERVAL", "1s")]).await;
+    let state = &app.running.state;
+    let today = app.today();
+    let spy = Symbol::parse("SPY").unwrap();
+    for n in -5..=3 {
+        store::save_close(&state.db, &spy, PriceSource::Finnhub, today + Duration::days(n), Decimal::from(400 + n))
+            .await
+            .unwrap();
+    }
+    let user = user_with_deposit(&app, "looped", today - Duration::days(3)).await;
+    state.clock.advance(Duration::days(1));
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    loop {
+        let last = repo::snapshots(&state.db, user, today).await.unwrap().last().map(|s| s.date);
+        if last == Some(today + Duration::days(1)) {
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "the loop did not record the next day in 30 s: {last:?}");
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+}
+
+#[tokio::test]
 async fn the_daily_job_records_a_new_day_for_every_history_once() {
     let (app, _fake) = spawn_app_with_fake(&[]).await;
     let state = &app.running.state;

@@ -42,11 +42,12 @@ pub async fn ensure_current(state: &AppState, user_id: i64, today: NaiveDate) ->
     }
 }
 
-/// The daily job: keeps every user's history current. Hourly, so the first run
-/// after the close records the day; idempotent, so the other runs change nothing.
+/// The daily job: keeps every user's history current. Hourly by default
+/// (`FOLIO_SNAPSHOT_INTERVAL`), so the first run after the close records the day;
+/// idempotent, so the other runs change nothing.
 pub fn spawn_daily(state: AppState) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
-        let mut ticker = tokio::time::interval(std::time::Duration::from_secs(3600));
+        let mut ticker = tokio::time::interval(state.config.portfolio.snapshot_interval);
         loop {
             ticker.tick().await;
             keep_every_history_current(&state).await;

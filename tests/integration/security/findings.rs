@@ -316,7 +316,9 @@ async fn sigterm_a_request_under_way_gets_its_answer_and_new_ones_are_refused() 
         tokio::spawn(async move { request.send().await })
     };
     // Wait until the fake has the call, then stop the server the way SIGTERM does.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
     while fake.state.count("quote", "NVDA") == 0 {
+        assert!(std::time::Instant::now() < deadline, "the quote never reached the fake");
         tokio::time::sleep(std::time::Duration::from_millis(20)).await;
     }
     app.running.begin_shutdown();
