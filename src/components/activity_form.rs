@@ -188,7 +188,7 @@ pub fn ActivityForm(
                 <legend class=LABEL>"Split ratio " <span class=HINT>"(split)"</span></legend>
                 <div class="flex items-center gap-2">
                     <input id="numerator" name="numerator" type="text" inputmode="decimal" placeholder="10" aria-label="New shares" class=INPUT value=values.numerator.clone() />
-                    <span class="mt-1 text-sm">"for every"</span>
+                    <span class="mt-1 whitespace-nowrap text-sm">"for every"</span>
                     <input id="denominator" name="denominator" type="text" inputmode="decimal" placeholder="1" aria-label="Shares held before" class=INPUT value=values.denominator.clone() />
                 </div>
             </fieldset>
