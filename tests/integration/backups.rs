@@ -2,13 +2,17 @@
 //! acknowledged before it and restores to a sound database; a failing migration
 //! changes nothing (byte for byte on SQLite) and leaves its backup; a database a
 //! newer Folio used is refused at start; a damaged, unchecked or too-new backup is
-//! never restored; the `folio` binary's `backup` and `restore` do what they say.
+//! never restored; the `folio` binary's `backup` and `restore` do what they say;
+//! scheduled backups are whole, pruned to the newest N, counted in `/metrics`, and
+//! due at once after a restart that comes late.
 //!
 //! Every backup is a SQLite file (PostgreSQL's tables are exported into one), so
 //! the tests run on both engines; only byte-for-byte file checks and the binary's
 //! file locks are SQLite's own.
 
-use crate::helpers::{TestApp, TestDatabase, signup_token, spawn_app};
+use crate::helpers::{TestApp, TestDatabase, signup_token, spawn_app, spawn_app_with};
+use crate::operations::{METRICS_TOKEN, scrape, series};
+use folio::server::backup::schedule;
 use folio::server::backup::take::{self, Reason};
 use folio::server::backup::upgrade::{self, UpgradeError};
 use folio::server::backup::{BackupError, checksum, restore};
@@ -458,4 +462,88 @@ async fn the_binary_backs_up_a_running_server_and_restores_only_a_stopped_one() 
     let wrong = folio(&["restore"], &live, &backups);
     assert_eq!(wrong.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&wrong.stderr).contains("usage: folio"));
+}
+
+/// The scheduled backups in `dir`, oldest first (their names hold the clock's time).
+fn scheduled_in(dir: &Path) -> Vec<PathBuf> {
+    let mut found: Vec<PathBuf> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| {
+            let name = p.file_name().unwrap().to_string_lossy();
+            name.starts_with("folio-scheduled-") && name.ends_with(".sqlite")
+        })
+        .collect();
+    found.sort();
+    found
+}
+
+#[tokio::test]
+async fn scheduled_backups_are_whole_pruned_to_the_newest_two_counted_and_resume_after_a_restart() {
+    let app = spawn_app_with(&[
+        ("FOLIO_BACKUP_INTERVAL", "24h"),
+        ("FOLIO_BACKUP_KEEP", "2"),
+        ("FOLIO_METRICS_TOKEN", METRICS_TOKEN),
+    ])
+    .await;
+    let state = &app.running.state;
+    let dir = &app.config.db.backup_dir;
+    signup_token(&app, "Scheduled").await;
+    let outcome = |state: &folio::server::state::AppState, outcome: &str| {
+        state.metrics.backups.with_label_values(&[outcome]).get()
+    };
+    assert_eq!((outcome(state, "ok"), state.metrics.last_backup.get()), (0, 0), "none is due at the start");
+    let manual = take::take(&state.db, dir, Reason::Manual, state.clock.now()).await.unwrap();
+
+    // Four scheduled runs a day apart on the app's clock.
+    let mut written = Vec::new();
+    for run in 1..=4 {
+        state.clock.advance(chrono::Duration::hours(24));
+        let backup = schedule::run_once(state).await.unwrap();
+        let stamp = state.clock.now().format("%Y%m%dT%H%M%SZ");
+        let name = backup.path.file_name().unwrap().to_string_lossy().into_owned();
+        assert_eq!(name, format!("folio-scheduled-schema{}-{stamp}.sqlite", latest_schema()));
+        assert_eq!(checksum::verify(&backup.path), Ok(backup.sha256.clone()), "{name} has its checksum");
+        let (schema, users, _, verdict) = inspect(&backup.path).await;
+        assert_eq!((schema, users, verdict.as_str()), (latest_schema(), 2, "ok"), "the demo and Scheduled");
+        assert_eq!(outcome(state, "ok"), run);
+        assert_eq!(state.metrics.last_backup.get(), state.clock.now().timestamp());
+        written.push(backup.path);
+        let kept = &written[written.len().saturating_sub(2)..];
+        assert_eq!(scheduled_in(dir), kept, "after run {run}: the newest two");
+        for gone in &written[..written.len() - kept.len()] {
+            assert!(!checksum::path_of(gone).exists(), "{} went with its checksum", gone.display());
+        }
+    }
+    assert!(manual.path.exists() && checksum::path_of(&manual.path).exists(), "a manual backup is never pruned");
+    let text = scrape(&app).await;
+    assert_eq!(series(&text, r#"folio_backups_total{outcome="ok"}"#), Some(4.0), "{text}");
+    let last = state.metrics.last_backup.get();
+    assert_eq!(series(&text, "folio_last_backup_timestamp_seconds"), Some(last as f64), "{text}");
+
+    // A run that cannot write (the folder is a file) is counted as failed, moves
+    // no gauge and deletes nothing.
+    let mut config = (*state.config).clone();
+    config.db.backup_dir = manual.path.clone();
+    let unwritable = folio::server::state::AppState { config: Arc::new(config), ..state.clone() };
+    state.clock.advance(chrono::Duration::hours(24));
+    assert!(schedule::run_once(&unwritable).await.is_err());
+    assert_eq!((outcome(state, "ok"), outcome(state, "failed"), state.metrics.last_backup.get()), (4, 1, last));
+    assert_eq!(scheduled_in(dir), written[2..]);
+
+    // Restarted when the newest scheduled backup is more than a day old on the
+    // clock: the new instance's loop backs up at once, not a day after its start.
+    state.clock.advance(chrono::Duration::hours(1));
+    let again = TestApp::attach(app.another_instance().await, &app);
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while outcome(&again.running.state, "ok") == 0 {
+        assert!(Instant::now() < deadline, "no scheduled backup 30 s after a restart with one overdue");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let stamp = state.clock.now().format("%Y%m%dT%H%M%SZ").to_string();
+    let kept = scheduled_in(dir);
+    assert_eq!(kept.len(), 2, "{kept:?}");
+    assert_eq!(kept[0], written[3]);
+    assert!(kept[1].to_string_lossy().contains(&stamp), "{kept:?}");
+    assert_eq!(again.running.state.metrics.last_backup.get(), state.clock.now().timestamp());
 }
