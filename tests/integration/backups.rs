@@ -1,6 +1,7 @@
 //! Backups and safe upgrades: a backup taken during 30 s of writes holds every write
 //! acknowledged before it and restores to a sound database; a failing migration
-//! changes nothing (byte for byte on SQLite) and leaves its backup; a database a
+//! changes nothing (byte for byte on SQLite) and leaves its backup, and the server
+//! refuses to start on it, naming the migration, its error and the backup; a database a
 //! newer Folio used is refused at start; a damaged, unchecked or too-new backup is
 //! never restored; the `folio` binary's `backup` and `restore` do what they say;
 //! scheduled backups are whole, pruned to the newest N, counted in `/metrics`, and
@@ -302,6 +303,77 @@ async fn a_failing_migration_applies_none_of_the_pending_ones_on_either_engine()
     assert!(sqlx::query("SELECT COUNT(*) FROM upgrade_probe").fetch_one(&db.pool).await.is_err());
     // The running server never noticed.
     assert_eq!(app.client.get(app.url("/healthz")).send().await.unwrap().status(), 200);
+}
+
+/// Every migration recorded as applied, and the users, read on a connection of its own.
+async fn schema_and_users(url: &str) -> (Vec<i64>, Vec<String>, bool) {
+    let db = db::open(url).await.unwrap();
+    let read = |sql: &'static str| sqlx::query(sql).fetch_all(&db.pool);
+    let versions = read("SELECT version FROM _sqlx_migrations ORDER BY version").await.unwrap();
+    let versions = versions.iter().map(|r| r.get(0)).collect();
+    let users = read("SELECT username FROM users ORDER BY username").await.unwrap();
+    let users = users.iter().map(|r| r.get(0)).collect();
+    let probe = sqlx::query("SELECT COUNT(*) FROM upgrade_probe").fetch_one(&db.pool).await.is_ok();
+    if db.backend == Backend::Sqlite {
+        // Whatever a start committed is in the file itself after this.
+        let busy: i64 = sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)").fetch_one(&db.pool).await.unwrap().get(0);
+        assert_eq!(busy, 0, "the checkpoint was blocked");
+    }
+    db.pool.close().await;
+    (versions, users, probe)
+}
+
+#[tokio::test]
+async fn the_server_refuses_to_start_on_a_failing_migration_and_leaves_the_database_as_it_was() {
+    let app = spawn_app().await;
+    let engine = app.running.state.db.backend;
+    signup_token(&app, "Stopped").await;
+    // The server is stopped, its pool closed with everything in the database file.
+    app.running.begin_shutdown();
+    if engine == Backend::Sqlite {
+        sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)").execute(&app.running.state.db.pool).await.unwrap();
+    }
+    app.running.state.db.pool.close().await;
+    let file = db::sqlite_file(&app.config.db.url);
+    let bytes_before = file.as_ref().map(|f| std::fs::read(f).unwrap());
+    let before = schema_and_users(&app.config.db.url).await;
+    assert_eq!(before.0.last(), Some(&latest_schema()));
+    assert_eq!(before.1, ["Stopped", "demo"]);
+
+    // The next version's start: its migrations are this binary's, a good one and a failing one.
+    let migrations = failing_migrator(if engine == Backend::Sqlite { "sqlite" } else { "postgres" }).await;
+    let clock = app.running.state.clock.clone();
+    let Err(err) = folio::server::spawn_with_migrations(app.config.clone(), clock.clone(), &migrations).await else {
+        panic!("the server started on a failing migration")
+    };
+    let backups: Vec<PathBuf> = std::fs::read_dir(&app.config.db.backup_dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "sqlite"))
+        .collect();
+    assert_eq!(backups.len(), 1, "{backups:?}");
+    let backup = &backups[0];
+    let name = backup.file_name().unwrap().to_string_lossy().into_owned();
+    assert!(name.starts_with(&format!("folio-before-upgrade-schema{}-", latest_schema())), "{name}");
+    let said = err.to_string();
+    for part in ["migration 99 (breaks) failed", "no_such_table", "left as it was", &backup.display().to_string()] {
+        assert!(said.contains(part), "{part:?} in {said}");
+    }
+
+    // Nothing changed: not the schema (98 went with 99), not the rows, not a byte of the file.
+    assert_eq!(schema_and_users(&app.config.db.url).await, before);
+    if let (Some(file), Some(bytes_before)) = (&file, &bytes_before) {
+        assert!(std::fs::read(file).unwrap() == *bytes_before, "the database file changed");
+    }
+    // The backup is whole and holds the database as it was.
+    assert!(checksum::verify(backup).is_ok(), "{name}");
+    let (schema, users, _, verdict) = inspect(backup).await;
+    assert_eq!((schema, users, verdict.as_str()), (latest_schema(), 2, "ok"));
+
+    // This binary's own migrations start it as before.
+    let restarted = folio::server::spawn_with_clock(app.config.clone(), clock).await.map_err(|e| e.to_string());
+    let restarted = TestApp::attach(restarted.expect("starts on its own schema"), &app);
+    assert_eq!(restarted.login("Stopped", "long enough pw").await.status(), 200);
 }
 
 #[tokio::test]
