@@ -3,7 +3,8 @@
 //! changes nothing (byte for byte on SQLite) and leaves its backup, and the server
 //! refuses to start on it, naming the migration, its error and the backup; a database a
 //! newer Folio used is refused at start; a damaged, unchecked or too-new backup is
-//! never restored; the `folio` binary's `backup` and `restore` do what they say;
+//! never restored; a PostgreSQL restore keeps the replaced tables in a schema
+//! aside; the `folio` binary's `backup` and `restore` do what they say;
 //! scheduled backups are whole, pruned to the newest N, counted in `/metrics`, and
 //! due at once after a restart that comes late.
 //!
@@ -618,4 +619,82 @@ async fn scheduled_backups_are_whole_pruned_to_the_newest_two_counted_and_resume
     assert_eq!(kept[0], written[3]);
     assert!(kept[1].to_string_lossy().contains(&stamp), "{kept:?}");
     assert_eq!(again.running.state.metrics.last_backup.get(), state.clock.now().timestamp());
+}
+
+/// Rows per table and Replaced's deposits (amount, note) in `schema` of the PostgreSQL database at `url`.
+async fn postgres_rows(url: &str, schema: &str) -> (i64, i64, Vec<(rust_decimal::Decimal, String)>) {
+    let mut conn = sqlx::AnyConnection::connect(url).await.unwrap();
+    let count = |table: &str| format!("SELECT COUNT(*) AS n FROM {schema}.{table}");
+    let users: i64 = sqlx::query(&count("users")).fetch_one(&mut conn).await.unwrap().get("n");
+    let activities: i64 = sqlx::query(&count("activities")).fetch_one(&mut conn).await.unwrap().get("n");
+    let replaced = sqlx::query(&format!(
+        "SELECT a.amount, a.note FROM {schema}.activities a JOIN {schema}.users u ON u.id = a.user_id
+         WHERE u.username = 'Replaced' ORDER BY a.id"
+    ))
+    .fetch_all(&mut conn)
+    .await
+    .unwrap()
+    .iter()
+    .map(|r| (r.get::<String, _>("amount").parse().unwrap(), r.get("note")))
+    .collect();
+    conn.close().await.unwrap();
+    (users, activities, replaced)
+}
+
+#[tokio::test]
+async fn a_postgres_restore_serves_the_backup_and_keeps_the_replaced_tables_aside() {
+    let app = spawn_app().await;
+    if app.running.state.db.backend != Backend::Postgres {
+        return; // A SQLite restore keeps the replaced file aside: checked above.
+    }
+    let kept = signup_token(&app, "Kept").await;
+    let deposit = json!({"kind": "deposit", "date": "2026-10-01", "amount": "100", "note": "in the backup"});
+    let created = app.client.post(app.url("/api/activities")).bearer_auth(&kept).json(&deposit).send().await.unwrap();
+    assert_eq!(created.status(), 201);
+    let backup =
+        take::take(&app.running.state.db, &scratch_dir("pg-aside"), Reason::Manual, chrono::Utc::now()).await.unwrap();
+
+    // Another database, holding different data, served until the restore.
+    let (_target, url) = TestDatabase::empty(Backend::Postgres).await;
+    let other = app.on_database(&url).await;
+    let replaced = signup_token(&other, "Replaced").await;
+    for (amount, note) in [("777", "replaced by the restore"), ("0.05", "so was this")] {
+        let deposit = json!({"kind": "deposit", "date": "2026-09-01", "amount": amount, "note": note});
+        let created = other.client.post(other.url("/api/activities")).bearer_auth(&replaced).json(&deposit).send();
+        assert_eq!(created.await.unwrap().status(), 201);
+    }
+    other.running.begin_shutdown();
+    other.running.state.db.pool.close().await;
+    drop(other);
+    let before = postgres_rows(&url, "public").await;
+    assert_eq!(before.2.len(), 2);
+
+    // The stopped server's "in use" lock goes with its connection: wait (bounded) for it.
+    let now = chrono::Utc::now();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let restored = loop {
+        match restore::restore_into_postgres(&backup.path, &url, latest_schema(), now).await {
+            Err(BackupError::PostgresInUse) if Instant::now() < deadline => {
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+            other => break other.unwrap(),
+        }
+    };
+    let aside = format!("before_restore_{}", now.format("%Y%m%d_%H%M%S"));
+    assert_eq!(restored.replaced, Some(format!("schema {aside}")));
+
+    // The restored data is what a server on that database serves.
+    let served = app.on_database(&url).await;
+    assert_eq!(served.login("Replaced", "long enough pw").await.status(), 401);
+    let token = served.token("Kept", "long enough pw").await;
+    for path in ["/api/activities", "/api/dashboard/overview"] {
+        let original: Value = app.get_with_token(path, &kept).await.json().await.unwrap();
+        let restored: Value = served.get_with_token(path, &token).await.json().await.unwrap();
+        assert_eq!(original["status"], "success", "{path}: {original}");
+        assert_eq!(restored, original, "{path}");
+    }
+    assert_eq!(postgres_rows(&url, "public").await.2, [], "Replaced is not in the restored tables");
+
+    // And the replaced tables are aside, every row as it was.
+    assert_eq!(postgres_rows(&url, &aside).await, before);
 }
