@@ -180,7 +180,7 @@ async fn a_backup_taken_during_writes_holds_every_write_acknowledged_before_it_a
     assert!(refused.to_string().contains("stop"), "{refused}");
 
     // Restored into an empty database of the same engine: the same rows.
-    let (_elsewhere, url) = TestDatabase::empty(engine).await;
+    let (_elsewhere, url) = TestDatabase::empty(engine).await.expect("the app's own engine answers");
     let restored = match engine {
         Backend::Sqlite => {
             restore::restore(&backup.path, &db::sqlite_file(&url).unwrap(), latest_schema(), now).await.unwrap()
@@ -204,7 +204,7 @@ async fn an_instance_moved_to_the_other_engine_serves_the_same_numbers() {
         let created = app.client.post(app.url("/api/activities")).bearer_auth(&token).json(&body).send().await.unwrap();
         assert_eq!(created.status(), 201, "{body}");
     }
-    let (_target, url) = TestDatabase::empty(the_other(app.running.state.db.backend)).await;
+    let Some((_target, url)) = TestDatabase::empty(the_other(app.running.state.db.backend)).await else { return };
     let moved = folio::server::backup::moving::move_to(&app.running.state.db, &url).await.unwrap();
     assert_eq!(moved.schema_version, latest_schema());
     let every = activity_ids(&app.config.db.url).await.len() as u64;
@@ -655,7 +655,7 @@ async fn a_postgres_restore_serves_the_backup_and_keeps_the_replaced_tables_asid
         take::take(&app.running.state.db, &scratch_dir("pg-aside"), Reason::Manual, chrono::Utc::now()).await.unwrap();
 
     // Another database, holding different data, served until the restore.
-    let (_target, url) = TestDatabase::empty(Backend::Postgres).await;
+    let (_target, url) = TestDatabase::empty(Backend::Postgres).await.expect("the app's own engine answers");
     let other = app.on_database(&url).await;
     let replaced = signup_token(&other, "Replaced").await;
     for (amount, note) in [("777", "replaced by the restore"), ("0.05", "so was this")] {
