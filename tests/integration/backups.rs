@@ -326,34 +326,40 @@ async fn schema_and_users(url: &str) -> (Vec<i64>, Vec<String>, bool) {
 
 #[tokio::test]
 async fn the_server_refuses_to_start_on_a_failing_migration_and_leaves_the_database_as_it_was() {
+    // The app gives the engine and the settings. The database under test is one no
+    // server has open: a stopped server's last background writes could otherwise
+    // still land in it while the bytes are compared.
     let app = spawn_app().await;
     let engine = app.running.state.db.backend;
-    signup_token(&app, "Stopped").await;
-    // The server is stopped, its pool closed with everything in the database file.
-    app.running.begin_shutdown();
-    if engine == Backend::Sqlite {
-        sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)").execute(&app.running.state.db.pool).await.unwrap();
+    let (_database, url) = TestDatabase::empty(engine).await.expect("the app's own engine answers");
+    let db = db::connect(&url).await.unwrap();
+    for name in ["Ada", "Grace"] {
+        sqlx::query("INSERT INTO users (username, username_key, password_hash, created_at) VALUES ($1, $2, 'x', 1)")
+            .bind(name)
+            .bind(name.to_lowercase())
+            .execute(&db.pool)
+            .await
+            .unwrap();
     }
-    app.running.state.db.pool.close().await;
-    let file = db::sqlite_file(&app.config.db.url);
-    let bytes_before = file.as_ref().map(|f| std::fs::read(f).unwrap());
-    let before = schema_and_users(&app.config.db.url).await;
+    db.pool.close().await;
+    let mut config = app.config.clone();
+    config.db.url = url.clone();
+    config.db.backup_dir = scratch_dir("refused-start");
+    let before = schema_and_users(&url).await;
     assert_eq!(before.0.last(), Some(&latest_schema()));
-    assert_eq!(before.1, ["Stopped", "demo"]);
+    assert_eq!(before.1, ["Ada", "Grace"]);
+    let file = db::sqlite_file(&url);
+    let bytes_before = file.as_ref().map(|f| std::fs::read(f).unwrap());
 
     // The next version's start: its migrations are this binary's, a good one and a failing one.
     let migrations = failing_migrator(if engine == Backend::Sqlite { "sqlite" } else { "postgres" }).await;
     let clock = app.running.state.clock.clone();
-    let Err(err) = folio::server::spawn_with_migrations(app.config.clone(), clock.clone(), &migrations).await else {
+    let Err(err) = folio::server::spawn_with_migrations(config.clone(), clock.clone(), &migrations).await else {
         panic!("the server started on a failing migration")
     };
-    let backups: Vec<PathBuf> = std::fs::read_dir(&app.config.db.backup_dir)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|e| e == "sqlite"))
-        .collect();
-    assert_eq!(backups.len(), 1, "{backups:?}");
-    let backup = &backups[0];
+    let backups: Vec<PathBuf> = std::fs::read_dir(&config.db.backup_dir).unwrap().map(|e| e.unwrap().path()).collect();
+    let backup = backups.iter().find(|p| p.extension().is_some_and(|e| e == "sqlite")).expect("a backup");
+    assert_eq!(backups.len(), 2, "the backup and its checksum: {backups:?}");
     let name = backup.file_name().unwrap().to_string_lossy().into_owned();
     assert!(name.starts_with(&format!("folio-before-upgrade-schema{}-", latest_schema())), "{name}");
     let said = err.to_string();
@@ -362,9 +368,18 @@ async fn the_server_refuses_to_start_on_a_failing_migration_and_leaves_the_datab
     }
 
     // Nothing changed: not the schema (98 went with 99), not the rows, not a byte of the file.
-    assert_eq!(schema_and_users(&app.config.db.url).await, before);
+    assert_eq!(schema_and_users(&url).await, before);
     if let (Some(file), Some(bytes_before)) = (&file, &bytes_before) {
-        assert!(std::fs::read(file).unwrap() == *bytes_before, "the database file changed");
+        let after = std::fs::read(file).unwrap();
+        let differ: Vec<usize> =
+            (0..after.len().min(bytes_before.len())).filter(|i| after[*i] != bytes_before[*i]).collect();
+        assert!(
+            after == *bytes_before,
+            "the database file changed: {} -> {} bytes, at {:?}",
+            bytes_before.len(),
+            after.len(),
+            &differ[..differ.len().min(20)]
+        );
     }
     // The backup is whole and holds the database as it was.
     assert!(checksum::verify(backup).is_ok(), "{name}");
@@ -372,9 +387,11 @@ async fn the_server_refuses_to_start_on_a_failing_migration_and_leaves_the_datab
     assert_eq!((schema, users, verdict.as_str()), (latest_schema(), 2, "ok"));
 
     // This binary's own migrations start it as before.
-    let restarted = folio::server::spawn_with_clock(app.config.clone(), clock).await.map_err(|e| e.to_string());
+    let restarted = folio::server::spawn_with_clock(config, clock).await.map_err(|e| e.to_string());
     let restarted = TestApp::attach(restarted.expect("starts on its own schema"), &app);
-    assert_eq!(restarted.login("Stopped", "long enough pw").await.status(), 200);
+    assert_eq!(restarted.client.get(restarted.url("/readyz")).send().await.unwrap().status(), 200);
+    let ada = folio::server::auth::users::find_by_name(&restarted.running.state.db, "Ada").await.unwrap();
+    assert!(ada.is_some(), "it serves the same database");
 }
 
 #[tokio::test]
