@@ -3,7 +3,8 @@
 # test creates and drops its own database). Without a server this fails and says how
 # to start one: a green `make test` means both engines passed. A person without
 # PostgreSQL may opt out with FOLIO_SKIP_POSTGRES=1 (CI never sets it; CI's
-# FOLIO_REQUIRE_POSTGRES=1 overrides it).
+# FOLIO_REQUIRE_POSTGRES=1 overrides it). The SQLite pass's tests that reach
+# PostgreSQL follow the same rule (tests/integration/helpers.rs).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -15,14 +16,8 @@ if ! pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null; then
     echo "################################################################################"
     exit 0
   fi
-  cat >&2 <<'MSG'
-test-postgres: PostgreSQL is not answering on 127.0.0.1:5432, and the integration
-suite runs on it too. Start it, for example on Debian:
-    sudo apt-get install -y postgresql && sudo pg_ctlcluster 15 main start
-with trust authentication for user postgres on 127.0.0.1 (pg_hba.conf:
-"host all postgres 127.0.0.1/32 trust"), or skip it knowingly:
-    FOLIO_SKIP_POSTGRES=1 make test
-MSG
+  # The same text as the SQLite pass's tests print (tests/integration/helpers.rs).
+  { printf 'test-postgres: '; cat scripts/postgres-missing.txt; } >&2
   exit 1
 fi
 FOLIO_TEST_DB=postgres cargo test --features ssr --test integration || { scripts/print-warnings.sh; exit 1; }

@@ -191,6 +191,13 @@ impl InUse {
     pub async fn postgres_alone(conn: &mut AnyConnection) -> Result<bool, sqlx::Error> {
         sqlx::query_scalar("SELECT pg_try_advisory_lock($1)").bind(POSTGRES_IN_USE_KEY).fetch_one(conn).await
     }
+
+    /// Lets go of [`InUse::postgres_alone`]'s lock now. Closing the connection lets
+    /// go too, but only once PostgreSQL has noticed, so a server started right
+    /// after a restore could still find the database "being restored".
+    pub async fn postgres_release(conn: &mut AnyConnection) -> Result<(), sqlx::Error> {
+        sqlx::query("SELECT pg_advisory_unlock($1)").bind(POSTGRES_IN_USE_KEY).execute(conn).await.map(|_| ())
+    }
 }
 
 static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("./migrations/sqlite");

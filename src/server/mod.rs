@@ -141,7 +141,18 @@ pub async fn spawn(config: Config) -> Result<Running, StartError> {
 
 /// [`spawn`] on `clock`'s days (tests hold it from before the demo is seeded).
 pub async fn spawn_with_clock(config: Config, clock: clock::Clock) -> Result<Running, StartError> {
-    let state = build_state(config, clock).await?;
+    let migrator = db::Backend::of_url(&config.db.url).migrator();
+    spawn_with_migrations(config, clock, migrator).await
+}
+
+/// [`spawn_with_clock`] bringing the database up to `migrator`'s schema instead of
+/// this binary's: tests start the real app on a deliberately failing migration.
+pub async fn spawn_with_migrations(
+    config: Config,
+    clock: clock::Clock,
+    migrator: &sqlx::migrate::Migrator,
+) -> Result<Running, StartError> {
+    let state = build_state(config, clock, migrator).await?;
     portfolio::seed::seed_demo(&state).await?;
     let refresher = market::refresher::spawn(state.market.clone(), state.config.market.refresh_interval);
     let snapshot_job = portfolio::snapshots::spawn_daily(state.clone());
@@ -182,11 +193,17 @@ pub async fn spawn_with_clock(config: Config, clock: clock::Clock) -> Result<Run
     Ok(Running { addr, state, task, background, metrics_addr, shutdown })
 }
 
-pub async fn build_state(config: Config, clock: clock::Clock) -> Result<AppState, StartError> {
+/// Opens the database and brings it up to `migrator`'s schema (the binary's own,
+/// see [`spawn_with_clock`]), then builds everything the handlers share.
+pub async fn build_state(
+    config: Config,
+    clock: clock::Clock,
+    migrator: &sqlx::migrate::Migrator,
+) -> Result<AppState, StartError> {
     config.db.create_folder()?;
     let session_secret = config.session_secret()?;
     let db = db::open(&config.db.url).await?;
-    match backup::upgrade::bring_up_to_date(&db, db.backend.migrator(), &config.db.backup_dir, clock.now()).await? {
+    match backup::upgrade::bring_up_to_date(&db, migrator, &config.db.backup_dir, clock.now()).await? {
         backup::upgrade::Upgrade::Applied { versions, backup } => {
             tracing::info!(?versions, backup = ?backup.map(|b| b.path), "the database schema was brought up to date");
         }

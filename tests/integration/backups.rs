@@ -1,14 +1,20 @@
 //! Backups and safe upgrades: a backup taken during 30 s of writes holds every write
 //! acknowledged before it and restores to a sound database; a failing migration
-//! changes nothing (byte for byte on SQLite) and leaves its backup; a database a
+//! changes nothing (byte for byte on SQLite) and leaves its backup, and the server
+//! refuses to start on it, naming the migration, its error and the backup; a database a
 //! newer Folio used is refused at start; a damaged, unchecked or too-new backup is
-//! never restored; the `folio` binary's `backup` and `restore` do what they say.
+//! never restored; a PostgreSQL restore keeps the replaced tables in a schema
+//! aside; the `folio` binary's `backup` and `restore` do what they say;
+//! scheduled backups are whole, pruned to the newest N, counted in `/metrics`, and
+//! due at once after a restart that comes late.
 //!
 //! Every backup is a SQLite file (PostgreSQL's tables are exported into one), so
 //! the tests run on both engines; only byte-for-byte file checks and the binary's
 //! file locks are SQLite's own.
 
-use crate::helpers::{TestApp, TestDatabase, signup_token, spawn_app};
+use crate::helpers::{TestApp, TestDatabase, signup_token, spawn_app, spawn_app_with};
+use crate::operations::{METRICS_TOKEN, scrape, series};
+use folio::server::backup::schedule;
 use folio::server::backup::take::{self, Reason};
 use folio::server::backup::upgrade::{self, UpgradeError};
 use folio::server::backup::{BackupError, checksum, restore};
@@ -174,7 +180,7 @@ async fn a_backup_taken_during_writes_holds_every_write_acknowledged_before_it_a
     assert!(refused.to_string().contains("stop"), "{refused}");
 
     // Restored into an empty database of the same engine: the same rows.
-    let (_elsewhere, url) = TestDatabase::empty(engine).await;
+    let (_elsewhere, url) = TestDatabase::empty(engine).await.expect("the app's own engine answers");
     let restored = match engine {
         Backend::Sqlite => {
             restore::restore(&backup.path, &db::sqlite_file(&url).unwrap(), latest_schema(), now).await.unwrap()
@@ -198,7 +204,7 @@ async fn an_instance_moved_to_the_other_engine_serves_the_same_numbers() {
         let created = app.client.post(app.url("/api/activities")).bearer_auth(&token).json(&body).send().await.unwrap();
         assert_eq!(created.status(), 201, "{body}");
     }
-    let (_target, url) = TestDatabase::empty(the_other(app.running.state.db.backend)).await;
+    let Some((_target, url)) = TestDatabase::empty(the_other(app.running.state.db.backend)).await else { return };
     let moved = folio::server::backup::moving::move_to(&app.running.state.db, &url).await.unwrap();
     assert_eq!(moved.schema_version, latest_schema());
     let every = activity_ids(&app.config.db.url).await.len() as u64;
@@ -298,6 +304,94 @@ async fn a_failing_migration_applies_none_of_the_pending_ones_on_either_engine()
     assert!(sqlx::query("SELECT COUNT(*) FROM upgrade_probe").fetch_one(&db.pool).await.is_err());
     // The running server never noticed.
     assert_eq!(app.client.get(app.url("/healthz")).send().await.unwrap().status(), 200);
+}
+
+/// Every migration recorded as applied, and the users, read on a connection of its own.
+async fn schema_and_users(url: &str) -> (Vec<i64>, Vec<String>, bool) {
+    let db = db::open(url).await.unwrap();
+    let read = |sql: &'static str| sqlx::query(sql).fetch_all(&db.pool);
+    let versions = read("SELECT version FROM _sqlx_migrations ORDER BY version").await.unwrap();
+    let versions = versions.iter().map(|r| r.get(0)).collect();
+    let users = read("SELECT username FROM users ORDER BY username").await.unwrap();
+    let users = users.iter().map(|r| r.get(0)).collect();
+    let probe = sqlx::query("SELECT COUNT(*) FROM upgrade_probe").fetch_one(&db.pool).await.is_ok();
+    if db.backend == Backend::Sqlite {
+        // Whatever a start committed is in the file itself after this.
+        let busy: i64 = sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)").fetch_one(&db.pool).await.unwrap().get(0);
+        assert_eq!(busy, 0, "the checkpoint was blocked");
+    }
+    db.pool.close().await;
+    (versions, users, probe)
+}
+
+#[tokio::test]
+async fn the_server_refuses_to_start_on_a_failing_migration_and_leaves_the_database_as_it_was() {
+    // The app gives the engine and the settings. The database under test is one no
+    // server has open: a stopped server's last background writes could otherwise
+    // still land in it while the bytes are compared.
+    let app = spawn_app().await;
+    let engine = app.running.state.db.backend;
+    let (_database, url) = TestDatabase::empty(engine).await.expect("the app's own engine answers");
+    let db = db::connect(&url).await.unwrap();
+    for name in ["Ada", "Grace"] {
+        sqlx::query("INSERT INTO users (username, username_key, password_hash, created_at) VALUES ($1, $2, 'x', 1)")
+            .bind(name)
+            .bind(name.to_lowercase())
+            .execute(&db.pool)
+            .await
+            .unwrap();
+    }
+    db.pool.close().await;
+    let mut config = app.config.clone();
+    config.db.url = url.clone();
+    config.db.backup_dir = scratch_dir("refused-start");
+    let before = schema_and_users(&url).await;
+    assert_eq!(before.0.last(), Some(&latest_schema()));
+    assert_eq!(before.1, ["Ada", "Grace"]);
+    let file = db::sqlite_file(&url);
+    let bytes_before = file.as_ref().map(|f| std::fs::read(f).unwrap());
+
+    // The next version's start: its migrations are this binary's, a good one and a failing one.
+    let migrations = failing_migrator(if engine == Backend::Sqlite { "sqlite" } else { "postgres" }).await;
+    let clock = app.running.state.clock.clone();
+    let Err(err) = folio::server::spawn_with_migrations(config.clone(), clock.clone(), &migrations).await else {
+        panic!("the server started on a failing migration")
+    };
+    let backups: Vec<PathBuf> = std::fs::read_dir(&config.db.backup_dir).unwrap().map(|e| e.unwrap().path()).collect();
+    let backup = backups.iter().find(|p| p.extension().is_some_and(|e| e == "sqlite")).expect("a backup");
+    assert_eq!(backups.len(), 2, "the backup and its checksum: {backups:?}");
+    let name = backup.file_name().unwrap().to_string_lossy().into_owned();
+    assert!(name.starts_with(&format!("folio-before-upgrade-schema{}-", latest_schema())), "{name}");
+    let said = err.to_string();
+    for part in ["migration 99 (breaks) failed", "no_such_table", "left as it was", &backup.display().to_string()] {
+        assert!(said.contains(part), "{part:?} in {said}");
+    }
+
+    // Nothing changed: not the schema (98 went with 99), not the rows, not a byte of the file.
+    assert_eq!(schema_and_users(&url).await, before);
+    if let (Some(file), Some(bytes_before)) = (&file, &bytes_before) {
+        let after = std::fs::read(file).unwrap();
+        let differ: Vec<usize> =
+            (0..after.len().min(bytes_before.len())).filter(|i| after[*i] != bytes_before[*i]).collect();
+        assert!(
+            after == *bytes_before,
+            "the database file changed: {} -> {} bytes, at {:?}",
+            bytes_before.len(),
+            after.len(),
+            &differ[..differ.len().min(20)]
+        );
+    }
+    // The backup is whole and holds the database as it was.
+    assert!(checksum::verify(backup).is_ok(), "{name}");
+    let (schema, users, _, verdict) = inspect(backup).await;
+    assert_eq!((schema, users, verdict.as_str()), (latest_schema(), 2, "ok"));
+
+    // This binary's own migrations start it as before.
+    let restarted = folio::server::spawn_with_clock(config, clock).await.map_err(|e| e.to_string());
+    let restarted = TestApp::attach(restarted.expect("starts on its own schema"), &app);
+    assert_eq!(restarted.client.get(restarted.url("/readyz")).send().await.unwrap().status(), 200);
+    let ada = folio::server::auth::users::find_by_name(&restarted.running.state.db, "Ada").await.unwrap();
+    assert!(ada.is_some(), "it serves the same database");
 }
 
 #[tokio::test]
@@ -458,4 +552,166 @@ async fn the_binary_backs_up_a_running_server_and_restores_only_a_stopped_one() 
     let wrong = folio(&["restore"], &live, &backups);
     assert_eq!(wrong.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&wrong.stderr).contains("usage: folio"));
+}
+
+/// The scheduled backups in `dir`, oldest first (their names hold the clock's time).
+fn scheduled_in(dir: &Path) -> Vec<PathBuf> {
+    let mut found: Vec<PathBuf> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| {
+            let name = p.file_name().unwrap().to_string_lossy();
+            name.starts_with("folio-scheduled-") && name.ends_with(".sqlite")
+        })
+        .collect();
+    found.sort();
+    found
+}
+
+#[tokio::test]
+async fn scheduled_backups_are_whole_pruned_to_the_newest_two_counted_and_resume_after_a_restart() {
+    let app = spawn_app_with(&[
+        ("FOLIO_BACKUP_INTERVAL", "24h"),
+        ("FOLIO_BACKUP_KEEP", "2"),
+        ("FOLIO_METRICS_TOKEN", METRICS_TOKEN),
+    ])
+    .await;
+    let state = &app.running.state;
+    let dir = &app.config.db.backup_dir;
+    signup_token(&app, "Scheduled").await;
+    let outcome = |state: &folio::server::state::AppState, outcome: &str| {
+        state.metrics.backups.with_label_values(&[outcome]).get()
+    };
+    assert_eq!((outcome(state, "ok"), state.metrics.last_backup.get()), (0, 0), "none is due at the start");
+    let manual = take::take(&state.db, dir, Reason::Manual, state.clock.now()).await.unwrap();
+
+    // Four scheduled runs a day apart on the app's clock.
+    let mut written = Vec::new();
+    for run in 1..=4 {
+        state.clock.advance(chrono::Duration::hours(24));
+        let backup = schedule::run_once(state).await.unwrap();
+        let stamp = state.clock.now().format("%Y%m%dT%H%M%SZ");
+        let name = backup.path.file_name().unwrap().to_string_lossy().into_owned();
+        assert_eq!(name, format!("folio-scheduled-schema{}-{stamp}.sqlite", latest_schema()));
+        assert_eq!(checksum::verify(&backup.path), Ok(backup.sha256.clone()), "{name} has its checksum");
+        let (schema, users, _, verdict) = inspect(&backup.path).await;
+        assert_eq!((schema, users, verdict.as_str()), (latest_schema(), 2, "ok"), "the demo and Scheduled");
+        assert_eq!(outcome(state, "ok"), run);
+        assert_eq!(state.metrics.last_backup.get(), state.clock.now().timestamp());
+        written.push(backup.path);
+        let kept = &written[written.len().saturating_sub(2)..];
+        assert_eq!(scheduled_in(dir), kept, "after run {run}: the newest two");
+        for gone in &written[..written.len() - kept.len()] {
+            assert!(!checksum::path_of(gone).exists(), "{} went with its checksum", gone.display());
+        }
+    }
+    assert!(manual.path.exists() && checksum::path_of(&manual.path).exists(), "a manual backup is never pruned");
+    let text = scrape(&app).await;
+    assert_eq!(series(&text, r#"folio_backups_total{outcome="ok"}"#), Some(4.0), "{text}");
+    let last = state.metrics.last_backup.get();
+    assert_eq!(series(&text, "folio_last_backup_timestamp_seconds"), Some(last as f64), "{text}");
+
+    // A run that cannot write (the folder is a file) is counted as failed, moves
+    // no gauge and deletes nothing.
+    let mut config = (*state.config).clone();
+    config.db.backup_dir = manual.path.clone();
+    let unwritable = folio::server::state::AppState { config: Arc::new(config), ..state.clone() };
+    state.clock.advance(chrono::Duration::hours(24));
+    assert!(schedule::run_once(&unwritable).await.is_err());
+    assert_eq!((outcome(state, "ok"), outcome(state, "failed"), state.metrics.last_backup.get()), (4, 1, last));
+    assert_eq!(scheduled_in(dir), written[2..]);
+
+    // Restarted when the newest scheduled backup is more than a day old on the
+    // clock: the new instance's loop backs up at once, not a day after its start.
+    state.clock.advance(chrono::Duration::hours(1));
+    let again = TestApp::attach(app.another_instance().await, &app);
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while outcome(&again.running.state, "ok") == 0 {
+        assert!(Instant::now() < deadline, "no scheduled backup 30 s after a restart with one overdue");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let stamp = state.clock.now().format("%Y%m%dT%H%M%SZ").to_string();
+    let kept = scheduled_in(dir);
+    assert_eq!(kept.len(), 2, "{kept:?}");
+    assert_eq!(kept[0], written[3]);
+    assert!(kept[1].to_string_lossy().contains(&stamp), "{kept:?}");
+    assert_eq!(again.running.state.metrics.last_backup.get(), state.clock.now().timestamp());
+}
+
+/// Rows per table and Replaced's deposits (amount, note) in `schema` of the PostgreSQL database at `url`.
+async fn postgres_rows(url: &str, schema: &str) -> (i64, i64, Vec<(rust_decimal::Decimal, String)>) {
+    let mut conn = sqlx::AnyConnection::connect(url).await.unwrap();
+    let count = |table: &str| format!("SELECT COUNT(*) AS n FROM {schema}.{table}");
+    let users: i64 = sqlx::query(&count("users")).fetch_one(&mut conn).await.unwrap().get("n");
+    let activities: i64 = sqlx::query(&count("activities")).fetch_one(&mut conn).await.unwrap().get("n");
+    let replaced = sqlx::query(&format!(
+        "SELECT a.amount, a.note FROM {schema}.activities a JOIN {schema}.users u ON u.id = a.user_id
+         WHERE u.username = 'Replaced' ORDER BY a.id"
+    ))
+    .fetch_all(&mut conn)
+    .await
+    .unwrap()
+    .iter()
+    .map(|r| (r.get::<String, _>("amount").parse().unwrap(), r.get("note")))
+    .collect();
+    conn.close().await.unwrap();
+    (users, activities, replaced)
+}
+
+#[tokio::test]
+async fn a_postgres_restore_serves_the_backup_and_keeps_the_replaced_tables_aside() {
+    let app = spawn_app().await;
+    if app.running.state.db.backend != Backend::Postgres {
+        return; // A SQLite restore keeps the replaced file aside: checked above.
+    }
+    let kept = signup_token(&app, "Kept").await;
+    let deposit = json!({"kind": "deposit", "date": "2026-10-01", "amount": "100", "note": "in the backup"});
+    let created = app.client.post(app.url("/api/activities")).bearer_auth(&kept).json(&deposit).send().await.unwrap();
+    assert_eq!(created.status(), 201);
+    let backup =
+        take::take(&app.running.state.db, &scratch_dir("pg-aside"), Reason::Manual, chrono::Utc::now()).await.unwrap();
+
+    // Another database, holding different data, served until the restore.
+    let (_target, url) = TestDatabase::empty(Backend::Postgres).await.expect("the app's own engine answers");
+    let other = app.on_database(&url).await;
+    let replaced = signup_token(&other, "Replaced").await;
+    for (amount, note) in [("777", "replaced by the restore"), ("0.05", "so was this")] {
+        let deposit = json!({"kind": "deposit", "date": "2026-09-01", "amount": amount, "note": note});
+        let created = other.client.post(other.url("/api/activities")).bearer_auth(&replaced).json(&deposit).send();
+        assert_eq!(created.await.unwrap().status(), 201);
+    }
+    other.running.begin_shutdown();
+    other.running.state.db.pool.close().await;
+    drop(other);
+    let before = postgres_rows(&url, "public").await;
+    assert_eq!(before.2.len(), 2);
+
+    // The stopped server's "in use" lock goes with its connection: wait (bounded) for it.
+    let now = chrono::Utc::now();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let restored = loop {
+        match restore::restore_into_postgres(&backup.path, &url, latest_schema(), now).await {
+            Err(BackupError::PostgresInUse) if Instant::now() < deadline => {
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+            other => break other.unwrap(),
+        }
+    };
+    let aside = format!("before_restore_{}", now.format("%Y%m%d_%H%M%S"));
+    assert_eq!(restored.replaced, Some(format!("schema {aside}")));
+
+    // The restored data is what a server on that database serves.
+    let served = app.on_database(&url).await;
+    assert_eq!(served.login("Replaced", "long enough pw").await.status(), 401);
+    let token = served.token("Kept", "long enough pw").await;
+    for path in ["/api/activities", "/api/dashboard/overview"] {
+        let original: Value = app.get_with_token(path, &kept).await.json().await.unwrap();
+        let restored: Value = served.get_with_token(path, &token).await.json().await.unwrap();
+        assert_eq!(original["status"], "success", "{path}: {original}");
+        assert_eq!(restored, original, "{path}");
+    }
+    assert_eq!(postgres_rows(&url, "public").await.2, [], "Replaced is not in the restored tables");
+
+    // And the replaced tables are aside, every row as it was.
+    assert_eq!(postgres_rows(&url, &aside).await, before);
 }

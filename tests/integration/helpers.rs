@@ -7,12 +7,16 @@ use folio::server::{Running, spawn_with_clock};
 use folio_fakes::finnhub::FakeFinnhub;
 use serde_json::Value;
 use std::collections::HashMap;
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 pub const FAKE_KEY: &str = "fake-finnhub-key";
 pub const TEST_SECRET: &str = "integration-test-secret-0123456789abcdef";
 const POSTGRES_ADMIN_URL: &str = "postgres://postgres@127.0.0.1:5432/postgres";
+const POSTGRES_ADDR: &str = "127.0.0.1:5432";
+/// How to start PostgreSQL: the text `scripts/test-postgres.sh` prints too.
+const POSTGRES_MISSING: &str = include_str!("../../scripts/postgres-missing.txt");
 
 pub struct TestApp {
     pub base: String,
@@ -47,7 +51,31 @@ pub enum TestDatabase {
 
 impl TestDatabase {
     /// An empty database on `engine` beside the suite's own (for a copy or a move).
-    pub async fn empty(engine: folio::server::db::Backend) -> (Self, String) {
+    /// None when it would be on a PostgreSQL that does not answer and the person
+    /// opted out of PostgreSQL (see [`postgres_verdict`]): the test skips that part,
+    /// saying so on stderr.
+    pub async fn empty(engine: folio::server::db::Backend) -> Option<(Self, String)> {
+        if engine == folio::server::db::Backend::Postgres {
+            match postgres_verdict(
+                postgres_answers(),
+                env_var("FOLIO_SKIP_POSTGRES"),
+                env_var("FOLIO_REQUIRE_POSTGRES"),
+            ) {
+                Postgres::Answers => {}
+                Postgres::Skip => {
+                    let test = std::thread::current().name().unwrap_or("a test").to_string();
+                    // Straight to stderr: the test harness keeps eprintln! output
+                    // to itself unless the test fails.
+                    let _ = writeln!(
+                        std::io::stderr(),
+                        "SKIPPED (FOLIO_SKIP_POSTGRES=1): the PostgreSQL part of {test}: nothing answers on \
+                         {POSTGRES_ADDR}"
+                    );
+                    return None;
+                }
+                Postgres::Missing => panic!("integration tests: {POSTGRES_MISSING}"),
+            }
+        }
         let data_dir = std::env::temp_dir().join(unique("folio-it-extra"));
         std::fs::create_dir_all(&data_dir).unwrap();
         let chosen = match engine {
@@ -57,7 +85,7 @@ impl TestDatabase {
         let (db, url) = Self::create_on(Ok(chosen), &data_dir).await;
         // As the configuration would write it: SQLite may create the file.
         let url = if url.starts_with("sqlite:") { format!("{url}?mode=rwc") } else { url };
-        (db, url)
+        Some((db, url))
     }
 
     async fn create(data_dir: &Path) -> (Self, String) {
@@ -67,6 +95,11 @@ impl TestDatabase {
     async fn create_on(engine: Result<&str, &std::env::VarError>, data_dir: &Path) -> (Self, String) {
         match engine {
             Ok("postgres") => {
+                // The PostgreSQL pass asked for it: no opting out here (the script
+                // skips the whole pass when the person opted out).
+                if !postgres_answers() {
+                    panic!("integration tests: {POSTGRES_MISSING}");
+                }
                 let name = unique("folio_test");
                 let admin = admin_pool().await;
                 sqlx::query(&format!("CREATE DATABASE {name}")).execute(&admin).await.expect("create database");
@@ -84,11 +117,62 @@ impl TestDatabase {
 
 async fn admin_pool() -> sqlx::AnyPool {
     sqlx::any::install_default_drivers();
-    sqlx::any::AnyPoolOptions::new()
-        .max_connections(1)
-        .connect(POSTGRES_ADMIN_URL)
-        .await
-        .expect("PostgreSQL must be running on 127.0.0.1:5432 (user postgres) for FOLIO_TEST_DB=postgres")
+    sqlx::any::AnyPoolOptions::new().max_connections(1).connect(POSTGRES_ADMIN_URL).await.unwrap_or_else(|err| {
+        panic!("integration tests: cannot sign in at {POSTGRES_ADMIN_URL}: {err}\n{POSTGRES_MISSING}")
+    })
+}
+
+/// Whether PostgreSQL needs to answer for a test's part on it, and whether it does.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Postgres {
+    Answers,
+    /// It does not, and the person opted out: skip that part, saying so.
+    Skip,
+    /// It does not, and nobody opted out: fail, saying how to start it.
+    Missing,
+}
+
+/// The rule `scripts/test-postgres.sh` follows: a missing server fails the run
+/// unless `FOLIO_SKIP_POSTGRES=1`, which CI's `FOLIO_REQUIRE_POSTGRES=1` overrides.
+fn postgres_verdict(answers: bool, skip: Option<String>, require: Option<String>) -> Postgres {
+    match (answers, skip.as_deref() == Some("1"), require.as_deref() == Some("1")) {
+        (true, _, _) => Postgres::Answers,
+        (false, true, false) => Postgres::Skip,
+        (false, _, _) => Postgres::Missing,
+    }
+}
+
+fn env_var(name: &str) -> Option<String> {
+    std::env::var(name).ok()
+}
+
+/// Whether something accepts connections on PostgreSQL's address (as `pg_isready`
+/// asks in the script); asked once per run.
+fn postgres_answers() -> bool {
+    static ANSWERS: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    *ANSWERS.get_or_init(|| {
+        let addr = POSTGRES_ADDR.parse().expect("an address");
+        std::net::TcpStream::connect_timeout(&addr, std::time::Duration::from_secs(3)).is_ok()
+    })
+}
+
+#[test]
+fn postgres_is_skipped_only_when_the_person_opted_out_and_ci_does_not_require_it() {
+    let v = |answers, skip: Option<&str>, require: Option<&str>| {
+        postgres_verdict(answers, skip.map(str::to_string), require.map(str::to_string))
+    };
+    assert_eq!(v(true, None, None), Postgres::Answers);
+    assert_eq!(v(true, Some("1"), None), Postgres::Answers, "an opt-out does not skip a server that answers");
+    assert_eq!(v(false, None, None), Postgres::Missing);
+    assert_eq!(v(false, Some("1"), None), Postgres::Skip);
+    assert_eq!(v(false, Some("1"), Some("0")), Postgres::Skip);
+    assert_eq!(v(false, Some("1"), Some("1")), Postgres::Missing, "CI's requirement wins");
+    assert_eq!(v(false, None, Some("1")), Postgres::Missing);
+    // Only exactly "1" opts out, as in the script.
+    for not_one in ["0", "", "true", "yes"] {
+        assert_eq!(v(false, Some(not_one), None), Postgres::Missing, "{not_one:?}");
+    }
+    assert!(POSTGRES_MISSING.contains("FOLIO_SKIP_POSTGRES=1 make test"), "{POSTGRES_MISSING}");
 }
 
 impl Drop for TestDatabase {

@@ -13,7 +13,8 @@ pub fn series(text: &str, series: &str) -> Option<f64> {
     text.lines().find_map(|line| line.strip_prefix(series)?.strip_prefix(' ')?.parse().ok())
 }
 
-async fn scrape(app: &crate::helpers::TestApp) -> String {
+/// `/metrics` read with the metrics token.
+pub async fn scrape(app: &crate::helpers::TestApp) -> String {
     let response = app.client.get(app.url("/metrics")).bearer_auth(METRICS_TOKEN).send().await.unwrap();
     assert_eq!(response.status(), 200);
     assert!(response.headers()["content-type"].to_str().unwrap().starts_with("text/plain; version=0.0.4"));

@@ -104,6 +104,7 @@ pub async fn restore_into_postgres(
     )
     .await;
     let _ = source.close().await;
+    let _ = InUse::postgres_release(&mut target).await;
     let _ = target.close().await;
     copied?;
     Ok(Restored { database: name, replaced: Some(format!("schema {aside}")), schema_version })
