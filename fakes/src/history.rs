@@ -3,8 +3,8 @@
 //! - Yahoo Finance's chart API, `GET /v8/finance/chart/{symbol}?period1=&period2=
 //!   &interval=1d&events=split`: `chart.result[0]` with `timestamp[]` (the session's
 //!   open, UTC), `indicators.quote[0].close[]` **split-adjusted**, some entries `null`,
-//!   and `events.splits` keyed by time; an unknown symbol is a 404 with `chart.error`;
-//!   no key. Its faults (429 as plain text, 5xx) are the common ones.
+//!   and `events.splits` keyed by time; the last day can come twice (a later bar of
+//!   the same day); an unknown symbol is a 404 with `chart.error`; no key. Its faults (429 as plain text, 5xx) are the common ones.
 //! - Finnhub's `/api/v1/stock/candle?symbol=&resolution=D&from=&to=`: `{"s":"ok","t":
 //!   […],"c":[…],…}` split-adjusted, or `{"s":"no_data"}`; a free key gets 403 "You
 //!   don't have access to this resource." (the default here, [`FakeState::allow_candles`]
@@ -122,10 +122,16 @@ pub async fn yahoo_chart(
         let error = json!({"code": "Not Found", "description": "No data found, symbol may be delisted"});
         return (StatusCode::NOT_FOUND, Json(json!({"chart": {"result": null, "error": error}}))).into_response();
     };
-    let timestamps: Vec<i64> = series.iter().map(|(day, _)| day * DAY + OPEN).collect();
+    let mut timestamps: Vec<i64> = series.iter().map(|(day, _)| day * DAY + OPEN).collect();
     // Yahoo leaves holes: every 29th close of a symbol is null.
-    let closes: Vec<Value> =
+    let mut closes: Vec<Value> =
         series.iter().map(|(day, close)| if day % 29 == 0 { Value::Null } else { json!(close) }).collect();
+    // And it often ends with a second bar for the last day (the latest price beside
+    // the close), at a later time of the same day.
+    if let (Some(last), Some(close)) = (timestamps.last().copied(), series.last().map(|(_, c)| *c)) {
+        timestamps.push(last + 3 * 3600);
+        closes.push(json!(close + 0.01));
+    }
     let splits: serde_json::Map<String, Value> = state
         .splits_of(&symbol)
         .into_iter()

@@ -169,6 +169,10 @@ pub fn activity_error_message(code: &str) -> &'static str {
         }
         "split_not_held" => "No shares of that symbol were held on that date, so there is nothing to split.",
         "split_too_small" => "That split would leave a lot with less than 0.00000001 shares.",
+        "split_too_large" => "That split would give more shares than Folio accepts.",
+        "duplicate_split" => {
+            "That symbol already has a split within five days of that date: it would be the same split twice."
+        }
         "future_date" => "The date is in the future.",
         "invalid_date" => "Enter the date as YYYY-MM-DD.",
         "unknown_symbol" => "The market data does not know that symbol.",

@@ -18,6 +18,7 @@ use super::repo;
 use crate::model::{Activity, HistoryProgress, SplitSuggestion, Symbol};
 use crate::server::db::Db;
 use crate::server::error::AppError;
+use crate::server::market::MarketError;
 use crate::server::market::history::{HistorySources, store};
 use crate::server::state::AppState;
 use chrono::NaiveDate;
@@ -149,35 +150,49 @@ pub async fn run_once(state: &AppState) -> Result<Pass, AppError> {
         .collect();
     backfill.set_pending(due.iter().map(|(symbol, _)| symbol.clone()).collect());
     let mut pass = Pass::default();
+    // Closes of finished days only: during the session a source's bar for today is
+    // the live price, and a stored close is never fetched again.
+    let until = today.pred_opt().unwrap_or(today);
     for (symbol, from) in due {
-        // The whole span to today in one call: the days already recorded are
-        // overwritten by the source's official closes, which rank above them anyway.
-        match backfill.sources.fetch(&symbol, from, today).await {
+        // The whole span in one call: the days already recorded are overwritten by
+        // the source's official closes, which rank above them anyway.
+        let fetched = match backfill.sources.fetch(&symbol, from, until).await {
             Ok((history, source)) => {
-                let mut tx = crate::server::db::WriteTx::begin(&state.db).await?;
-                store::save_closes(&mut tx, &symbol, source, &history.closes).await?;
-                store::save_splits(&mut tx, &symbol, source, &history.splits).await?;
-                store::covered(&mut tx, &symbol, source, from, today).await?;
-                tx.commit().await?;
-                tracing::info!(%symbol, source, closes = history.closes.len(), "price history fetched");
-                pass.fetched.push(symbol.clone());
+                keep(state, &symbol, source, &history, from, until).await.map(|()| Some((history, source)))
+            }
+            // No source has the symbol (delisted, or only in the person's prices
+            // file): asked and answered, so it counts as covered, with no closes.
+            Err(MarketError::NotFound(_)) => {
+                tracing::info!(%symbol, "no history source knows the symbol");
+                keep(state, &symbol, "none", &Default::default(), from, until).await.map(|()| None)
+            }
+            Err(err) => Err(err.to_string()),
+        };
+        match fetched {
+            Ok(history) => {
+                if let Some((history, source)) = &history {
+                    tracing::info!(%symbol, source, closes = history.closes.len(), "price history fetched");
+                    pass.fetched.push(symbol.clone());
+                }
                 let before = coverage.get(&symbol).and_then(|c| c.covered_from).unwrap_or(from);
                 let covered = store::Coverage {
                     covered_from: Some(before.min(from)),
-                    covered_to: Some(today),
-                    source: Some(source.to_string()),
+                    covered_to: Some(until),
+                    source: history.map(|(_, source)| source.to_string()),
                     ..Default::default()
                 };
                 backfill.done_with(&symbol, covered);
             }
-            Err(err) => {
+            Err(problem) => {
                 let failures = coverage.get(&symbol).map_or(0, |c| c.failures);
                 let wait = (FIRST_RETRY << failures.clamp(0, 12)).min(LONGEST_RETRY);
-                store::failed(&state.db, &symbol, &err.to_string(), now + wait).await?;
-                tracing::warn!(%symbol, error = %err, retry_in_s = wait, "price history could not be fetched");
-                pass.failed.push((symbol.clone(), err.to_string()));
+                if let Err(err) = store::failed(&state.db, &symbol, &problem, now + wait).await {
+                    tracing::warn!(%symbol, error = %err, "a history failure could not be recorded");
+                }
+                tracing::warn!(%symbol, error = %problem, retry_in_s = wait, "price history could not be fetched");
+                pass.failed.push((symbol.clone(), problem.clone()));
                 let mut known = coverage.get(&symbol).cloned().unwrap_or_default();
-                (known.problem, known.failures, known.retry_at) = (Some(err.to_string()), failures + 1, now + wait);
+                (known.problem, known.failures, known.retry_at) = (Some(problem), failures + 1, now + wait);
                 backfill.done_with(&symbol, known);
             }
         }
@@ -188,6 +203,27 @@ pub async fn run_once(state: &AppState) -> Result<Pass, AppError> {
         pass.rebuilt_users = rebuild_holders(state, &pass.fetched, pass.fetched.contains(&benchmark), today).await?;
     }
     Ok(pass)
+}
+
+/// Stores one fetch (closes, reported splits, coverage) in one transaction; a
+/// database failure is a failure of that symbol's fetch, tried again later.
+async fn keep(
+    state: &AppState,
+    symbol: &Symbol,
+    source: &str,
+    history: &crate::server::market::history::DailyHistory,
+    from: NaiveDate,
+    until: NaiveDate,
+) -> Result<(), String> {
+    let stored = async {
+        let mut tx = crate::server::db::WriteTx::begin(&state.db).await?;
+        store::save_closes(&mut tx, symbol, source, &history.closes).await?;
+        store::save_splits(&mut tx, symbol, source, &history.splits).await?;
+        store::covered(&mut tx, symbol, source, from, until).await?;
+        tx.commit().await?;
+        Ok::<(), AppError>(())
+    };
+    stored.await.map_err(|err| format!("the fetched history could not be stored ({})", err.message))
 }
 
 /// Rebuilds from the start the histories of users whose ledgers name `symbols`.

@@ -1,8 +1,8 @@
 //! Finnhub's daily candles, the history source for keys whose plan includes them:
 //! `/stock/candle?symbol=S&resolution=D&from=&to=` (`{"s":"ok","t":[…],"c":[…]}` or
 //! `{"s":"no_data"}`; 403 on the free plan). Daily candles are split-adjusted, so the
-//! key's `/stock/split` list (same plan) un-adjusts them; without it (403) the
-//! closes are kept as sent and the fetch says so in the log. Calls go through the
+//! key's `/stock/split` list (same plan) un-adjusts them; a key without it (403)
+//! cannot use candles, since closes must be kept as traded. Calls go through the
 //! Finnhub client: its key header, retries and the shared rate budget.
 
 use super::{DailyHistory, SplitEvent, as_traded};
@@ -53,14 +53,9 @@ impl CandleClient {
         };
         self.client.count_decoded("/stock/candle", &Ok::<(), MarketError>(()));
         let query = [("symbol", symbol.as_str()), ("from", &from.to_string()), ("to", &to.to_string())];
-        let splits = match self.client.get::<Vec<RawSplit>>("/stock/split", &query, "stock splits").await {
-            Ok(raw) => splits(raw),
-            Err(MarketError::Forbidden(_)) => {
-                tracing::warn!(%symbol, "the key has candles but not splits: closes are kept as Finnhub adjusted them");
-                Vec::new()
-            }
-            Err(err) => return Err(err),
-        };
+        // Without the splits the adjusted closes cannot be made as traded: a 403
+        // here is a 403 for the source (Yahoo is used instead, in `auto`).
+        let splits = splits(self.client.get::<Vec<RawSplit>>("/stock/split", &query, "stock splits").await?);
         Ok(DailyHistory { closes: as_traded(adjusted, &splits), splits })
     }
 }
@@ -90,6 +85,7 @@ fn splits(raw: Vec<RawSplit>) -> Vec<SplitEvent> {
                 },
             })
         })
+        .filter(|s| super::plausible_ratio(&s.ratio))
         .collect();
     list.sort_by_key(|s| s.date);
     list

@@ -40,15 +40,28 @@ pub struct DailyHistory {
 
 /// Turns split-adjusted closes into closes as traded: each is multiplied by the
 /// ratio of every split after its day (the split's own day is already in new shares).
+/// A close that overflows or comes out beyond any real price is dropped, not kept.
 pub fn as_traded(adjusted: Vec<(NaiveDate, Decimal)>, splits: &[SplitEvent]) -> Vec<(NaiveDate, Decimal)> {
     adjusted
         .into_iter()
-        .map(|(day, close)| {
-            let factor: Decimal =
-                splits.iter().filter(|s| s.date > day).map(|s| s.ratio.numerator / s.ratio.denominator).product();
-            (day, (close * factor).round_dp(4).normalize())
+        .filter_map(|(day, close)| {
+            let factor = splits
+                .iter()
+                .filter(|s| s.date > day)
+                .try_fold(Decimal::ONE, |f, s| f.checked_mul(s.ratio.numerator.checked_div(s.ratio.denominator)?))?;
+            let traded = close.checked_mul(factor)?.round_dp(4).normalize();
+            (traded > Decimal::ZERO && traded <= Decimal::from(MAX_CLOSE)).then_some((day, traded))
         })
         .collect()
+}
+
+/// The largest close a source may send (the ledger's largest price).
+pub const MAX_CLOSE: i64 = 100_000_000;
+
+/// Whether a reported ratio is one a real split could have (1:1,000,000 to 1,000,000:1).
+pub fn plausible_ratio(ratio: &SplitRatio) -> bool {
+    let (low, high) = (Decimal::new(1, 6), Decimal::from(1_000_000));
+    ratio.numerator.checked_div(ratio.denominator).is_some_and(|r| r >= low && r <= high)
 }
 
 /// How long a 403 from Finnhub's candles keeps that source skipped.

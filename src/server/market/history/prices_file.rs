@@ -53,6 +53,7 @@ pub fn parse(bytes: &[u8], latest: NaiveDate) -> Result<Vec<(Symbol, NaiveDate, 
     };
     let mut rows = Vec::new();
     let mut errors = Vec::new();
+    let mut seen: std::collections::HashMap<(Symbol, NaiveDate), usize> = std::collections::HashMap::new();
     for (i, record) in reader.records().enumerate() {
         let line = record.as_ref().ok().and_then(|r| r.position()).map_or(i + 2, |p| p.line() as usize);
         if rows.len() + errors.len() >= MAX_ROWS {
@@ -72,6 +73,9 @@ pub fn parse(bytes: &[u8], latest: NaiveDate) -> Result<Vec<(Symbol, NaiveDate, 
             if date > latest {
                 return Err(format!("{date} is in the future."));
             }
+            if date < NaiveDate::from_ymd_opt(1970, 1, 1).unwrap_or(date) {
+                return Err("“date” must be in 1970 or later.".to_string());
+            }
             let symbol = Symbol::parse(cell(symbol_at))?;
             let close = parse_decimal("close", cell(close_at)).map_err(|e| e.message)?;
             if close <= Decimal::ZERO || close > Decimal::from(100_000_000) {
@@ -80,7 +84,13 @@ pub fn parse(bytes: &[u8], latest: NaiveDate) -> Result<Vec<(Symbol, NaiveDate, 
             Ok((symbol, date, close))
         })();
         match row {
-            Ok(row) => rows.push(row),
+            Ok(row) => match seen.insert((row.0.clone(), row.1), line) {
+                Some(first) => errors.push(PriceRowError {
+                    line,
+                    message: format!("{} on {} is already on line {first}.", row.0, row.1),
+                }),
+                None => rows.push(row),
+            },
             Err(message) => errors.push(PriceRowError { line, message }),
         }
     }
@@ -104,7 +114,11 @@ pub async fn import(state: &AppState, user_id: i64, bytes: &[u8]) -> Result<Pric
         super::store::save_closes(&mut tx, symbol, &source, closes).await?;
     }
     tx.commit().await.map_err(AppError::from)?;
-    state.portfolios.rebuild_all(state, user_id, state.clock.today()).await?;
+    // The closes are in: a failed rebuild is logged, and the next page load or the
+    // daily job brings the history up to date.
+    if let Err(err) = state.portfolios.rebuild_all(state, user_id, state.clock.today()).await {
+        tracing::warn!(user_id, error = %err, "the history was not rebuilt after a prices import");
+    }
     let symbols: BTreeSet<String> = by_symbol.keys().map(|s| s.to_string()).collect();
     Ok(PricesImported { closes: rows.len(), symbols: symbols.into_iter().collect() })
 }
@@ -145,9 +159,10 @@ mod tests {
             )
         );
         assert_eq!(rows.len(), 2);
-        let errors = parsed("date,symbol,close\n2024-06-07,NVDA,0\n2024-13-01,NVDA,5\n2024-06-07,not a symbol,5\n2026-11-28,NVDA,5\n2024-06-07,NVDA,12,5\n").unwrap_err();
+        let errors = parsed("date,symbol,close\n2024-06-07,NVDA,0\n2024-13-01,NVDA,5\n2024-06-07,not a symbol,5\n2026-11-28,NVDA,5\n2024-06-07,NVDA,12,5\n1969-12-31,NVDA,5\n2024-06-07,nvda,13\n").unwrap_err();
         let lines: Vec<usize> = errors.iter().map(|e| e.line).collect();
-        assert_eq!(lines, [2, 3, 4, 5]);
+        assert_eq!(lines, [2, 3, 4, 5, 7, 8], "{errors:?}");
+        assert!(errors[5].message.contains("already on line 6"), "{errors:?}");
         assert!(errors[3].message.contains("future"), "{errors:?}");
         assert_eq!(parsed("when,what\n1,2\n").unwrap_err()[0].line, 1);
         assert!(parsed("date,symbol,close\n").is_err(), "an empty file is refused");

@@ -68,6 +68,8 @@ pub async fn merged_closes(
 }
 
 /// Stores closes of one source (replacing that source's closes of those days).
+/// A day given twice keeps its last close: one statement may not touch a row twice
+/// on PostgreSQL, and Yahoo can send the day's live bar beside its close.
 pub async fn save_closes(
     tx: &mut WriteTx,
     symbol: &Symbol,
@@ -75,6 +77,8 @@ pub async fn save_closes(
     closes: &[(NaiveDate, Decimal)],
 ) -> Result<(), AppError> {
     const BATCH: usize = 200;
+    let by_day: BTreeMap<NaiveDate, Decimal> = closes.iter().copied().collect();
+    let closes: Vec<(NaiveDate, Decimal)> = by_day.into_iter().collect();
     for chunk in closes.chunks(BATCH) {
         let values: Vec<String> = (0..chunk.len())
             .map(|i| format!("(${}, ${}, ${}, ${})", i * 4 + 1, i * 4 + 2, i * 4 + 3, i * 4 + 4))

@@ -9,6 +9,9 @@
 //! body has `chart.error`. Fields may be missing when a span holds no trading day.
 
 use super::{DailyHistory, SplitEvent, as_traded};
+
+/// The largest answer read (ten years of one symbol is about 300 KB).
+const MAX_BODY: usize = 16 * 1024 * 1024;
 use crate::model::{SplitRatio, Symbol};
 use crate::server::market::limiter::RateLimiter;
 use crate::server::market::{MarketError, to_decimal};
@@ -106,7 +109,8 @@ impl YahooClient {
     pub async fn fetch(&self, symbol: &Symbol, from: NaiveDate, to: NaiveDate) -> Result<DailyHistory, MarketError> {
         let period1 = from.and_hms_opt(0, 0, 0).map_or(0, |t| t.and_utc().timestamp());
         let period2 = to.succ_opt().unwrap_or(to).and_hms_opt(0, 0, 0).map_or(0, |t| t.and_utc().timestamp());
-        let url = format!("{}/v8/finance/chart/{}", self.base_url, symbol.as_str());
+        // Yahoo writes share classes with a dash (BRK-B) where Finnhub has a dot.
+        let url = format!("{}/v8/finance/chart/{}", self.base_url, symbol.as_str().replace('.', "-"));
         let query = [
             ("period1", period1.to_string()),
             ("period2", period2.to_string()),
@@ -132,7 +136,7 @@ impl YahooClient {
                 }
             };
             let status = response.status();
-            let body = response.bytes().await;
+            let body = read_capped(response).await;
             match status {
                 StatusCode::OK => {}
                 StatusCode::NOT_FOUND => {
@@ -179,6 +183,21 @@ impl YahooClient {
     }
 }
 
+/// The body, or `Err` past [`MAX_BODY`] or when it is cut short.
+async fn read_capped(mut response: reqwest::Response) -> Result<Vec<u8>, ()> {
+    if response.content_length().is_some_and(|n| n > MAX_BODY as u64) {
+        return Err(());
+    }
+    let mut body = Vec::new();
+    while let Some(chunk) = response.chunk().await.map_err(|_| ())? {
+        if body.len() + chunk.len() > MAX_BODY {
+            return Err(());
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
+}
+
 fn day_of(timestamp: i64) -> Option<NaiveDate> {
     DateTime::from_timestamp(timestamp, 0).map(|t| t.date_naive())
 }
@@ -204,6 +223,7 @@ fn decode(symbol: &Symbol, envelope: Envelope) -> Result<DailyHistory, MarketErr
                 },
             })
         })
+        .filter(|s| super::plausible_ratio(&s.ratio))
         .collect();
     splits.sort_by_key(|s| s.date);
     let adjusted: Vec<(NaiveDate, rust_decimal::Decimal)> = result

@@ -348,20 +348,21 @@ fn prices_of(
     latest: chrono::NaiveDate,
 ) -> Result<std::collections::BTreeMap<crate::model::Symbol, Vec<(chrono::NaiveDate, rust_decimal::Decimal)>>, Refused>
 {
-    let mut csv = String::from("date,symbol,close\n");
-    for p in &file.prices {
-        csv.push_str(&format!(
-            "{},{},{}\n",
-            p.date.replace([',', '\n', '"'], " "),
-            p.symbol.replace([',', '\n', '"'], " "),
-            p.close.replace([',', '\n', '"'], " ")
-        ));
-    }
+    // Written as a prices file (quoted by the CSV writer), so each price is checked
+    // by the very rules a prices file's row is.
+    let mut writer = csv::Writer::from_writer(Vec::new());
+    let written = std::iter::once(["date", "symbol", "close"].map(String::from))
+        .chain(file.prices.iter().map(|p| [p.date.clone(), p.symbol.clone(), p.close.clone()]))
+        .try_for_each(|row| writer.write_record(row));
+    let csv = written
+        .ok()
+        .and_then(|()| writer.into_inner().ok())
+        .ok_or_else(|| Refused::from(AppError::validation("invalid_price", "The file's prices cannot be read.")))?;
     let mut by_symbol: std::collections::BTreeMap<_, Vec<_>> = Default::default();
     if file.prices.is_empty() {
         return Ok(by_symbol);
     }
-    let rows = crate::server::market::history::prices_file::parse(csv.as_bytes(), latest).map_err(|rows| {
+    let rows = crate::server::market::history::prices_file::parse(&csv, latest).map_err(|rows| {
         let first = &rows[0];
         Refused::from(AppError::validation(
             "invalid_price",

@@ -55,6 +55,15 @@ pub struct LedgerError {
 /// Decimal places kept for a lot's cost after a partial sell.
 pub const COST_PLACES: u32 = 8;
 
+/// Most shares of one symbol a split may leave (a bought quantity is at most 1e9):
+/// every later product (shares × a price of at most 1e8) stays far inside
+/// `Decimal`'s 28 digits, however many splits stack.
+pub const MAX_SHARES_AFTER_SPLIT: i64 = 1_000_000_000_000;
+
+/// Two splits of one symbol this close together are one split entered twice
+/// (brokers and sources date them a day or two apart).
+pub const SAME_SPLIT_DAYS: i64 = 5;
+
 #[derive(Clone, Copy, Debug, Default)]
 pub struct Rules {
     /// Lets cash go below zero (margin). Off by default.
@@ -74,6 +83,8 @@ pub struct Ledger {
     pub fees: Decimal,
     /// Deposits minus withdrawals per day (the external flows of the return series).
     pub flows: BTreeMap<NaiveDate, Decimal>,
+    /// The day of each symbol's latest split (so the same split is not applied twice).
+    pub last_split: BTreeMap<Symbol, NaiveDate>,
 }
 
 impl Ledger {
@@ -246,17 +257,43 @@ impl Ledger {
         if !a.fee.is_zero() {
             return fail("invalid_fee", "A split has no fee.".into());
         }
+        if let Some(last) = self.last_split.get(&symbol).filter(|d| (a.date - **d).num_days() <= SAME_SPLIT_DAYS) {
+            return fail(
+                "duplicate_split",
+                format!(
+                    "{symbol} already has a split on {last}; a second one within {SAME_SPLIT_DAYS} days is the same split twice."
+                ),
+            );
+        }
         let Some(lots) = self.lots.get_mut(&symbol) else {
             return fail("split_not_held", format!("No {symbol} shares were held on {} to split {ratio}.", a.date));
         };
-        let split: Vec<Decimal> =
-            lots.iter().map(|lot| (lot.quantity * ratio.numerator / ratio.denominator).round_dp(COST_PLACES)).collect();
+        let split: Option<Vec<Decimal>> = lots
+            .iter()
+            .map(|lot| {
+                Some(lot.quantity.checked_mul(ratio.numerator)?.checked_div(ratio.denominator)?.round_dp(COST_PLACES))
+            })
+            .collect();
+        let total = split.as_ref().and_then(|s| s.iter().try_fold(Decimal::ZERO, |sum, q| sum.checked_add(*q)));
+        let (Some(split), Some(total)) = (split, total) else {
+            return fail(
+                "split_too_large",
+                format!("Splitting {symbol} {ratio} gives more shares than Folio accepts."),
+            );
+        };
+        if total > Decimal::from(MAX_SHARES_AFTER_SPLIT) {
+            return fail(
+                "split_too_large",
+                format!("Splitting {symbol} {ratio} gives more shares than Folio accepts."),
+            );
+        }
         if split.iter().any(|q| q.is_zero()) {
             return fail("split_too_small", format!("Splitting {symbol} {ratio} would leave a lot with no shares."));
         }
         for (lot, quantity) in lots.iter_mut().zip(split) {
             lot.quantity = quantity.normalize();
         }
+        self.last_split.insert(symbol, a.date);
         Ok(())
     }
 

@@ -4,37 +4,41 @@
 //! silently), when the person held the symbol the day before it and the ledger has
 //! no split of that symbol within a few days of it (brokers date them differently).
 
-use super::ledger::{Ledger, Rules};
+use super::ledger::{Ledger, Rules, SAME_SPLIT_DAYS};
 use crate::model::{Activity, ActivityKind, SplitSuggestion};
 
-/// How far a ledger's split may be dated from the reported one and still count.
-const SAME_SPLIT_DAYS: i64 = 5;
-
 /// The `reported` splits of held symbols that `activities` lack, oldest first.
+/// One replay of the ledger: each split is checked against the shares held just
+/// before its day.
 pub fn missing(activities: &[Activity], reported: &[SplitSuggestion]) -> Vec<SplitSuggestion> {
+    let mut candidates: Vec<&SplitSuggestion> = reported
+        .iter()
+        .filter(|split| {
+            let mut of_symbol = activities.iter().filter(|a| a.symbol.as_ref() == Some(&split.symbol)).peekable();
+            of_symbol.peek().is_some()
+                && !of_symbol
+                    .any(|a| a.kind == ActivityKind::Split && (a.date - split.date).num_days().abs() <= SAME_SPLIT_DAYS)
+        })
+        .collect();
+    if candidates.is_empty() {
+        return Vec::new();
+    }
+    candidates.sort_by(|a, b| (a.date, &a.symbol).cmp(&(b.date, &b.symbol)));
+    let mut ordered: Vec<&Activity> = activities.iter().collect();
+    ordered.sort_by_key(|a| a.replay_key());
+    let mut ledger = Ledger::default();
+    let mut next = ordered.iter().peekable();
     let mut suggestions = Vec::new();
-    for split in reported {
-        let symbol = &split.symbol;
-        let of_symbol: Vec<&Activity> = activities.iter().filter(|a| a.symbol.as_ref() == Some(symbol)).collect();
-        if of_symbol.is_empty() {
-            continue;
+    for split in candidates {
+        while let Some(a) = next.next_if(|a| a.date < split.date) {
+            // Stored ledgers were validated when written; one that no longer
+            // applies is skipped, as the history build does.
+            let _ = ledger.apply(a, Rules { allow_margin: true });
         }
-        {
-            let entered = of_symbol
-                .iter()
-                .any(|a| a.kind == ActivityKind::Split && (a.date - split.date).num_days().abs() <= SAME_SPLIT_DAYS);
-            if entered {
-                continue;
-            }
-            let before: Vec<Activity> = activities.iter().filter(|a| a.date < split.date).cloned().collect();
-            let held =
-                Ledger::replay(&before, Rules { allow_margin: true }).is_ok_and(|l| !l.quantity_of(symbol).is_zero());
-            if held {
-                suggestions.push(split.clone());
-            }
+        if !ledger.quantity_of(&split.symbol).is_zero() {
+            suggestions.push(split.clone());
         }
     }
-    suggestions.sort_by(|a, b| (a.date, &a.symbol).cmp(&(b.date, &b.symbol)));
     suggestions
 }
 

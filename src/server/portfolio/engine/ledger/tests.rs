@@ -138,6 +138,16 @@ fn a_split_of_nothing_held_or_with_a_bad_ratio_is_refused_and_changes_nothing() 
     assert_eq!(refused(Activity { symbol: None, ..split(3, 2, "ABC", "2", "1") }), "missing_symbol");
     assert_eq!(refused(Activity { fee: d("1"), ..split(3, 2, "ABC", "2", "1") }), "invalid_fee");
     assert_eq!(refused(split(3, 2, "ABC", "1", "10000000000")), "split_too_small");
+    // Splits cannot stack shares past what every later product can hold.
+    let stacked =
+        [base.clone(), vec![split(3, 10, "ABC", "1000000", "1"), split(4, 20, "ABC", "1000000", "1")]].concat();
+    assert_eq!(Ledger::replay(&stacked, Rules::default()).unwrap_err().code, "split_too_large");
+    // The same split entered twice (a day apart, as a broker and a source may date it).
+    let twice = [base.clone(), vec![split(3, 10, "ABC", "2", "1"), split(4, 11, "ABC", "2", "1")]].concat();
+    let err = Ledger::replay(&twice, Rules::default()).unwrap_err();
+    assert_eq!((err.code, err.activity_id), ("duplicate_split", 4));
+    let apart = [base.clone(), vec![split(3, 10, "ABC", "2", "1"), split(4, 40, "ABC", "2", "1")]].concat();
+    assert!(Ledger::replay(&apart, Rules::default()).is_ok(), "two real splits a month apart");
     // A split dated before the shares were bought splits nothing: refused too.
     let early = [base.clone(), vec![split(3, 0, "ABC", "2", "1")]].concat();
     assert_eq!(Ledger::replay(&early, Rules::default()).unwrap_err().code, "split_not_held");
