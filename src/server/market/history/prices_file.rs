@@ -100,15 +100,24 @@ pub fn parse(bytes: &[u8], latest: NaiveDate) -> Result<Vec<(Symbol, NaiveDate, 
     if errors.is_empty() { Ok(rows) } else { Err(errors) }
 }
 
+/// Rows grouped by symbol, each symbol's closes in file order.
+pub fn by_symbol(
+    rows: Vec<(Symbol, NaiveDate, Decimal)>,
+) -> std::collections::BTreeMap<Symbol, Vec<(NaiveDate, Decimal)>> {
+    let mut grouped: std::collections::BTreeMap<Symbol, Vec<(NaiveDate, Decimal)>> = Default::default();
+    for (symbol, day, close) in rows {
+        grouped.entry(symbol).or_default().push((day, close));
+    }
+    grouped
+}
+
 /// Imports a prices file for `user_id`, all or nothing, then rebuilds their history.
 pub async fn import(state: &AppState, user_id: i64, bytes: &[u8]) -> Result<PricesImported, PricesRefused> {
     let latest = latest_allowed_date(state.clock.now());
     let rows = parse(bytes, latest).map_err(PricesRefused::Rows)?;
     let source = source_of(user_id);
-    let mut by_symbol: std::collections::BTreeMap<Symbol, Vec<(NaiveDate, Decimal)>> = Default::default();
-    for (symbol, day, close) in &rows {
-        by_symbol.entry(symbol.clone()).or_default().push((*day, *close));
-    }
+    let count = rows.len();
+    let by_symbol = by_symbol(rows);
     let mut tx = WriteTx::begin(&state.db).await.map_err(AppError::from)?;
     for (symbol, closes) in &by_symbol {
         super::store::save_closes(&mut tx, symbol, &source, closes).await?;
@@ -120,7 +129,7 @@ pub async fn import(state: &AppState, user_id: i64, bytes: &[u8]) -> Result<Pric
         tracing::warn!(user_id, error = %err, "the history was not rebuilt after a prices import");
     }
     let symbols: BTreeSet<String> = by_symbol.keys().map(|s| s.to_string()).collect();
-    Ok(PricesImported { closes: rows.len(), symbols: symbols.into_iter().collect() })
+    Ok(PricesImported { closes: count, symbols: symbols.into_iter().collect() })
 }
 
 /// Why a prices file was not imported.

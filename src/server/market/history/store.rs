@@ -122,20 +122,8 @@ pub async fn save_splits(
 }
 
 /// Splits reported for `symbol`, oldest first.
-pub async fn reported_splits(db: &Db, symbol: &Symbol) -> Result<Vec<SplitEvent>, AppError> {
-    let rows = sqlx::query("SELECT day, numerator, denominator FROM reported_splits WHERE symbol = $1 ORDER BY day")
-        .bind(symbol.as_str())
-        .fetch_all(&db.pool)
-        .await?;
-    Ok(rows
-        .iter()
-        .filter_map(|row| {
-            Some(SplitEvent {
-                date: NaiveDate::from_str(&row.try_get::<String, _>("day").ok()?).ok()?,
-                ratio: SplitRatio { numerator: decimal(row, "numerator")?, denominator: decimal(row, "denominator")? },
-            })
-        })
-        .collect())
+pub async fn reported_splits(db: &Db, symbol: &Symbol) -> Result<Vec<crate::model::SplitSuggestion>, AppError> {
+    Ok(all_reported_splits(db).await?.into_iter().filter(|s| s.symbol == *symbol).collect())
 }
 
 /// One person's imported closes (all symbols), oldest first.

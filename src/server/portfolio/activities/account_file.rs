@@ -358,9 +358,8 @@ fn prices_of(
         .ok()
         .and_then(|()| writer.into_inner().ok())
         .ok_or_else(|| Refused::from(AppError::validation("invalid_price", "The file's prices cannot be read.")))?;
-    let mut by_symbol: std::collections::BTreeMap<_, Vec<_>> = Default::default();
     if file.prices.is_empty() {
-        return Ok(by_symbol);
+        return Ok(Default::default());
     }
     let rows = crate::server::market::history::prices_file::parse(&csv, latest).map_err(|rows| {
         let first = &rows[0];
@@ -369,10 +368,7 @@ fn prices_of(
             format!("Price {} of the file: {}", first.line.saturating_sub(1), first.message),
         ))
     })?;
-    for (symbol, day, close) in rows {
-        by_symbol.entry(symbol).or_insert_with(Vec::new).push((day, close));
-    }
-    Ok(by_symbol)
+    Ok(crate::server::market::history::prices_file::by_symbol(rows))
 }
 
 #[cfg(test)]
