@@ -106,6 +106,7 @@ mod tests {
                 message: "Finnhub answered 500.".into(),
                 since: 1_764_079_500,
             }),
+            stream: None,
         }
     }
 

@@ -140,6 +140,9 @@ pub struct MarketStatus {
     pub last_success_at: Option<i64>,
     /// The latest upstream failure, cleared by the next success.
     pub problem: Option<MarketProblem>,
+    /// The live trade stream (absent from servers older than it).
+    #[serde(default)]
+    pub stream: Option<super::StreamStatus>,
 }
 
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]

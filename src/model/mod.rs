@@ -9,6 +9,7 @@ mod error;
 mod figures;
 mod format;
 mod income;
+mod live;
 mod market;
 mod overview;
 mod performance;
@@ -32,6 +33,7 @@ pub use format::{
     format_money, format_percent_points, format_price, format_signed_money, format_signed_percent, round_cents,
 };
 pub use income::{Income, MonthIncome};
+pub use live::{LivePortfolio, LivePosition, LiveQuote, StreamState, StreamStatus};
 pub use market::{
     CompanyProfile, LotView, MAX_SEARCH_CHARS, MAX_SYMBOL_LEN, MarketProblem, MarketStatus, PriceSource, Quote,
     SearchHit, SearchQuery, Symbol, SymbolView, safe_url,

@@ -118,6 +118,16 @@ pub struct MarketConfig {
     pub history_base_url: String,
     /// Calls a second to the history source (Yahoo is unofficial: be polite).
     pub history_calls_per_second: u32,
+    /// Live trades (`FINNHUB_STREAM`): Finnhub's WebSocket with a key, simulated
+    /// ticks with demo prices.
+    pub stream: bool,
+    /// Finnhub's WebSocket (`FINNHUB_WS_URL`).
+    pub ws_url: String,
+    /// At most this many symbols streamed at once (`FINNHUB_WS_SYMBOLS`).
+    pub stream_symbols: usize,
+    /// Browser streams (`/api/stream`) per person and in all.
+    pub streams_per_user: usize,
+    pub streams_total: usize,
 }
 
 /// `FOLIO_HISTORY_SOURCE`: where the history of an imported ledger's symbols is
@@ -206,6 +216,7 @@ impl Config {
 }
 
 pub const DEFAULT_FINNHUB_BASE_URL: &str = "https://finnhub.io/api/v1";
+pub const DEFAULT_FINNHUB_WS_URL: &str = "wss://ws.finnhub.io";
 pub const DEFAULT_HISTORY_BASE_URL: &str = "https://query1.finance.yahoo.com";
 const MIN_SECRET_LEN: usize = 32;
 const MIN_METRICS_TOKEN_LEN: usize = 32;
@@ -255,6 +266,10 @@ impl Config {
         let history_base_url = get("FOLIO_HISTORY_BASE_URL").unwrap_or_else(|| DEFAULT_HISTORY_BASE_URL.into());
         if !(history_base_url.starts_with("http://") || history_base_url.starts_with("https://")) {
             return Err(ConfigError::new("FOLIO_HISTORY_BASE_URL", "must start with http:// or https://"));
+        }
+        let ws_url = get("FINNHUB_WS_URL").unwrap_or_else(|| DEFAULT_FINNHUB_WS_URL.into());
+        if !(ws_url.starts_with("ws://") || ws_url.starts_with("wss://")) || ws_url.contains('?') {
+            return Err(ConfigError::new("FINNHUB_WS_URL", "must start with wss:// (or ws://) and have no query"));
         }
         let history_source = HistorySourceChoice::parse(&get("FOLIO_HISTORY_SOURCE").unwrap_or_else(|| "auto".into()))
             .map_err(|m| ConfigError::new("FOLIO_HISTORY_SOURCE", m))?;
@@ -353,6 +368,11 @@ impl Config {
                 history_source,
                 history_base_url: history_base_url.trim_end_matches('/').to_string(),
                 history_calls_per_second: count_var(&get, "FOLIO_HISTORY_CALLS_PER_SECOND", 1, 1..=30)?,
+                stream: bool_var(&get, "FINNHUB_STREAM", true)?,
+                ws_url,
+                stream_symbols: count_var(&get, "FINNHUB_WS_SYMBOLS", 50, 1..=10_000)? as usize,
+                streams_per_user: count_var(&get, "FOLIO_STREAMS_PER_USER", 10, 1..=1_000)? as usize,
+                streams_total: count_var(&get, "FOLIO_STREAMS_TOTAL", 5_000, 1..=1_000_000)? as usize,
             },
             portfolio: PortfolioConfig {
                 risk_free_rate,

@@ -12,6 +12,7 @@ pub mod doors;
 pub mod error;
 pub mod forms;
 pub mod headers;
+pub mod live;
 pub mod market;
 pub mod ops;
 pub mod portfolio;
@@ -116,6 +117,8 @@ impl Running {
     /// Stops accepting connections; requests under way go on to their answer.
     pub fn begin_shutdown(&self) {
         self.mark_draining();
+        // Live streams never finish by themselves: end them, with a retry hint.
+        self.state.live.close_all();
         let _ = self.shutdown.send(true);
         self.background.iter().for_each(|job| job.abort());
     }
@@ -169,7 +172,14 @@ pub async fn spawn_with_migrations(
             tracing::error!(error = %err, "server stopped");
         }
     });
-    let mut background = vec![refresher, snapshot_job];
+    let demand = tokio::spawn(live::demand::run(state.clone()));
+    let mut background = vec![refresher, snapshot_job, demand];
+    background.extend(market::stream::spawn(
+        &state.config.market,
+        state.market.clone(),
+        state.live.wanted(),
+        state.metrics.clone(),
+    ));
     background.extend(portfolio::backfill::spawn(state.clone()));
     background.extend(backup::schedule::spawn(state.clone()));
     let mut metrics_addr = None;
@@ -228,6 +238,7 @@ pub async fn build_state(
     let limits = auth::throttle::Limits { per_address: config.auth.attempts_per_address, ..Default::default() };
     let dummy_hash = auth::password::hash_password("no password matches this".into(), config.auth.bcrypt_cost).await?;
     let portfolios = Arc::new(portfolio::state::PortfolioStates::new(config.portfolio.cache_bytes, metrics.clone()));
+    let live = live::LiveHub::new(config.market.streams_per_user, config.market.streams_total);
     Ok(AppState {
         config: Arc::new(config),
         db,
@@ -245,6 +256,7 @@ pub async fn build_state(
         clock,
         backfill,
         write_gate: Arc::default(),
+        live,
     })
 }
 

@@ -41,6 +41,8 @@ pub struct AppState {
     pub backfill: Arc<super::portfolio::backfill::Backfill>,
     /// Open in a server; the race test closes it to make two writes meet.
     pub write_gate: Arc<super::portfolio::activities::gate::WriteGate>,
+    /// The browsers' live streams and the symbols the upstream stream follows.
+    pub live: Arc<super::live::LiveHub>,
 }
 
 impl FromRef<AppState> for LeptosOptions {

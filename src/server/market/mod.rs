@@ -16,6 +16,7 @@ pub mod logos;
 pub mod refresher;
 pub mod service;
 pub mod store;
+pub mod stream;
 
 use crate::model::{CompanyProfile, PriceSource, Quote, SearchHit, Symbol};
 use crate::server::error::AppError;

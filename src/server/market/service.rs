@@ -13,7 +13,9 @@
 //!   an error.
 
 use super::{MarketData, MarketError, Upstream, store};
-use crate::model::{CompanyProfile, MarketProblem, MarketStatus, PriceSource, Quote, SearchHit, SearchQuery, Symbol};
+use crate::model::{
+    CompanyProfile, MarketProblem, MarketStatus, PriceSource, Quote, SearchHit, SearchQuery, StreamStatus, Symbol,
+};
 use crate::server::clock::Clock;
 use crate::server::config::MarketConfig;
 use crate::server::db::Db;
@@ -29,6 +31,8 @@ use std::time::Duration;
 
 /// How many symbols are kept in memory (the database keeps all of them).
 const CAPACITY: u64 = 20_000;
+/// New quotes a slow listener may fall behind by before it is told it missed some.
+const UPDATES_BUFFER: usize = 4_096;
 /// A symbol nobody asked for in this long is no longer refreshed in the background.
 const REQUESTED_FOR: Duration = Duration::from_secs(24 * 3600);
 
@@ -44,6 +48,11 @@ pub struct MarketService {
     requested: Cache<Symbol, ()>,
     refreshing: Mutex<HashSet<String>>,
     status: Mutex<MarketStatus>,
+    /// The live trade stream's state, shown with `status` (None until one starts).
+    stream: Mutex<Option<StreamStatus>>,
+    /// Every new quote in memory (fetched, refreshed or moved by a trade), for the
+    /// live streams to the browsers (`server::live`). Nobody listening costs nothing.
+    updates: tokio::sync::broadcast::Sender<Quote>,
     metrics: Arc<Metrics>,
     /// Ages (TTLs, "stale since") are measured on it, so a test moves time on
     /// instead of sleeping past a TTL.
@@ -63,7 +72,9 @@ impl MarketService {
             requested: Cache::builder().max_capacity(CAPACITY).time_to_idle(REQUESTED_FOR).build(),
             settings,
             refreshing: Mutex::new(HashSet::new()),
-            status: Mutex::new(MarketStatus { source, last_success_at: None, problem: None }),
+            status: Mutex::new(MarketStatus { source, last_success_at: None, problem: None, stream: None }),
+            stream: Mutex::new(None),
+            updates: tokio::sync::broadcast::channel(UPDATES_BUFFER).0,
             metrics,
             clock,
         })
@@ -121,7 +132,41 @@ impl MarketService {
     }
 
     pub fn status(&self) -> MarketStatus {
-        self.status.lock().unwrap_or_else(|p| p.into_inner()).clone()
+        let mut status = self.status.lock().unwrap_or_else(|p| p.into_inner()).clone();
+        status.stream = self.stream.lock().unwrap_or_else(|p| p.into_inner()).clone();
+        status
+    }
+
+    /// Records the live stream's state (the stream's task calls it on every change).
+    pub fn set_stream_status(&self, stream: StreamStatus) {
+        *self.stream.lock().unwrap_or_else(|p| p.into_inner()) = Some(stream);
+    }
+
+    /// Every quote put in memory from now on (see `updates`).
+    pub fn subscribe_updates(&self) -> tokio::sync::broadcast::Receiver<Quote> {
+        self.updates.subscribe()
+    }
+
+    fn publish(&self, quote: &Quote) {
+        // An error only means nobody is listening.
+        let _ = self.updates.send(quote.clone());
+    }
+
+    /// The quote in memory for `symbol`, as it is (no refresh, not counted as a request).
+    pub async fn peek_quote(&self, symbol: &Symbol) -> Option<Quote> {
+        self.quotes.get(symbol).await
+    }
+
+    /// Moves the cached quote of `symbol` to a trade's price and time. The day's
+    /// change stays against the previous close of the REST quote. A trade never
+    /// makes a quote on its own (without a REST quote there is no previous close),
+    /// nor takes one back in time; either way it is ignored (None).
+    pub async fn apply_trade(&self, symbol: &Symbol, price: Decimal, time_ms: i64) -> Option<Quote> {
+        let cached = self.quotes.get(symbol).await?;
+        let moved = super::stream::protocol::moved_quote(&cached, price, time_ms, self.now_unix())?;
+        self.quotes.insert(symbol.clone(), moved.clone()).await;
+        self.publish(&moved);
+        Some(moved)
     }
 
     /// The latest quote: cached (marked stale past the TTL) or fetched once.
@@ -158,9 +203,15 @@ impl MarketService {
             self.load_or_fetch_quote(symbol).await
         };
         let loaded = self.quotes.try_get_with(symbol.clone(), load).await;
-        count(if ran.load(Ordering::Relaxed) { "miss" } else { "coalesced" });
+        let ran = ran.load(Ordering::Relaxed);
+        count(if ran { "miss" } else { "coalesced" });
         match loaded {
-            Ok(quote) => Ok(self.freshness(quote)),
+            Ok(quote) => {
+                if ran {
+                    self.publish(&quote);
+                }
+                Ok(self.freshness(quote))
+            }
             Err(err) => {
                 if let MarketError::NotFound(_) = *err {
                     self.unknown.insert(symbol.clone(), (*err).clone()).await;
@@ -218,6 +269,7 @@ impl MarketService {
     pub async fn refresh_quote(&self, symbol: &Symbol) -> Result<Quote, MarketError> {
         let quote = self.fetch_quote(symbol).await?;
         self.quotes.insert(symbol.clone(), quote.clone()).await;
+        self.publish(&quote);
         Ok(quote)
     }
 

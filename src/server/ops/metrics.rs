@@ -54,6 +54,18 @@ pub struct Metrics {
     pub backups: IntCounterVec,
     /// When the last scheduled backup succeeded (seconds since 1970; 0: none yet).
     pub last_backup: IntGauge,
+    /// Connection attempts to the upstream trade stream by outcome (connected,
+    /// rejected, failed).
+    pub stream_connects: IntCounterVec,
+    /// Trades received from the upstream stream (before coalescing).
+    pub stream_trades: IntCounter,
+    /// Browsers connected to `/api/stream` now.
+    pub stream_clients: IntGauge,
+    /// Events sent to browsers by type (quote, portfolio).
+    pub stream_events: IntCounterVec,
+    /// Browser streams ended by the server, by reason (slow, expired, signed_out,
+    /// shutdown) or refused (per_user, capacity).
+    pub stream_ended: IntCounterVec,
     // Read at scrape time from where the values live.
     budget_remaining: IntGaugeVec,
     budget_paused: prometheus::Gauge,
@@ -137,6 +149,30 @@ impl Metrics {
                 &r,
                 "folio_last_backup_timestamp_seconds",
                 "When the last scheduled backup was written (0: none since the start).",
+            ),
+            stream_connects: counter_vec(
+                &r,
+                "folio_stream_upstream_connects_total",
+                "Connection attempts to the upstream trade stream by outcome.",
+                &["outcome"],
+            ),
+            stream_trades: counter(
+                &r,
+                "folio_stream_upstream_trades_total",
+                "Trades received from the upstream stream.",
+            ),
+            stream_clients: gauge(&r, "folio_stream_clients", "Browsers connected to /api/stream."),
+            stream_events: counter_vec(
+                &r,
+                "folio_stream_events_total",
+                "Server-sent events written to browsers, by type.",
+                &["event"],
+            ),
+            stream_ended: counter_vec(
+                &r,
+                "folio_stream_ended_total",
+                "Browser streams the server ended or refused, by reason.",
+                &["reason"],
             ),
             http_requests: counter_vec(
                 &r,

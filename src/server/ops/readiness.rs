@@ -94,6 +94,7 @@ mod tests {
             source: PriceSource::Finnhub,
             last_success_at: None,
             problem: problem.map(|code| MarketProblem { code: code.into(), message: "x".into(), since: 0 }),
+            stream: None,
         }
     }
 

@@ -81,3 +81,17 @@ pub enum WriteErrors {
     #[response(status = 507)]
     Full(ErrorEnvelope),
 }
+
+/// Answers of `/api/stream` that refuse a stream.
+#[derive(IntoResponses)]
+pub enum StreamErrors {
+    /// A symbol in `symbols` is not a ticker, or there are more than 5 (`invalid_symbol`).
+    #[response(status = 400)]
+    BadSymbol(ErrorEnvelope),
+    /// This person has too many streams open (`too_many_streams`).
+    #[response(status = 429)]
+    TooMany(ErrorEnvelope),
+    /// The server has no room for another stream, or is stopping (`stream_capacity`).
+    #[response(status = 503)]
+    Full(ErrorEnvelope),
+}

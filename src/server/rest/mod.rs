@@ -5,7 +5,7 @@ mod account;
 mod activities;
 mod auth;
 mod dashboard;
-mod errors;
+pub(crate) mod errors;
 mod extract;
 mod health;
 pub mod market;
@@ -19,7 +19,7 @@ use crate::server::error::AppError;
 use axum::http::Method;
 use axum::routing::post;
 
-pub use extract::ApiJson;
+pub use extract::{ApiJson, ApiQuery};
 
 /// The API's routes, each written down with who may use it (see `server::doors`).
 pub fn doors() -> Doors {
@@ -53,6 +53,7 @@ pub fn doors() -> Doors {
         .get("/api/dashboard/profile/{symbol}", Member, market::profile)
         .get("/api/market/search", Member, market::search)
         .get("/api/market/status", Member, market::status)
+        .get("/api/stream", Member, crate::server::live::sse::stream)
         .on(Method::POST, "/api/prices/import", Member, post(prices::import).layer(prices_limit))
         .get("/healthz", Public, health::healthz)
         .get("/readyz", Public, health::readyz)

@@ -37,10 +37,11 @@ use utoipa::{Modify, OpenApi};
         activities::export, activities::import, activities::split_suggestions,
         account::export, account::import,
         market::quote, market::profile, market::search, market::status, prices::import,
+        crate::server::live::sse::stream,
         health::healthz, health::readyz,
     ),
     // The query parameter `range` refers to it; parameters do not register schemas.
-    components(schemas(crate::model::Range)),
+    components(schemas(crate::model::Range, crate::model::LiveQuote, crate::model::LivePortfolio)),
     modifiers(&BearerScheme, &ShareSchemas),
     security(("bearer" = [])),
     tags(

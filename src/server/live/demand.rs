@@ -1,0 +1,42 @@
+//! Keeps the hub's list of wanted symbols: every second, or as soon as someone
+//! starts or stops watching, the symbols held by the people with a stream open
+//! (valued at the cached prices, from their kept portfolio states), the benchmark,
+//! and what the refresher tracks, cut to `FINNHUB_WS_SYMBOLS` by
+//! `market::stream::demand::choose`.
+
+use crate::model::Symbol;
+use crate::server::market::stream::demand::choose;
+use crate::server::state::AppState;
+use rust_decimal::Decimal;
+use std::collections::HashMap;
+use std::time::Duration;
+
+const EVERY: Duration = Duration::from_secs(1);
+
+/// Runs until the process ends.
+pub async fn run(state: AppState) {
+    loop {
+        let wanted = wanted(&state).await;
+        state.live.set_wanted(wanted);
+        tokio::select! {
+            () = state.live.watchers_changed.notified() => {}
+            () = tokio::time::sleep(EVERY) => {}
+        }
+    }
+}
+
+/// The symbols the upstream stream should follow now, best first.
+pub async fn wanted(state: &AppState) -> Vec<Symbol> {
+    let mut held: HashMap<Symbol, Decimal> = HashMap::new();
+    for user_id in state.live.watching() {
+        let Some(kept) = state.portfolios.peek(user_id) else { continue };
+        for (symbol, lots) in &kept.ledger.lots {
+            let quantity: Decimal = lots.iter().map(|lot| lot.quantity).sum();
+            let price = state.market.peek_quote(symbol).await.map_or(Decimal::ZERO, |q| q.price);
+            *held.entry(symbol.clone()).or_default() += quantity * price;
+        }
+    }
+    let tracked: Vec<Symbol> = state.market.requested_quote_ages().await.into_iter().map(|(s, _)| s).collect();
+    let market = &state.market.settings;
+    choose(&market.benchmark, &held, &tracked, market.stream_symbols)
+}
