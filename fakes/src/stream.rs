@@ -308,7 +308,9 @@ impl FakeState {
 }
 
 impl FakeFinnhub {
-    /// The value for `FINNHUB_WS_URL`.
+    /// The value for `FINNHUB_WS_URL`. Connect to `{ws_url}/?token=KEY`: with no
+    /// `/`, tungstenite sends the request line `GET ?token=KEY`, which hyper
+    /// refuses with a bare 400 before the fake sees it (not counted).
     pub fn ws_url(&self) -> String {
         format!("ws://{}", self.addr)
     }
