@@ -8,7 +8,10 @@
 //!   fields, wrong types, a body cut short — for every call, a number of calls, or
 //!   one symbol;
 //! - a call log with timestamps (`GET /_fake/calls`), so tests can count upstream
-//!   calls and check the rate budget.
+//!   calls and check the rate budget;
+//! - the trade WebSocket at `/` on the same listener ([`crate::stream`]), with
+//!   trades pushed by tests, cut connections, refused handshakes, silence and
+//!   counts (`/_fake/stream…`).
 //!
 //! Folio's tests and benchmarks drive it in-process through [`FakeFinnhub`]; the
 //! `fake_finnhub` binary serves it for end-to-end runs.
@@ -94,6 +97,7 @@ pub struct FakeState {
     profiles: Mutex<HashMap<String, Value>>,
     fault: Mutex<Option<FaultSpec>>,
     calls: Mutex<Vec<Call>>,
+    pub(crate) stream: crate::stream::StreamState,
 }
 
 /// A running fake, for tests in this process.
@@ -134,6 +138,7 @@ impl FakeState {
             profiles: Mutex::new(profiles),
             fault: Mutex::new(None),
             calls: Mutex::new(Vec::new()),
+            stream: Default::default(),
         }
     }
 
@@ -176,8 +181,18 @@ impl FakeState {
         lock(&self.calls).clear();
     }
 
+    /// Milliseconds since the fake started, the clock of the logs.
+    pub(crate) fn elapsed_ms(&self) -> u64 {
+        self.started.elapsed().as_millis() as u64
+    }
+
+    /// Whether `key` is the fake's key (any non-empty one if it has none).
+    pub(crate) fn accepts_key(&self, key: &str) -> bool {
+        !key.is_empty() && self.key.as_ref().is_none_or(|expected| expected == key)
+    }
+
     pub(crate) fn record(&self, endpoint: &str, symbol: &str) {
-        let at_ms = self.started.elapsed().as_millis() as u64;
+        let at_ms = self.elapsed_ms();
         lock(&self.calls).push(Call { endpoint: endpoint.into(), symbol: symbol.into(), at_ms });
     }
 
@@ -248,7 +263,16 @@ impl FakeFinnhub {
 }
 
 pub fn router(state: Arc<FakeState>) -> Router {
+    use crate::stream;
     Router::new()
+        .route("/", get(stream::handshake))
+        .route("/_fake/stream", get(stream::admin_status).delete(stream::admin_clear))
+        .route("/_fake/stream/trades", post(stream::admin_trades))
+        .route("/_fake/stream/drop", post(stream::admin_drop))
+        .route("/_fake/stream/refuse", post(stream::admin_refuse))
+        .route("/_fake/stream/silent", post(stream::admin_silent))
+        .route("/_fake/stream/ping", post(stream::admin_ping))
+        .route("/_fake/stream/limit", post(stream::admin_limit))
         .route("/api/v1/quote", get(quote))
         .route("/api/v1/stock/profile2", get(profile))
         .route("/api/v1/search", get(search))

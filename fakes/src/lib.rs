@@ -4,6 +4,8 @@
 //!
 //! - [`finnhub`]: the Finnhub REST API, with settable prices and switchable faults.
 //! - [`history`]: daily history as Yahoo's chart API and Finnhub's candles serve it.
+//! - [`stream`]: Finnhub's trade WebSocket, on the same listener as its REST API.
 
 pub mod finnhub;
 pub mod history;
+pub mod stream;

@@ -1,7 +1,8 @@
 //! Serves the fake Finnhub API (see `folio_fakes::finnhub`).
 //!
 //! Usage: `fake_finnhub [ADDR] [KEY]` — ADDR defaults to 127.0.0.1:9999; with KEY,
-//! only that API key is accepted. Prints the base URL for `FINNHUB_BASE_URL`.
+//! only that API key is accepted. Prints the base URL for `FINNHUB_BASE_URL` and
+//! the trade WebSocket's for `FINNHUB_WS_URL` (the same listener).
 
 use folio_fakes::finnhub::FakeFinnhub;
 
@@ -19,7 +20,7 @@ async fn main() {
     };
     match FakeFinnhub::start_on(addr, key.as_deref()).await {
         Ok(fake) => {
-            println!("fake Finnhub listening; FINNHUB_BASE_URL={}", fake.base_url());
+            println!("fake Finnhub listening; FINNHUB_BASE_URL={} FINNHUB_WS_URL={}", fake.base_url(), fake.ws_url());
             std::future::pending::<()>().await;
         }
         Err(err) => {
