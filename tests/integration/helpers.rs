@@ -242,6 +242,9 @@ pub async fn spawn_app_on_prepared<F: std::future::Future<Output = ()>>(
         // The static files from the source tree (the demo logos among them), so the
         // suite does not depend on a site built by an earlier `cargo leptos build`.
         ("LEPTOS_SITE_ROOT", concat!(env!("CARGO_MANIFEST_DIR"), "/public")),
+        // Prices move only when a test moves them: the live stream (and the demo's
+        // simulated trades) only where a test turns it on (tests/integration/live.rs).
+        ("FINNHUB_STREAM", "false"),
     ]
     .into_iter()
     .map(|(k, v)| (k.to_string(), v.to_string()))
@@ -263,8 +266,15 @@ pub async fn spawn_app_on_prepared<F: std::future::Future<Output = ()>>(
 /// refresher that stays out of the way unless a test asks for it).
 pub async fn spawn_app_with_fake(overrides: &[(&str, &str)]) -> (TestApp, FakeFinnhub) {
     let fake = FakeFinnhub::start(Some(FAKE_KEY)).await.expect("fake Finnhub starts");
+    let app = spawn_app_on_fake(&fake, overrides).await;
+    (app, fake)
+}
+
+/// [`spawn_app_with_fake`] on a fake the test has started (and set up) already.
+pub async fn spawn_app_on_fake(fake: &FakeFinnhub, overrides: &[(&str, &str)]) -> TestApp {
     let base_url = fake.base_url();
     let history_url = format!("http://{}", fake.addr);
+    let ws_url = fake.ws_url();
     let mut env = vec![
         ("FINNHUB_API_KEY", FAKE_KEY),
         ("FINNHUB_BASE_URL", base_url.as_str()),
@@ -274,6 +284,7 @@ pub async fn spawn_app_with_fake(overrides: &[(&str, &str)]) -> (TestApp, FakeFi
         // and from the fake, never from the internet.
         ("FOLIO_HISTORY_SOURCE", "none"),
         ("FOLIO_HISTORY_BASE_URL", history_url.as_str()),
+        ("FINNHUB_WS_URL", ws_url.as_str()),
     ];
     env.extend_from_slice(overrides);
     let app = spawn_app_with(&env).await;
@@ -285,7 +296,7 @@ pub async fn spawn_app_with_fake(overrides: &[(&str, &str)]) -> (TestApp, FakeFi
         assert!(std::time::Instant::now() < deadline, "the refresher's first pass did not end in 30 s");
         tokio::time::sleep(std::time::Duration::from_millis(5)).await;
     }
-    (app, fake)
+    app
 }
 
 impl TestApp {

@@ -15,6 +15,7 @@ mod health;
 mod helpers;
 mod history;
 mod jobs;
+mod live;
 mod market;
 mod operations;
 mod portfolio;
