@@ -15,8 +15,9 @@ export default defineConfig({
   // Two apps: one priced by the fake Finnhub, one on demo prices (scripts/e2e.sh).
   // The charts need history, which only demo prices can back-fill.
   projects: [
-    { name: 'finnhub', testIgnore: /(charts|screenshots|accessibility|history)\.spec\.ts/, use: { baseURL: process.env.FOLIO_E2E_URL ?? 'http://127.0.0.1:3000' } },
+    { name: 'finnhub', testIgnore: /(charts|screenshots|accessibility|history|live)\.spec\.ts/, use: { baseURL: process.env.FOLIO_E2E_URL ?? 'http://127.0.0.1:3000' } },
     // Price history fetched from the fake's Yahoo chart API (FOLIO_HISTORY_SOURCE=yahoo).
+    { name: 'live', testMatch: /live\.spec\.ts/, use: { baseURL: process.env.FOLIO_LIVE_URL ?? 'http://127.0.0.1:3000' } },
     { name: 'history', testMatch: /history\.spec\.ts/, use: { baseURL: process.env.FOLIO_HISTORY_URL ?? 'http://127.0.0.1:3000' } },
     { name: 'demo', testMatch: /(charts|screenshots|accessibility)\.spec\.ts/, use: { baseURL: process.env.FOLIO_DEMO_URL ?? 'http://127.0.0.1:3000' } },
   ],

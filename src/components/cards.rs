@@ -3,6 +3,8 @@
 //! a value is "—" with its reason written under it, readable on a touch screen
 //! (no hover needed) and by screen readers.
 
+use super::live::portfolio_text;
+use crate::model::LivePortfolio;
 use crate::model::{
     Field, Overview, Stat, StatGroup, Unit, format_money, format_percent_points, format_signed_money,
     format_signed_percent,
@@ -49,6 +51,7 @@ pub(super) fn signed_points(percent: Decimal) -> String {
 
 /// One card: a label, the figure (or "—" and why), and an optional detail line
 /// (an empty one is left out).
+/// `live`: where the stream has this figure (it then follows prices).
 #[component]
 fn Card(
     label: &'static str,
@@ -56,13 +59,21 @@ fn Card(
     why: String,
     #[prop(optional)] detail: Option<String>,
     #[prop(optional)] tone: Option<Tone>,
+    #[prop(optional)] live: Option<fn(&LivePortfolio) -> Option<String>>,
 ) -> impl IntoView {
     let color = tone.unwrap_or(Tone::Plain).classes();
+    let signed = tone.is_some();
     view! {
         <div class="rounded-xl border border-slate-200 bg-white p-3 shadow-sm sm:p-4 dark:border-slate-800 dark:bg-slate-900">
             <dt class="text-xs font-medium uppercase tracking-wide text-slate-500 dark:text-slate-400">{label}</dt>
             {match value {
-                Some(value) => view! { <dd class=format!("mt-1 text-lg font-semibold tabular-nums sm:text-xl {color}")>{value}</dd> }.into_any(),
+                Some(value) => {
+                    let value = match live {
+                        Some(pick) => portfolio_text(value, signed, pick),
+                        None => value.into_any(),
+                    };
+                    view! { <dd class=format!("mt-1 text-lg font-semibold tabular-nums sm:text-xl {color}")>{value}</dd> }.into_any()
+                }
                 None => view! {
                     <dd class="mt-1 text-lg font-semibold text-slate-500 sm:text-xl dark:text-slate-400" title=why.clone() aria-label=format!("{label}: not available, {why}")>
                         "—"
@@ -86,30 +97,39 @@ fn Group(title: &'static str, id: &'static str, children: Children) -> impl Into
     }
 }
 
+/// A signed amount with its percentage beside it: `+$12.00 (+1.20 %)`.
+fn signed_with_points(amount: Option<Decimal>, percent: Option<Decimal>) -> Option<String> {
+    amount.map(|amount| match percent {
+        Some(p) => format!("{} ({})", format_signed_money(amount), signed_points(p)),
+        None => format_signed_money(amount),
+    })
+}
+
 /// The first thing on the page: what it is worth, how today went, and how it has
 /// done since the first deposit.
 #[component]
 pub fn Headline(overview: Overview) -> impl IntoView {
     let o = overview;
-    let today = o.day_change.map(|change| match o.day_change_percent {
-        Some(p) => format!("{} ({})", format_signed_money(change), signed_points(p)),
-        None => format_signed_money(change),
-    });
-    let total = o.total_return.map(|r| match o.total_return_percent {
-        Some(p) => format!("{} ({})", format_signed_money(r), signed_points(p)),
-        None => format_signed_money(r),
-    });
+    let today = signed_with_points(o.day_change, o.day_change_percent);
+    let total = signed_with_points(o.total_return, o.total_return_percent);
     let big = "mt-1 text-3xl font-semibold tracking-tight tabular-nums sm:text-4xl";
     let mid = "mt-1 text-xl font-semibold tabular-nums sm:text-2xl";
     let missing = "mt-1 text-xs font-normal text-slate-500 dark:text-slate-400";
     let label = "text-sm font-medium text-slate-500 dark:text-slate-400";
-    let figure = move |name: &'static str, class: &'static str, text: Option<String>, tone: Tone, why: String| {
+    let figure = move |name: &'static str,
+                       class: &'static str,
+                       text: Option<String>,
+                       tone: Tone,
+                       why: String,
+                       live: fn(&LivePortfolio) -> Option<String>| {
         let color = tone.classes();
+        // The total is never coloured; today and the total return by their sign.
+        let signed = name != "Total value";
         view! {
             <div>
                 <dt class=label>{name}</dt>
                 {match text {
-                    Some(text) => view! { <dd class=format!("{class} {color}")>{text}</dd> }.into_any(),
+                    Some(text) => view! { <dd class=format!("{class} {color}")>{portfolio_text(text, signed, live)}</dd> }.into_any(),
                     None => view! {
                         <dd class=format!("{class} text-slate-500") aria-label=format!("{name}: not available, {why}")>"—"</dd>
                         <dd class=missing aria-hidden="true">{why}</dd>
@@ -121,9 +141,9 @@ pub fn Headline(overview: Overview) -> impl IntoView {
     view! {
         <div class="mt-4 rounded-2xl border border-slate-200 bg-white px-5 py-4 shadow-sm dark:border-slate-800 dark:bg-slate-900">
             <dl class="flex flex-wrap items-end gap-x-10 gap-y-4">
-                {figure("Total value", big, o.total_value.map(format_money), Tone::Plain, o.why(Field::TotalValue))}
-                {figure("Today", mid, today, o.day_change.map(Tone::of_decimal).unwrap_or(Tone::Plain), o.why(Field::DayChange))}
-                {figure("Total return", mid, total, o.total_return.map(Tone::of_decimal).unwrap_or(Tone::Plain), o.why(Field::TotalReturn))}
+                {figure("Total value", big, o.total_value.map(format_money), Tone::Plain, o.why(Field::TotalValue), |p| p.total_value.map(format_money))}
+                {figure("Today", mid, today, o.day_change.map(Tone::of_decimal).unwrap_or(Tone::Plain), o.why(Field::DayChange), |p| signed_with_points(p.day_change, p.day_change_percent))}
+                {figure("Total return", mid, total, o.total_return.map(Tone::of_decimal).unwrap_or(Tone::Plain), o.why(Field::TotalReturn), |p| signed_with_points(p.total_return, p.total_return_percent))}
             </dl>
             <p class="mt-3 text-xs text-slate-500 dark:text-slate-400">
                 {format!("Total return is since your first deposit: total value − net contributions ({}).", format_money(o.net_contributions))}
@@ -141,8 +161,8 @@ pub fn HoldingsCards(overview: Overview) -> impl IntoView {
         <Group title="Holdings · now" id="holdings-heading">
             <Card label="Cash" value=Some(format_money(o.cash)) why=String::new() />
             <Card label="Invested" value=Some(format_money(o.invested)) why=String::new() detail="Cost basis of open positions".to_string() />
-            <Card label="Market value" value=o.market_value.map(format_money) why=o.why(Field::MarketValue) />
-            <Card label="Unrealized P&L" value=o.unrealized_pnl.map(format_signed_money) why=o.why(Field::UnrealizedPnl) tone=o.unrealized_pnl.map(Tone::of_decimal).unwrap_or(Tone::Plain) />
+            <Card label="Market value" value=o.market_value.map(format_money) why=o.why(Field::MarketValue) live=|p| p.market_value.map(format_money) />
+            <Card label="Unrealized P&L" value=o.unrealized_pnl.map(format_signed_money) why=o.why(Field::UnrealizedPnl) tone=o.unrealized_pnl.map(Tone::of_decimal).unwrap_or(Tone::Plain) live=|p| p.unrealized_pnl.map(format_signed_money) />
             <Card label="Realized P&L" value=Some(format_signed_money(o.realized_pnl)) why=String::new() tone=Tone::of_decimal(o.realized_pnl) detail="From closed lots, all-time".to_string() />
         </Group>
     }

@@ -7,7 +7,8 @@
 //! sorted table, so sorting works without JavaScript, and once hydrated the router
 //! re-sorts in place without a reload.
 
-use crate::model::{PositionRow, format_money, format_signed_money};
+use super::live::live_text;
+use crate::model::{LivePosition, PositionRow, format_money, format_signed_money};
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 use rust_decimal::Decimal;
@@ -72,8 +73,20 @@ fn signed_percent(value: Option<Decimal>) -> String {
     }
 }
 
-fn or_dash(value: Option<String>) -> String {
-    value.unwrap_or_else(|| "—".into())
+/// A cell that follows the live stream (`pick` reads the figure from a position of
+/// the latest `portfolio` event); "—" stays "—".
+fn live_cell(server: Option<String>, symbol: &str, signed: bool, pick: fn(&LivePosition) -> Option<String>) -> AnyView {
+    match server.filter(|s| s != "—") {
+        Some(text) => {
+            let symbol = symbol.to_string();
+            live_text(text, signed, move |live| live.position(&symbol, pick))
+        }
+        None => "—".into_any(),
+    }
+}
+
+fn weight_text(weight: Option<Decimal>) -> Option<String> {
+    weight.map(|w| format!("{:.1} %", w.round_dp(1)))
 }
 
 /// A fixed-size tile: the monogram, covered by the logo once it has loaded (a
@@ -208,19 +221,19 @@ pub fn PositionsTable(rows: Vec<PositionRow>) -> impl IntoView {
                                 <td class=TD>{p.quantity.normalize().to_string()}</td>
                                 <td class=TD>{format_money(p.average_cost)}</td>
                                 <td class=TD>
-                                    {or_dash(p.current_price.map(format_money))}
+                                    {live_cell(p.current_price.map(format_money), &p.symbol, false, |x| x.current_price.map(format_money))}
                                     {stale.then(|| view! { <span class="ml-1 text-xs text-amber-700 dark:text-amber-300" title="Older than the quote TTL">"stale"</span> })}
                                 </td>
                                 <td class=format!("{TD} {}", tone(p.day_change))>
-                                    {or_dash(p.day_change.map(format_signed_money))}
-                                    <div class="text-xs">{signed_percent(p.day_change_pct)}</div>
+                                    {live_cell(p.day_change.map(format_signed_money), &p.symbol, true, |x| x.day_change.map(format_signed_money))}
+                                    <div class="text-xs">{live_cell(Some(signed_percent(p.day_change_pct)), &p.symbol, true, |x| Some(signed_percent(x.day_change_pct)))}</div>
                                 </td>
-                                <td class=TD>{or_dash(p.market_value.map(format_money))}</td>
+                                <td class=TD>{live_cell(p.market_value.map(format_money), &p.symbol, false, |x| x.market_value.map(format_money))}</td>
                                 <td class=format!("{TD} {}", tone(p.unrealized_pnl))>
-                                    {or_dash(p.unrealized_pnl.map(format_signed_money))}
-                                    <div class="text-xs">{signed_percent(p.unrealized_pnl_pct)}</div>
+                                    {live_cell(p.unrealized_pnl.map(format_signed_money), &p.symbol, true, |x| x.unrealized_pnl.map(format_signed_money))}
+                                    <div class="text-xs">{live_cell(Some(signed_percent(p.unrealized_pnl_pct)), &p.symbol, true, |x| Some(signed_percent(x.unrealized_pnl_pct)))}</div>
                                 </td>
-                                <td class=TD>{or_dash(p.weight.map(|w| format!("{:.1} %", w.round_dp(1))))}</td>
+                                <td class=TD>{live_cell(weight_text(p.weight), &p.symbol, false, |x| weight_text(x.weight))}</td>
                             </tr>
                         }
                     }).collect_view()

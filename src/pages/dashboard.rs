@@ -4,11 +4,12 @@
 //! income by month, the positions and the latest activity. A new account sees its
 //! first steps instead. Server-rendered: the numbers are in the first HTML. The
 //! range (`?range=`) and chart view (`?chart=`) live in the URL; once hydrated,
-//! prices and figures refresh every minute without a reload.
+//! prices and the figures that follow them move with every trade (`/api/stream`,
+//! see `components::live`) and everything refreshes every minute without a reload.
 
 use crate::components::{
-    AllocationPanel, Headline, HoldingsCards, IncomeBars, PerformancePanel, PositionsTable, PriceBadge, RangeBar,
-    RangeCards, SignedInLayout, SplitSuggestions, TradingCards, Welcome,
+    AllocationPanel, Headline, HoldingsCards, IncomeBars, LiveDot, PerformancePanel, PositionsTable, PriceBadge,
+    RangeBar, RangeCards, SignedInLayout, SplitSuggestions, TradingCards, Welcome, provide_live,
 };
 use crate::model::{ActivityKind, ApiError, ChartView, Dashboard, Range, format_signed_money};
 use leptos::prelude::*;
@@ -63,6 +64,8 @@ pub fn DashboardPage() -> impl IntoView {
     let chart_view = Memo::new(move |_| query.with(|q| ChartView::from_query(q.get("chart").as_deref())));
     // One call for everything: the server loads the portfolio once for all of it.
     let dashboard = Resource::new(move || (range.get(), chart_view.get()), |(range, view)| get_dashboard(range, view));
+    // Prices and the figures that follow them, live once hydrated (`/api/stream`).
+    provide_live(None);
     #[cfg(feature = "hydrate")]
     {
         let every = std::time::Duration::from_secs(REFRESH_SECONDS);
@@ -96,6 +99,7 @@ pub fn DashboardPage() -> impl IntoView {
                     <h2 id="overview-heading" class="sr-only">"Overview"</h2>
                     {part(dashboard, "overview", move |d| view! {
                         <PriceBadge overview=d.overview.clone() status=Some(d.market) />
+                        <LiveDot />
                         <SplitSuggestions suggestions=d.split_suggestions />
                         <Headline overview=d.overview />
                     }.into_any())}

@@ -47,6 +47,24 @@ const RETRY_AFTER_SHUTDOWN: Duration = Duration::from_secs(2);
 /// Extra symbols a page may follow (the symbol page's own).
 const MAX_EXTRA: usize = 5;
 
+/// The `data:` of one event of `/api/stream`: `quote`, `portfolio` or `end`.
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code, reason = "read by the OpenAPI derive; the events are written from the model types")]
+pub enum StreamEventData {
+    Quote(crate::model::LiveQuote),
+    Portfolio(crate::model::LivePortfolio),
+    End(StreamEnd),
+}
+
+/// An `end` event: why the server closes the stream.
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code, reason = "read by the OpenAPI derive")]
+pub struct StreamEnd {
+    /// `session_expired` or `signed_out`.
+    pub code: String,
+    pub message: String,
+}
+
 #[derive(Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct StreamQuery {
@@ -70,8 +88,8 @@ pub struct StreamQuery {
 /// `too_many_streams`); 503 `stream_capacity` when the server is full.
 #[utoipa::path(get, path = "/api/stream", tag = "market", params(StreamQuery),
     responses(
-        (status = 200, content_type = "text/event-stream", body = String,
-            description = "Server-sent events: `quote` (LiveQuote), `portfolio` (LivePortfolio), `end`."),
+        (status = 200, content_type = "text/event-stream", body = StreamEventData,
+            description = "Server-sent events; each event's `data:` is one of these, by its `event:` name."),
         Unauthorized, StreamErrors,
     ))]
 pub async fn stream(

@@ -41,7 +41,7 @@ use utoipa::{Modify, OpenApi};
         health::healthz, health::readyz,
     ),
     // The query parameter `range` refers to it; parameters do not register schemas.
-    components(schemas(crate::model::Range, crate::model::LiveQuote, crate::model::LivePortfolio)),
+    components(schemas(crate::model::Range)),
     modifiers(&BearerScheme, &ShareSchemas),
     security(("bearer" = [])),
     tags(

@@ -164,11 +164,13 @@ mod tests {
             {"s":"MSFT","p":0,"t":1587474380228,"v":0},{"s":"BINANCE:BTCUSDT","p":7296.89,"t":1587474380229,"v":0.01},
             {"s":"NVDA","p":"880","t":1},{"s":"TSLA","p":240.5,"t":1587474380230,"v":0}]}"#;
         let Inbound::Trades(trades) = parse(text) else { panic!("not trades") };
-        // A zero price, a symbol Folio cannot hold and a price as a string are left out.
+        // A zero price and a price as a string are left out (a crypto pair is a
+        // symbol like any other: only subscribed ones are used).
         assert_eq!(
             trades,
             vec![
                 Trade { symbol: sym("AAPL"), price: d("274.7"), time_ms: 1_587_474_380_227 },
+                Trade { symbol: sym("BINANCE:BTCUSDT"), price: d("7296.89"), time_ms: 1_587_474_380_229 },
                 Trade { symbol: sym("TSLA"), price: d("240.5"), time_ms: 1_587_474_380_230 },
             ]
         );

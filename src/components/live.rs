@@ -1,0 +1,153 @@
+//! Live figures: once the page is hydrated it follows `/api/stream` (an
+//! EventSource) and the figures that move with prices — the headline, the holdings
+//! cards, the positions' price, day change, market value, P&L and weight — change
+//! in place, each changed one briefly highlighted (not with `prefers-reduced-motion`).
+//! Until the first event, and without JavaScript, every figure is the one the server
+//! rendered; if the stream fails, the browser retries it and the page's own
+//! minute-by-minute refresh goes on. A figure the server could not compute stays "—":
+//! the stream only ever replaces a number with a newer number.
+
+use crate::model::{LivePortfolio, LivePosition, LiveQuote};
+use leptos::prelude::*;
+use std::collections::HashMap;
+
+/// The latest events of the page's stream (empty on the server).
+#[derive(Clone, Copy)]
+pub struct Live {
+    pub portfolio: RwSignal<Option<LivePortfolio>>,
+    pub quotes: RwSignal<HashMap<String, LiveQuote>>,
+    /// The stream is open and has sent its first event.
+    pub on: RwSignal<bool>,
+}
+
+impl Live {
+    /// A figure of one position from the latest `portfolio` event.
+    pub fn position<T>(&self, symbol: &str, pick: impl Fn(&LivePosition) -> Option<T>) -> Option<T> {
+        self.portfolio.with(|p| p.as_ref()?.positions.iter().find(|x| x.symbol == symbol).and_then(&pick))
+    }
+}
+
+/// Makes the page's [`Live`] and, in the browser, opens the stream (closed when
+/// the page goes). `symbols`: extra symbols to follow (the symbol page's own).
+pub fn provide_live(symbols: Option<String>) -> Live {
+    let live = Live { portfolio: RwSignal::new(None), quotes: RwSignal::new(HashMap::new()), on: RwSignal::new(false) };
+    provide_context(live);
+    #[cfg(feature = "hydrate")]
+    browser::follow(live, symbols);
+    #[cfg(not(feature = "hydrate"))]
+    let _ = symbols;
+    live
+}
+
+/// `server`'s text until the stream has a value (`pick`), then the stream's, with a
+/// highlight on each change. `signed`: coloured by its sign (gains green, losses red),
+/// which can change with the price.
+pub fn live_text(
+    server: String,
+    signed: bool,
+    pick: impl Fn(&Live) -> Option<String> + Send + Sync + 'static,
+) -> AnyView {
+    shown_text(server, signed, Box::new(pick))
+}
+
+/// A figure of the latest `portfolio` event, as [`live_text`].
+pub fn portfolio_text(server: String, signed: bool, pick: fn(&LivePortfolio) -> Option<String>) -> AnyView {
+    live_text(server, signed, move |live| live.portfolio.with(|p| p.as_ref().and_then(pick)))
+}
+
+type Pick = Box<dyn Fn(&Live) -> Option<String> + Send + Sync>;
+
+/// [`live_text`]'s one body (not generic: one copy in the WASM).
+fn shown_text(server: String, signed: bool, pick: Pick) -> AnyView {
+    let live = use_context::<Live>();
+    // The text and how many times it changed: the highlight's class flips between two
+    // names so that its animation starts again on every change.
+    let shown = Memo::new(move |previous: Option<&(String, u32)>| {
+        let text = live.and_then(|l| pick(&l)).unwrap_or_else(|| server.clone());
+        match previous {
+            Some((old, changes)) if *old == text => (text, *changes),
+            Some((_, changes)) => (text, changes + 1),
+            None => (text, 0),
+        }
+    });
+    let class = move || {
+        shown.with(|(text, changes)| {
+            let flash = match changes {
+                0 => "",
+                n if n % 2 == 1 => "live-flash-a",
+                _ => "live-flash-b",
+            };
+            let tone = if !signed {
+                ""
+            } else if text.starts_with('+') {
+                "text-emerald-700 dark:text-emerald-400"
+            } else if text.starts_with(['-', '\u{2212}']) {
+                "text-rose-700 dark:text-rose-400"
+            } else {
+                ""
+            };
+            format!("{tone} {flash}")
+        })
+    };
+    view! { <span class=class>{move || shown.with(|(text, _)| text.clone())}</span> }.into_any()
+}
+
+/// "Live" beside the price badge while the stream is open.
+#[component]
+pub fn LiveDot() -> impl IntoView {
+    let on = use_context::<Live>().map(|l| l.on);
+    view! {
+        <span
+            class="ml-2 inline-flex items-center gap-1 text-xs font-medium text-emerald-700 dark:text-emerald-400"
+            class:hidden=move || !on.is_some_and(|on| on.get())
+            aria-live="polite"
+        >
+            <span aria-hidden="true" class="h-2 w-2 rounded-full bg-emerald-500"></span>
+            "Streaming"
+        </span>
+    }
+}
+
+#[cfg(feature = "hydrate")]
+mod browser {
+    use super::Live;
+    use crate::model::{LivePortfolio, LiveQuote};
+    use leptos::prelude::*;
+    use wasm_bindgen::JsCast;
+    use wasm_bindgen::closure::Closure;
+    use web_sys::{EventSource, MessageEvent};
+
+    pub fn follow(live: Live, symbols: Option<String>) {
+        let url = match symbols {
+            Some(symbols) => format!("/api/stream?symbols={}", String::from(js_sys::encode_uri_component(&symbols))),
+            None => "/api/stream".to_string(),
+        };
+        let Ok(source) = EventSource::new(&url) else { return };
+        let on_quote = Closure::<dyn Fn(MessageEvent)>::new(move |event: MessageEvent| {
+            if let Some(quote) = read::<LiveQuote>(&event) {
+                live.on.set(true);
+                live.quotes.update(|quotes| {
+                    quotes.insert(quote.symbol.clone(), quote);
+                });
+            }
+        });
+        let on_portfolio = Closure::<dyn Fn(MessageEvent)>::new(move |event: MessageEvent| {
+            if let Some(portfolio) = read::<LivePortfolio>(&event) {
+                live.on.set(true);
+                live.portfolio.set(Some(portfolio));
+            }
+        });
+        // An error: the browser reconnects by itself (and the page refreshes every
+        // minute meanwhile); a refusal (signed out) closes it for good.
+        let on_error = Closure::<dyn Fn(web_sys::Event)>::new(move |_| live.on.set(false));
+        let _ = source.add_event_listener_with_callback("quote", on_quote.as_ref().unchecked_ref());
+        let _ = source.add_event_listener_with_callback("portfolio", on_portfolio.as_ref().unchecked_ref());
+        source.set_onerror(Some(on_error.as_ref().unchecked_ref()));
+        let kept = send_wrapper::SendWrapper::new((source, on_quote, on_portfolio, on_error));
+        on_cleanup(move || kept.0.close());
+    }
+
+    fn read<T: serde::de::DeserializeOwned>(event: &MessageEvent) -> Option<T> {
+        serde_json::from_str(&event.data().as_string()?).ok()
+    }
+}
