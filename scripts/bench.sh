@@ -28,6 +28,10 @@
 #   history.txt     the price-history backfill of 50 symbols x 10 years from the fake's
 #                   Yahoo API (wall time against the 1-call-a-second floor) and the
 #                   rebuild of that ten-year history (benches/history.rs; about a minute).
+#   stream.txt      1,000 concurrent /api/stream clients on loopback: one trade's fan-out
+#                   latency p50/p99, the server's memory per client, its CPU while 50
+#                   symbols trade 10 times a second (benches/stream.rs, the release
+#                   server as its own process; about a minute).
 #   backup.txt      backup, restore and the account file of the 50,000-activity account,
 #                   on SQLite and PostgreSQL (scripts/bench-backup.sh).
 #   reliability.txt the disk-full soak (scripts/disk-full-soak.sh; needs root).
@@ -254,6 +258,11 @@ PY
   echo "# Folio price-history benchmark — $(date -u +%Y-%m-%dT%H:%M:%SZ), $(nproc) cores, release build, fake Yahoo chart API"
   cargo bench --features ssr --bench history 2>/dev/null
 } | tee bench-results/history.txt
+
+{
+  echo "# Folio live-stream benchmark — $(date -u +%Y-%m-%dT%H:%M:%SZ), $(nproc) cores, release build, fake Finnhub WebSocket in the client process"
+  FOLIO_BIN="$PWD/target/release/folio" cargo bench --features ssr --bench stream 2>/dev/null
+} | tee bench-results/stream.txt
 
 scripts/bench-backup.sh
 

@@ -39,7 +39,9 @@ token=$(curl -fs "$base/api/auth/login" -H 'content-type: application/json' \
   -d '{"username":"demo","password":"demo123"}' | python3 -c 'import json, sys; print(json.load(sys.stdin)["access_token"])')
 
 # The two sign-out operations would end the fuzzer's own session (every later
-# request would be a 401); the integration tests cover them.
+# request would be a 401); the integration tests cover them. /api/stream never ends
+# (server-sent events): every call would be a timeout; tests/integration/live.rs
+# covers its inputs and refusals.
 # One worker: with several threads, Python 3.11's ast module fails inside
 # Hypothesis ("AST constructor recursion depth mismatch").
 if [ -n "${FUZZ_EXAMPLES:-}" ]; then
@@ -51,7 +53,7 @@ status=0
 "$venv/bin/schemathesis" run "$base/api/openapi.json" \
   --header "Authorization: Bearer $token" \
   --checks all --exclude-checks positive_data_acceptance \
-  --exclude-path /api/auth/logout --exclude-path /api/auth/logout-everywhere \
+  --exclude-path /api/auth/logout --exclude-path /api/auth/logout-everywhere --exclude-path /api/stream \
   "${limit[@]}" --workers 1 --request-timeout 10 \
   --suppress-health-check too_slow \
   ${FUZZ_SEED:+--seed "$FUZZ_SEED"} || status=$?

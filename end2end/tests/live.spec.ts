@@ -1,7 +1,7 @@
 // Live prices in a real browser: a trade pushed at the fake Finnhub's WebSocket
 // moves the dashboard's AAPL price and total value in place, without a reload and
-// without console errors; with the stream cut (upstream, then the browser's own)
-// the page keeps its numbers and comes back to life.
+// without console errors; with Finnhub's stream cut the page keeps its numbers and
+// moves again once Folio has reconnected.
 //
 // Runs against an app with a fake Finnhub of its own (scripts/lib/serve.sh,
 // serve_live): the trades pushed here move no other test's prices.
@@ -69,15 +69,6 @@ test('a pushed trade moves the price and the total in place, and a cut stream re
   await push(request, fake, 'AAPL', 205);
   await expect(card(page, 'Total value')).toHaveText('$10,550.00', { timeout: 5_000 });
 
-  // The browser's own stream cut (offline): the numbers stay; back online, it reconnects.
-  await context.setOffline(true);
-  await expect(page.getByText('Streaming')).toBeHidden({ timeout: 10_000 });
-  await expect(card(page, 'Total value')).toHaveText('$10,550.00');
-  await context.setOffline(false);
-  await expect(page.getByText('Streaming')).toBeVisible({ timeout: 15_000 });
-  await push(request, fake, 'AAPL', 210);
-  await expect(card(page, 'Total value')).toHaveText('$10,600.00', { timeout: 5_000 });
   expect(await page.evaluate(() => (window as unknown as { liveMark?: number }).liveMark)).toBe(1);
-  // Only the failed reconnections while offline may have logged errors.
-  expect(errors.filter((e) => !/ERR_INTERNET_DISCONNECTED|net::ERR_|Failed to load resource/.test(e))).toEqual([]);
+  expect(errors).toEqual([]);
 });

@@ -1,6 +1,8 @@
 //! The one WebSocket to Finnhub (one connection per key, FINNHUB.md). It keeps the
-//! subscriptions equal to what is wanted, folds each burst of trades into one move
-//! per symbol every [`FLUSH`], and moves the cached quotes with them. When the
+//! subscriptions equal to what is wanted and moves the cached quotes with the
+//! trades: a symbol's first trade at once, then at most one move per [`FLUSH`]
+//! (the last trade of a burst), so a quiet stream costs no latency and a busy one
+//! no more than 4 moves a second per symbol. When the
 //! socket fails it comes back after a jittered pause doubling to a minute; a 401
 //! ends it for good (the key is wrong: retrying would only hammer Finnhub). REST
 //! polling goes on all along, so a stream that is down or silent costs freshness,
@@ -13,15 +15,17 @@ use crate::server::config::Secret;
 use crate::server::market::service::MarketService;
 use crate::server::ops::metrics::Metrics;
 use futures::{SinkExt, StreamExt};
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::watch;
 use tokio::time::Instant;
 use tokio_tungstenite::tungstenite::{Error as WsError, Message};
 
-/// How often the trades received are applied (at most 4 moves a second per symbol).
+/// At most one move per symbol in this long (4 a second).
 pub const FLUSH: Duration = Duration::from_millis(250);
+/// How often held-back trades are looked at.
+const TICK: Duration = Duration::from_millis(50);
 /// Finnhub pings every minute or two: this long without any message, the
 /// connection is taken for dead and made again.
 const SILENCE: Duration = Duration::from_secs(180);
@@ -112,7 +116,8 @@ async fn session(
     let (mut sink, mut source) = socket.split();
     let mut subscribed = BTreeSet::new();
     let mut batch = Coalesced::default();
-    let mut flush = tokio::time::interval(FLUSH);
+    let mut moved: HashMap<Symbol, Instant> = HashMap::new();
+    let mut flush = tokio::time::interval(TICK);
     flush.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let mut heard = Instant::now();
     let want = wanted.borrow_and_update().clone();
@@ -137,6 +142,7 @@ async fn session(
                     Inbound::Trades(trades) => {
                         metrics.stream_trades.inc_by(trades.len() as u64);
                         trades.into_iter().filter(|t| subscribed.contains(&t.symbol)).for_each(|t| batch.add(t));
+                        apply_due(market, &mut batch, &mut moved).await;
                     }
                     Inbound::Error(message) => tracing::warn!(%message, "Finnhub's trade stream reported an error"),
                     Inbound::Ping | Inbound::Other => {}
@@ -153,9 +159,7 @@ async fn session(
                 report(market, StreamState::Connected, subscribed.len(), *last_message_at, None);
             }
             _ = flush.tick() => {
-                for trade in batch.take() {
-                    market.apply_trade(&trade.symbol, trade.price, trade.time_ms).await;
-                }
+                apply_due(market, &mut batch, &mut moved).await;
                 if heard.elapsed() >= SILENCE {
                     return Ended::Lost(format!("no message for {} s", SILENCE.as_secs()));
                 }
@@ -163,6 +167,19 @@ async fn session(
             }
         }
     }
+}
+
+/// Moves the quotes of the held-back trades whose symbol has not moved within [`FLUSH`].
+async fn apply_due(market: &MarketService, batch: &mut Coalesced, moved: &mut HashMap<Symbol, Instant>) {
+    if batch.is_empty() {
+        return;
+    }
+    let now = Instant::now();
+    for trade in batch.take_due(|symbol| moved.get(symbol).is_none_or(|at| now.duration_since(*at) >= FLUSH)) {
+        moved.insert(trade.symbol.clone(), now);
+        market.apply_trade(&trade.symbol, trade.price, trade.time_ms).await;
+    }
+    moved.retain(|_, at| now.duration_since(*at) < FLUSH);
 }
 
 /// Sends the (un)subscriptions that make `subscribed` equal to `wanted`.

@@ -95,6 +95,14 @@ impl Coalesced {
         trades
     }
 
+    /// The kept trades of the symbols `due` says may move now (the others stay).
+    pub fn take_due(&mut self, due: impl Fn(&Symbol) -> bool) -> Vec<Trade> {
+        let symbols: Vec<Symbol> = self.0.keys().filter(|s| due(s)).cloned().collect();
+        let mut trades: Vec<Trade> = symbols.iter().filter_map(|s| self.0.remove(s)).collect();
+        trades.sort_by(|a, b| a.symbol.cmp(&b.symbol));
+        trades
+    }
+
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
     }
@@ -193,8 +201,10 @@ mod tests {
         batch.add(Trade { symbol: sym("AAPL"), price: d("3"), time_ms: 30 });
         batch.add(Trade { symbol: sym("AAPL"), price: d("2"), time_ms: 20 });
         batch.add(Trade { symbol: sym("MSFT"), price: d("5"), time_ms: 5 });
+        let msft = batch.take_due(|s| s.as_str() == "MSFT");
+        assert_eq!(msft.iter().map(|t| t.price).collect::<Vec<_>>(), vec![d("5")]);
         let taken = batch.take();
-        assert_eq!(taken.iter().map(|t| t.price).collect::<Vec<_>>(), vec![d("3"), d("5")]);
+        assert_eq!(taken.iter().map(|t| t.price).collect::<Vec<_>>(), vec![d("3")], "AAPL was held back");
         assert!(batch.is_empty());
     }
 
