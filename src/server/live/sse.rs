@@ -163,7 +163,7 @@ fn extra_symbols(raw: Option<&str>) -> Result<Vec<Symbol>, AppError> {
         .split(',')
         .map(str::trim)
         .filter(|s| !s.is_empty())
-        .map(|s| crate::server::rest::market::parse_symbol(s))
+        .map(crate::server::rest::market::parse_symbol)
         .collect::<Result<_, _>>()?;
     if symbols.len() > MAX_EXTRA {
         return Err(AppError::bad_request("invalid_symbol", format!("Stream at most {MAX_EXTRA} extra symbols.")));
