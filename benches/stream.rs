@@ -20,6 +20,7 @@ use std::time::{Duration, Instant};
 use tokio::sync::mpsc;
 
 const PEOPLE: usize = 100;
+// BENCH_PEOPLE overrides it for a quick look.
 const PER_PERSON: usize = 10;
 const SYMBOLS: usize = 50;
 const ROUNDS: usize = 20;
@@ -61,7 +62,8 @@ async fn main() {
     }
     let port = free_port();
     let base = format!("http://127.0.0.1:{port}");
-    let mut server = std::process::Command::new(&binary)
+    let log = std::fs::File::create(dir.join("server.log")).unwrap();
+    let server = std::process::Command::new(&binary)
         .env_remove("DATABASE_URL")
         .env("FOLIO_DATA_DIR", &dir)
         .env("LEPTOS_SITE_ADDR", format!("127.0.0.1:{port}"))
@@ -77,9 +79,11 @@ async fn main() {
         .env("FOLIO_STREAMS_TOTAL", "5000")
         .env("RUST_LOG", "warn")
         .stdout(std::process::Stdio::null())
+        .stderr(log)
         .spawn()
         .unwrap_or_else(|e| panic!("cannot start {binary} (build it first: cargo leptos build --release): {e}"));
     let pid = server.id();
+    let _server = Stopped(server);
     let client = reqwest::Client::builder().pool_max_idle_per_host(0).build().unwrap();
     let ready = Instant::now();
     while client.get(format!("{base}/readyz")).send().await.map(|r| r.status() != 200).unwrap_or(true) {
@@ -87,29 +91,52 @@ async fn main() {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
 
-    // 100 people, each holding the 50 symbols.
-    let mut csv = String::from("date,kind,symbol,quantity,price,amount\n2025-01-02,deposit,,,,1000000\n");
-    for (i, symbol) in symbols.iter().enumerate() {
-        csv.push_str(&format!("2025-01-03,buy,{symbol},{},10,\n", i + 1));
-    }
+    // 100 people, each holding the 50 symbols. A person may check at most 25
+    // symbols new to Folio every 5 minutes: the first two bring in half each.
+    let ledger = |range: std::ops::Range<usize>, deposit: bool| {
+        let mut csv = String::from("date,kind,symbol,quantity,price,amount\n");
+        if deposit {
+            csv.push_str("2025-01-02,deposit,,,,1000000\n");
+        }
+        for i in range {
+            csv.push_str(&format!("2025-01-03,buy,{},{},10,\n", symbols[i], i + 1));
+        }
+        csv
+    };
+    let import = |token: String, csv: String| {
+        let client = client.clone();
+        let base = base.clone();
+        async move {
+            let file = reqwest::multipart::Part::text(csv).file_name("ledger.csv").mime_str("text/csv").unwrap();
+            let import = client
+                .post(format!("{base}/api/activities/import?dry_run=false"))
+                .bearer_auth(&token)
+                .multipart(reqwest::multipart::Form::new().part("file", file))
+                .send()
+                .await
+                .unwrap();
+            assert!(import.status().is_success(), "import: {}", import.text().await.unwrap());
+        }
+    };
+    let people: usize = std::env::var("BENCH_PEOPLE").ok().and_then(|p| p.parse().ok()).unwrap_or(PEOPLE).max(2);
     let mut tokens = Vec::new();
-    for n in 0..PEOPLE {
+    for n in 0..people {
         let body = serde_json::json!({"username": format!("bench{n:03}"), "password": "a bench password"});
         let signup: serde_json::Value =
             client.post(format!("{base}/api/auth/signup")).json(&body).send().await.unwrap().json().await.unwrap();
-        let token = signup["access_token"].as_str().unwrap().to_string();
-        let import = client
-            .post(format!("{base}/api/activities/import"))
-            .bearer_auth(&token)
-            .header("content-type", "text/csv")
-            .body(csv.clone())
-            .send()
-            .await
-            .unwrap();
-        assert!(import.status().is_success(), "import: {}", import.text().await.unwrap());
+        tokens.push(signup["access_token"].as_str().unwrap().to_string());
+    }
+    let half = SYMBOLS / 2;
+    import(tokens[0].clone(), ledger(0..half, true)).await;
+    import(tokens[1].clone(), ledger(half..SYMBOLS, true)).await;
+    import(tokens[0].clone(), ledger(half..SYMBOLS, false)).await;
+    import(tokens[1].clone(), ledger(0..half, false)).await;
+    for token in &tokens[2..] {
+        import(token.clone(), ledger(0..SYMBOLS, true)).await;
+    }
+    for token in &tokens {
         // The dashboard once, as a browser would before it opens its stream.
-        client.get(format!("{base}/api/dashboard/overview")).bearer_auth(&token).send().await.unwrap();
-        tokens.push(token);
+        client.get(format!("{base}/api/dashboard/overview")).bearer_auth(token).send().await.unwrap();
     }
     tokio::time::sleep(Duration::from_secs(1)).await;
     let (rss_before, _) = usage(pid);
@@ -118,6 +145,7 @@ async fn main() {
     let (seen, mut arrivals) = mpsc::unbounded_channel::<(u32, Instant)>();
     let opened = Arc::new(AtomicUsize::new(0));
     let events = Arc::new(AtomicUsize::new(0));
+    let connecting = Instant::now();
     for token in &tokens {
         for _ in 0..PER_PERSON {
             let stream = client.get(format!("{base}/api/stream")).bearer_auth(token).send().await.unwrap();
@@ -151,8 +179,7 @@ async fn main() {
             });
         }
     }
-    let connecting = Instant::now();
-    while opened.load(Ordering::Relaxed) < PEOPLE * PER_PERSON {
+    while opened.load(Ordering::Relaxed) < people * PER_PERSON {
         assert!(
             connecting.elapsed() < Duration::from_secs(60),
             "only {} streams opened",
@@ -167,7 +194,7 @@ async fn main() {
     assert!(subscribed, "the server did not subscribe: {:?}", fake.state.stream_status());
 
     // Fan-out latency of one trade.
-    let clients = PEOPLE * PER_PERSON;
+    let clients = people * PER_PERSON;
     let mut latencies = Vec::new();
     let mut missing = 0;
     for round in 1..=ROUNDS as u32 {
@@ -234,7 +261,15 @@ async fn main() {
         delivered as f64 / seconds,
         rss_ticking as f64 / 1024.0
     );
-    let _ = server.kill();
-    let _ = server.wait();
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// The server process, stopped when the benchmark ends (or fails).
+struct Stopped(std::process::Child);
+
+impl Drop for Stopped {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
 }

@@ -4,7 +4,7 @@
 //! UTC with the zone shown; in the browser they are rewritten in the reader's own
 //! time zone (about the same length, so nothing shifts).
 
-use crate::model::{MarketStatus, Overview, PriceSource};
+use crate::model::{MarketStatus, Overview, PriceSource, StreamState};
 use leptos::prelude::*;
 
 /// `14:32 UTC` for a Unix time (plain arithmetic: chrono's formatter would add
@@ -35,7 +35,17 @@ pub fn badge(overview: &Overview, status: Option<&MarketStatus>) -> (String, &'s
         };
         return (format!("Stale since {} — {}", clock(p.since), p.message.trim_end_matches('.')), RED);
     }
-    (format!("Live · Finnhub{updated}"), GREEN)
+    let stream = status.and_then(|s| s.stream.as_ref()).map(|s| s.state);
+    match stream {
+        // Still live over REST (the refresher), but say why prices move only every minute.
+        Some(StreamState::Rejected) => {
+            (format!("Live · Finnhub{updated} · trade stream refused the key, polling"), AMBER)
+        }
+        Some(StreamState::Down | StreamState::Connecting) => {
+            (format!("Live · Finnhub{updated} · trade stream reconnecting, polling"), GREEN)
+        }
+        _ => (format!("Live · Finnhub{updated}"), GREEN),
+    }
 }
 
 #[component]
@@ -130,5 +140,24 @@ mod tests {
             badge(&overview(PriceSource::Finnhub, &[]), Some(&status("market_data_key_rejected"))).0,
             "Finnhub rejected the API key (since 14:05 UTC)"
         );
+    }
+
+    #[test]
+    fn the_badge_says_when_prices_are_polled_because_the_trade_stream_is_not_there() {
+        let with_stream = |state| MarketStatus {
+            source: PriceSource::Finnhub,
+            last_success_at: None,
+            problem: None,
+            stream: Some(crate::model::StreamStatus { state, symbols: 1, last_message_at: None, reason: None }),
+        };
+        let fresh = overview(PriceSource::Finnhub, &[]);
+        assert_eq!(badge(&fresh, Some(&with_stream(StreamState::Connected))).0, "Live · Finnhub · updated 14:32 UTC");
+        assert_eq!(
+            badge(&fresh, Some(&with_stream(StreamState::Down))).0,
+            "Live · Finnhub · updated 14:32 UTC · trade stream reconnecting, polling"
+        );
+        let (text, colours) = badge(&fresh, Some(&with_stream(StreamState::Rejected)));
+        assert_eq!(text, "Live · Finnhub · updated 14:32 UTC · trade stream refused the key, polling");
+        assert!(colours.contains("amber"));
     }
 }

@@ -25,7 +25,7 @@ pub use cards::{Headline, HoldingsCards, RangeCards, TradingCards};
 pub use chart::{ECHARTS_SCRIPT, EChart, draws_charts};
 pub use income::IncomeBars;
 pub use layout::SignedInLayout;
-pub use live::{Live, LiveDot, provide_live};
+pub use live::{Live, LiveDot, live_text, provide_live};
 pub use performance_chart::PerformancePanel;
 pub use positions::PositionsTable;
 pub use range_bar::{RangeBar, range_words};

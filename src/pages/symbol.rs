@@ -5,7 +5,7 @@
 //! activities in it. Demo and stale labels appear only when true. A symbol no
 //! market data knows is a proper not-found page (HTTP 404).
 
-use crate::components::{EChart, SignedInLayout};
+use crate::components::{EChart, SignedInLayout, live_text};
 use crate::model::{
     PriceSource, Symbol, SymbolView, format_money, format_percent_points, format_price, format_signed_money, safe_url,
 };
@@ -24,6 +24,15 @@ fn fact(label: &'static str, value: String) -> impl IntoView {
             <dd class="mt-0.5 font-medium">{if value.is_empty() { "—".to_string() } else { value }}</dd>
         </div>
     }
+}
+
+/// The day's change with its percentage: `+$2.69 (+1.44 %)`.
+fn change_text(change: Option<rust_decimal::Decimal>, percent: Option<rust_decimal::Decimal>) -> Option<String> {
+    let change = format_signed_money(change?);
+    Some(match percent {
+        Some(p) => format!("{change} ({:+.2} %)", p.round_dp(2)),
+        None => change,
+    })
 }
 
 /// Market capitalisation from Finnhub's millions: `$2.85 T`, `$263.0 B`.
@@ -66,11 +75,18 @@ fn Details(view_: SymbolView) -> impl IntoView {
                             Some(c) if !c.is_zero() => "text-emerald-700 dark:text-emerald-400",
                             _ => "",
                         };
+                        let symbol = view_.symbol.clone();
+                        let live_price = {
+                            let symbol = symbol.clone();
+                            move |live: &crate::components::Live| live.quotes.with(|q| q.get(&symbol).map(|q| format_money(q.price)))
+                        };
+                        let live_change = move |live: &crate::components::Live| {
+                            live.quotes.with(|q| q.get(&symbol).and_then(|q| change_text(q.change, q.change_percent)))
+                        };
                         view! {
-                            <p class="mt-2 text-3xl font-semibold tabular-nums">{format_money(q.price)}</p>
+                            <p class="mt-2 text-3xl font-semibold tabular-nums">{live_text(format_money(q.price), false, live_price)}</p>
                             <p class=format!("text-sm tabular-nums {tone}")>
-                                {q.change.map(format_signed_money).unwrap_or_else(|| "—".into())}
-                                {q.change_percent.map(|p| format!(" ({:+.2} %)", p.round_dp(2))).unwrap_or_default()}
+                                {live_text(change_text(q.change, q.change_percent).unwrap_or_else(|| "—".into()), true, live_change)}
                             </p>
                             <dl class="mt-4 grid grid-cols-2 gap-3 text-sm">
                                 {fact("Open", format_money(q.open))}
@@ -270,6 +286,8 @@ pub fn SymbolPage() -> impl IntoView {
         },
         get_symbol_view,
     );
+    // Its quote moves with the trades once hydrated (see components::live).
+    crate::components::provide_live(crate::model::Symbol::parse(&symbol).ok().map(|s| s.to_string()));
     view! {
         <Title text=page_title(&symbol) />
         <SignedInLayout content=move |_| {

@@ -295,6 +295,28 @@ async fn streams_are_bounded_per_person_and_end_when_the_session_does() {
 }
 
 #[tokio::test]
+async fn a_stream_ends_when_its_token_expires_and_is_never_compressed() {
+    let (app, _fake) = streaming(&[("FOLIO_TOKEN_TTL", "3s")]).await;
+    let token = signup_token(&app, "expiring").await;
+    let response = app
+        .client
+        .get(app.url("/api/stream"))
+        .bearer_auth(&token)
+        .header("accept-encoding", "gzip, br")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    // Compressed, the events would wait in the compressor's buffer.
+    assert!(response.headers().get("content-encoding").is_none(), "{:?}", response.headers());
+    let mut stream = Stream { body: response.bytes_stream().boxed(), buffer: String::new() };
+    let end = stream.until("the end event", |e| e.event == "end").await;
+    assert_eq!(end.data["code"], "session_expired");
+    assert!(stream.next(WAIT).await.is_none(), "the stream is closed after its end event");
+    assert_eq!(app.running.state.metrics.stream_ended.with_label_values(&["expired"]).get(), 1);
+}
+
+#[tokio::test]
 async fn a_stopping_server_ends_its_streams_with_a_retry_hint() {
     let (app, _fake) = streaming(&[]).await;
     let token = signup_token(&app, "stopping").await;

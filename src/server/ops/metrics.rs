@@ -352,6 +352,9 @@ mod tests {
         metrics.portfolio_states.with_label_values(&["hit"]).inc();
         metrics.auth_throttled.with_label_values(&["sign_in"]).inc();
         metrics.backups.with_label_values(&["ok"]).inc();
+        metrics.stream_connects.with_label_values(&["connected"]).inc();
+        metrics.stream_events.with_label_values(&["quote"]).inc();
+        metrics.stream_ended.with_label_values(&["slow"]).inc();
         let text = metrics.render(&Sample { budget: Some((1, 1)), ..Sample::default() });
         let exposed: std::collections::BTreeSet<&str> =
             text.lines().filter_map(|l| l.strip_prefix("# TYPE ")?.split(' ').next()).collect();
