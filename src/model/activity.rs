@@ -73,6 +73,7 @@ impl std::fmt::Display for SplitRatio {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct SplitSuggestion {
     pub symbol: Symbol,
+    #[serde(deserialize_with = "super::wire_date::date")]
     pub date: NaiveDate,
     pub ratio: SplitRatio,
 }
@@ -89,6 +90,7 @@ impl SplitSuggestion {
 pub struct Activity {
     pub id: i64,
     pub kind: ActivityKind,
+    #[serde(deserialize_with = "super::wire_date::date")]
     pub date: NaiveDate,
     /// Buys, sells and dividends name a symbol.
     pub symbol: Option<Symbol>,

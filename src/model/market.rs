@@ -264,7 +264,8 @@ pub struct SymbolView {
     /// option with the trades marked; `None` with fewer than two closes.
     pub price_chart: Option<String>,
     /// The first and last close of the chart, for its text summary.
-    pub price_span: Option<((NaiveDate, Decimal), (NaiveDate, Decimal))>,
+    #[serde(deserialize_with = "super::wire_date::price_span")]
+    pub price_span: super::wire_date::PriceSpan,
     /// Where prices come from and whether the provider is failing (for the
     /// demo and stale labels, shown only when true).
     pub market: MarketStatus,
@@ -273,6 +274,7 @@ pub struct SymbolView {
 /// One open lot of a position.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct LotView {
+    #[serde(deserialize_with = "super::wire_date::date")]
     pub opened_at: NaiveDate,
     pub quantity: Decimal,
     /// What the lot cost, its share of the buy's fee included.

@@ -15,6 +15,7 @@ mod performance;
 mod position;
 mod range;
 mod user;
+mod wire_date;
 
 pub use activity::{
     Activity, ActivityKind, ActivityPage, ImportReview, ReviewLine, SplitRatio, SplitSuggestion, activity_error_message,
