@@ -3,12 +3,12 @@
 
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
-use serde::{Deserialize, Serialize};
+use serde::{Deserialize, Deserializer, Serialize};
 use std::fmt;
 
 /// Where a price came from. Shown next to every price.
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum PriceSource {
     Finnhub,
@@ -16,6 +16,8 @@ pub enum PriceSource {
 }
 
 impl PriceSource {
+    pub const ALL: [PriceSource; 2] = [PriceSource::Finnhub, PriceSource::Demo];
+
     pub fn as_str(self) -> &'static str {
         match self {
             PriceSource::Finnhub => "finnhub",
@@ -29,6 +31,13 @@ impl PriceSource {
             "demo" => Some(PriceSource::Demo),
             _ => None,
         }
+    }
+}
+
+/// By its name, exactly as written (`"demo"`): see `model::variant`.
+impl<'de> Deserialize<'de> for PriceSource {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        super::variant::by_name(deserializer, &PriceSource::ALL, PriceSource::as_str, "finnhub or demo")
     }
 }
 
@@ -191,6 +200,11 @@ pub fn safe_url(raw: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn price_sources_are_read_by_name() {
+        crate::model::variant::assert_names_round_trip(&PriceSource::ALL, PriceSource::as_str);
+    }
 
     #[test]
     fn a_search_is_short_visible_text() {

@@ -15,6 +15,7 @@ mod performance;
 mod position;
 mod range;
 mod user;
+mod variant;
 mod wire_date;
 
 pub use activity::{
