@@ -15,6 +15,7 @@ pub mod pages;
 #[cfg(feature = "ssr")]
 pub mod server;
 pub mod server_fns;
+pub mod wire;
 
 /// Browser entry point: attach to the server-rendered HTML.
 #[cfg(feature = "hydrate")]

@@ -16,7 +16,7 @@ where
     F: Fn(CurrentUser) -> V + Send + Sync + Clone + 'static,
     V: IntoView + 'static,
 {
-    let user = Resource::new(|| (), |_| get_current_user());
+    let user = crate::wire::resource(|| (), |_| get_current_user());
     view! {
         <Suspense fallback=|| view! { <p class="p-8 text-sm text-slate-500">"Loading…"</p> }>
             {move || {

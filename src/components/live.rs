@@ -148,6 +148,7 @@ mod browser {
     }
 
     fn read<T: serde::de::DeserializeOwned>(event: &MessageEvent) -> Option<T> {
-        serde_json::from_str(&event.data().as_string()?).ok()
+        // Through `wire`, so these types share the one deserializer the WASM has.
+        crate::wire::from_json(&event.data().as_string()?).ok()
     }
 }

@@ -19,7 +19,7 @@ use leptos_router::hooks::use_query_map;
 pub fn PerformancePanel(
     range: Signal<Range>,
     view: Signal<ChartView>,
-    dashboard: Resource<Result<Dashboard, ApiError>>,
+    dashboard: crate::wire::JsonResource<Result<Dashboard, ApiError>>,
 ) -> impl IntoView {
     let query = use_query_map();
     let option = Signal::derive(move || {

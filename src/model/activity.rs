@@ -4,11 +4,11 @@
 use super::{Symbol, format_money, format_price};
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
-use serde::{Deserialize, Serialize};
+use serde::{Deserialize, Deserializer, Serialize};
 
 /// What an activity is. The API writes it in lower case and reads it in any case.
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum ActivityKind {
     Deposit,
@@ -22,6 +22,16 @@ pub enum ActivityKind {
 }
 
 impl ActivityKind {
+    pub const ALL: [ActivityKind; 7] = [
+        ActivityKind::Deposit,
+        ActivityKind::Withdrawal,
+        ActivityKind::Buy,
+        ActivityKind::Sell,
+        ActivityKind::Dividend,
+        ActivityKind::Fee,
+        ActivityKind::Split,
+    ];
+
     pub fn as_str(self) -> &'static str {
         match self {
             ActivityKind::Deposit => "deposit",
@@ -53,6 +63,14 @@ impl ActivityKind {
     }
 }
 
+/// By its name, exactly as written (`"buy"`): see `model::variant`.
+impl<'de> Deserialize<'de> for ActivityKind {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let expected = "deposit, withdrawal, buy, sell, dividend, fee or split";
+        super::variant::by_name(deserializer, &ActivityKind::ALL, ActivityKind::as_str, expected)
+    }
+}
+
 /// A split's ratio: every `denominator` shares become `numerator` shares (10 and 1
 /// for NVDA's 10-for-1 in 2024; 1 and 10 for a 1-for-10 reverse split).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -73,6 +91,7 @@ impl std::fmt::Display for SplitRatio {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct SplitSuggestion {
     pub symbol: Symbol,
+    #[serde(deserialize_with = "super::wire_date::date")]
     pub date: NaiveDate,
     pub ratio: SplitRatio,
 }
@@ -89,6 +108,7 @@ impl SplitSuggestion {
 pub struct Activity {
     pub id: i64,
     pub kind: ActivityKind,
+    #[serde(deserialize_with = "super::wire_date::date")]
     pub date: NaiveDate,
     /// Buys, sells and dividends name a symbol.
     pub symbol: Option<Symbol>,
@@ -225,4 +245,14 @@ pub struct ImportReview {
     pub new: Vec<ReviewLine>,
     pub duplicates: Vec<ReviewLine>,
     pub errors: Vec<ReviewLine>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kinds_are_read_by_name() {
+        crate::model::variant::assert_names_round_trip(&ActivityKind::ALL, ActivityKind::as_str);
+    }
 }

@@ -4,10 +4,10 @@
 //! library's types out of the WASM.
 
 use super::{Allocation, PerformanceSummary, Range};
-use serde::{Deserialize, Serialize};
+use serde::{Deserialize, Deserializer, Serialize};
 
 /// Which picture of the performance series (`?chart=return|value|drawdown`).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize)]
 pub enum ChartView {
     /// Cumulative return of the portfolio and the benchmark.
     #[default]
@@ -42,6 +42,24 @@ impl ChartView {
             ChartView::Value => "Value",
             ChartView::Drawdown => "Drawdown",
         }
+    }
+}
+
+impl ChartView {
+    /// Its name in JSON (the variant's, as `Serialize` writes it).
+    const fn wire_name(self) -> &'static str {
+        match self {
+            ChartView::Return => "Return",
+            ChartView::Value => "Value",
+            ChartView::Drawdown => "Drawdown",
+        }
+    }
+}
+
+/// By its name, exactly as written (`"Value"`): see `model::variant`.
+impl<'de> Deserialize<'de> for ChartView {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        super::variant::by_name(deserializer, &ChartView::ALL, ChartView::wire_name, "Return, Value or Drawdown")
     }
 }
 
@@ -93,5 +111,6 @@ mod tests {
         assert_eq!(ChartView::from_query(Some("value")), ChartView::Value);
         assert_eq!(ChartView::from_query(Some("bogus")), ChartView::Return);
         assert_eq!(ChartView::from_query(None), ChartView::Return);
+        crate::model::variant::assert_names_round_trip(&ChartView::ALL, ChartView::wire_name);
     }
 }

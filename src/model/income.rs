@@ -21,6 +21,7 @@ pub struct Income {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct MonthIncome {
     /// The first day of the month.
+    #[serde(deserialize_with = "super::wire_date::date")]
     pub month: NaiveDate,
     pub dividends: Decimal,
     /// Its bar's height, in thousandths of the largest month's (worked out on the

@@ -3,12 +3,12 @@
 
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
-use serde::{Deserialize, Serialize};
+use serde::{Deserialize, Deserializer, Serialize};
 use std::fmt;
 
 /// Where a price came from. Shown next to every price.
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum PriceSource {
     Finnhub,
@@ -16,6 +16,8 @@ pub enum PriceSource {
 }
 
 impl PriceSource {
+    pub const ALL: [PriceSource; 2] = [PriceSource::Finnhub, PriceSource::Demo];
+
     pub fn as_str(self) -> &'static str {
         match self {
             PriceSource::Finnhub => "finnhub",
@@ -29,6 +31,13 @@ impl PriceSource {
             "demo" => Some(PriceSource::Demo),
             _ => None,
         }
+    }
+}
+
+/// By its name, exactly as written (`"demo"`): see `model::variant`.
+impl<'de> Deserialize<'de> for PriceSource {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        super::variant::by_name(deserializer, &PriceSource::ALL, PriceSource::as_str, "finnhub or demo")
     }
 }
 
@@ -196,6 +205,11 @@ mod tests {
     use super::*;
 
     #[test]
+    fn price_sources_are_read_by_name() {
+        crate::model::variant::assert_names_round_trip(&PriceSource::ALL, PriceSource::as_str);
+    }
+
+    #[test]
     fn a_search_is_short_visible_text() {
         assert_eq!(SearchQuery::parse("  apple ").unwrap().as_str(), "apple");
         for bad in ["", "   ", "\tapple", "apple\n", "a\u{7}b", &"x".repeat(51)] {
@@ -267,7 +281,8 @@ pub struct SymbolView {
     /// option with the trades marked; `None` with fewer than two closes.
     pub price_chart: Option<String>,
     /// The first and last close of the chart, for its text summary.
-    pub price_span: Option<((NaiveDate, Decimal), (NaiveDate, Decimal))>,
+    #[serde(deserialize_with = "super::wire_date::price_span")]
+    pub price_span: super::wire_date::PriceSpan,
     /// Where prices come from and whether the provider is failing (for the
     /// demo and stale labels, shown only when true).
     pub market: MarketStatus,
@@ -276,6 +291,7 @@ pub struct SymbolView {
 /// One open lot of a position.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct LotView {
+    #[serde(deserialize_with = "super::wire_date::date")]
     pub opened_at: NaiveDate,
     pub quantity: Decimal,
     /// What the lot cost, its share of the buy's fee included.

@@ -16,6 +16,8 @@ mod performance;
 mod position;
 mod range;
 mod user;
+mod variant;
+mod wire_date;
 
 pub use activity::{
     Activity, ActivityKind, ActivityPage, ImportReview, ReviewLine, SplitRatio, SplitSuggestion, activity_error_message,

@@ -40,8 +40,11 @@ pub struct Overview {
     pub short_history: bool,
     /// The size of the deepest fall (0.2 = 20 %).
     pub max_drawdown: Option<f64>,
+    #[serde(default, deserialize_with = "super::wire_date::optional_date")]
     pub max_drawdown_peak: Option<NaiveDate>,
+    #[serde(default, deserialize_with = "super::wire_date::optional_date")]
     pub max_drawdown_trough: Option<NaiveDate>,
+    #[serde(default, deserialize_with = "super::wire_date::optional_date")]
     pub max_drawdown_recovery: Option<NaiveDate>,
     /// In percent.
     pub win_rate: Option<Decimal>,

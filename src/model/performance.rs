@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct PerformancePoint {
+    #[serde(deserialize_with = "super::wire_date::date")]
     pub date: NaiveDate,
     pub total_value: Decimal,
     pub cash: Decimal,
@@ -36,12 +37,15 @@ pub struct Performance {
 /// The chart's figures in words: what the no-JavaScript page and screen readers get.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct PerformanceSummary {
+    #[serde(deserialize_with = "super::wire_date::date")]
     pub from: NaiveDate,
+    #[serde(deserialize_with = "super::wire_date::date")]
     pub to: NaiveDate,
     pub days: usize,
     pub portfolio: f64,
     pub benchmark: Option<f64>,
     pub deepest_drawdown: f64,
+    #[serde(deserialize_with = "super::wire_date::date")]
     pub deepest_on: NaiveDate,
     /// The last point's total value and net contributions (the Value view's last
     /// point is today's live value where there is one).

@@ -27,6 +27,7 @@ pub struct PositionRow {
     pub industry: Option<String>,
     /// An http(s) URL or a local path; `None` shows a monogram.
     pub logo: Option<String>,
+    #[serde(deserialize_with = "super::wire_date::date")]
     pub opened_at: NaiveDate,
     /// In percent of the priced positions' market value.
     pub weight: Option<Decimal>,

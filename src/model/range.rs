@@ -1,10 +1,10 @@
 //! The time ranges a user can look at: 1M, 3M, 6M, YTD, 1Y, ALL.
 
-use serde::{Deserialize, Serialize};
+use serde::{Deserialize, Deserializer, Serialize};
 
 /// A period ending today: the last 1, 3 or 6 months, the year to date, the last
 /// year, or the whole history. The API writes it as shown and reads it in any case.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub enum Range {
     #[serde(rename = "1M")]
@@ -43,6 +43,13 @@ impl Range {
     }
 }
 
+/// By its name, exactly as written (`"1Y"`): see `model::variant`.
+impl<'de> Deserialize<'de> for Range {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        super::variant::by_name(deserializer, &Range::ALL_RANGES, Range::as_str, "a range: 1M, 3M, 6M, YTD, 1Y or ALL")
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -52,5 +59,6 @@ mod tests {
         assert_eq!(Range::parse("ytd"), Some(Range::YearToDate));
         assert_eq!(Range::parse("2Y"), None);
         assert_eq!(serde_json::to_string(&Range::ThreeMonths).unwrap(), r#""3M""#);
+        crate::model::variant::assert_names_round_trip(&Range::ALL_RANGES, Range::as_str);
     }
 }

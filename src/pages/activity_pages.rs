@@ -66,7 +66,7 @@ const CARD: &str =
 #[component]
 pub fn NewActivityPage() -> impl IntoView {
     // Resources are made outside the layout's Suspense (see DashboardPage).
-    let today = Resource::new(|| (), |_| get_today());
+    let today = crate::wire::resource(|| (), |_| get_today());
     view! {
         <Title text="Add activity · Folio" />
         <SignedInLayout content=move |_| {
@@ -95,7 +95,7 @@ pub fn NewActivityPage() -> impl IntoView {
 pub fn EditActivityPage() -> impl IntoView {
     // Resources are made outside the layout's Suspense (see DashboardPage).
     let id = id_param();
-    let activity = Resource::new(move || id, get_activity);
+    let activity = crate::wire::resource(move || id, get_activity);
     view! {
         <Title text="Edit activity · Folio" />
         <SignedInLayout content=move |_| {
@@ -135,7 +135,7 @@ fn NoSuchActivity() -> impl IntoView {
 pub fn DeleteActivityPage() -> impl IntoView {
     // Resources are made outside the layout's Suspense (see DashboardPage).
     let id = id_param();
-    let activity = Resource::new(move || id, get_activity);
+    let activity = crate::wire::resource(move || id, get_activity);
     view! {
         <Title text="Delete activity · Folio" />
         <SignedInLayout content=move |_| {

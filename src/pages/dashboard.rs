@@ -27,7 +27,7 @@ const PANEL: &str = "rounded-xl border border-slate-200 bg-white p-4 shadow-sm d
 /// loaded; the others then show nothing (one message, not five). `show` is boxed
 /// so every part shares one instance of the Transition's code in the WASM.
 fn part(
-    dashboard: Resource<Result<Dashboard, ApiError>>,
+    dashboard: crate::wire::JsonResource<Result<Dashboard, ApiError>>,
     what: &'static str,
     show: impl Fn(Dashboard) -> AnyView + Send + Sync + 'static,
 ) -> AnyView {
@@ -63,7 +63,8 @@ pub fn DashboardPage() -> impl IntoView {
     let range = Memo::new(move |_| query.with(|q| q.get("range").and_then(|r| Range::parse(&r))).unwrap_or_default());
     let chart_view = Memo::new(move |_| query.with(|q| ChartView::from_query(q.get("chart").as_deref())));
     // One call for everything: the server loads the portfolio once for all of it.
-    let dashboard = Resource::new(move || (range.get(), chart_view.get()), |(range, view)| get_dashboard(range, view));
+    let dashboard =
+        crate::wire::resource(move || (range.get(), chart_view.get()), |(range, view)| get_dashboard(range, view));
     // Prices and the figures that follow them, live once hydrated (`/api/stream`).
     provide_live(None);
     #[cfg(feature = "hydrate")]

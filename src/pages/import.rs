@@ -148,7 +148,7 @@ fn AccountFileSection() -> impl IntoView {
 pub fn ImportPage() -> impl IntoView {
     // Resources are made outside the layout's Suspense (see DashboardPage).
     let review = use_query_map().get_untracked().get("review");
-    let report = Resource::new(
+    let report = crate::wire::resource(
         move || review.clone(),
         |token| async move {
             match token {

@@ -13,7 +13,7 @@ pub fn LoginPage() -> impl IntoView {
     let error = Signal::derive(move || query.read().get("error").map(|code| auth_error_message(&code)));
     let username = Signal::derive(move || query.read().get("username").unwrap_or_default());
     let next = Signal::derive(move || query.read().get("next").unwrap_or_default());
-    let settings = Resource::new(|| (), |_| get_auth_settings());
+    let settings = crate::wire::resource(|| (), |_| get_auth_settings());
     view! {
         <Title text="Sign in · Folio" />
         <AuthCard title="Sign in">

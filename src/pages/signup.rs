@@ -12,7 +12,7 @@ pub fn SignupPage() -> impl IntoView {
     let query = use_query_map();
     let error = Signal::derive(move || query.read().get("error").map(|code| auth_error_message(&code)));
     let username = Signal::derive(move || query.read().get("username").unwrap_or_default());
-    let settings = Resource::new(|| (), |_| get_auth_settings());
+    let settings = crate::wire::resource(|| (), |_| get_auth_settings());
     view! {
         <Title text="Create an account · Folio" />
         <AuthCard title="Create an account">

@@ -279,7 +279,7 @@ fn page_title(raw: &str) -> String {
 pub fn SymbolPage() -> impl IntoView {
     let symbol = use_params_map().get_untracked().get("symbol").unwrap_or_default();
     // Resources are made outside the layout's Suspense (see DashboardPage).
-    let data = Resource::new(
+    let data = crate::wire::resource(
         {
             let symbol = symbol.clone();
             move || symbol.clone()

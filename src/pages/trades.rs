@@ -78,7 +78,7 @@ pub fn TradesPage() -> impl IntoView {
     // Resources are made outside the layout's Suspense (see DashboardPage).
     let query = use_query_map();
     let before = move || query.read().get("before");
-    let page = Resource::new(before, get_activity_page);
+    let page = crate::wire::resource(before, get_activity_page);
     view! {
         <Title text="Activities · Folio" />
         <SignedInLayout content=move |_| {

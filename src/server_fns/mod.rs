@@ -14,11 +14,11 @@ pub use portfolio::{GetDashboard, get_dashboard};
 pub use session::{GetAuthSettings, GetCurrentUser, get_auth_settings, get_current_user};
 pub use symbol::{GetSymbolView, get_symbol_view};
 
-/// Server-function responses as JSON, decoded from text: the same `serde_json`
-/// entry point (`from_str`) that hydration uses for server-rendered resources, so
-/// the WASM holds one deserializer per response type instead of two (the stock
-/// `Json` codec reads bytes with `from_slice`, which monomorphises a second copy
-/// of every deserializer; together they were a tenth of the WASM).
+/// Server-function responses as JSON, decoded from text: the same entry point
+/// (`wire::from_json`) that hydration uses for server-rendered resources, so the
+/// WASM holds one deserializer per response type instead of two (the stock `Json`
+/// codec reads bytes with `from_slice`, which monomorphises a second copy of every
+/// deserializer; together they were a tenth of the WASM).
 pub struct TextJsonEncoding;
 
 impl leptos::server_fn::ContentType for TextJsonEncoding {
@@ -42,7 +42,7 @@ impl<T: serde::de::DeserializeOwned> leptos::server_fn::Decodes<T> for TextJsonE
 
     fn decode(bytes: leptos::server_fn::Bytes) -> Result<T, Self::Error> {
         // Not UTF-8 is not JSON either; `from_str` reports it as a syntax error.
-        serde_json::from_str(std::str::from_utf8(&bytes).unwrap_or("\u{0}"))
+        crate::wire::from_json(std::str::from_utf8(&bytes).unwrap_or("\u{0}"))
     }
 }
 
