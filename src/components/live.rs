@@ -3,9 +3,11 @@
 //! cards, the positions' price, day change, market value, P&L and weight — change
 //! in place, each changed one briefly highlighted (not with `prefers-reduced-motion`).
 //! Until the first event, and without JavaScript, every figure is the one the server
-//! rendered; if the stream fails, the browser retries it and the page's own
-//! minute-by-minute refresh goes on. A figure the server could not compute stays "—":
-//! the stream only ever replaces a number with a newer number.
+//! rendered. If the stream fails, the figures go back to the server's (the page's
+//! own minute-by-minute refresh renders them anew) and the stream is opened again,
+//! by the browser or, when the browser gives up, here after a growing pause. A
+//! figure the server could not compute stays "—": the stream only ever replaces a
+//! number with a newer number.
 
 use crate::model::{LivePortfolio, LivePosition, LiveQuote};
 use leptos::prelude::*;
@@ -113,38 +115,113 @@ mod browser {
     use super::Live;
     use crate::model::{LivePortfolio, LiveQuote};
     use leptos::prelude::*;
+    use std::cell::{Cell, RefCell};
+    use std::rc::Rc;
     use wasm_bindgen::JsCast;
     use wasm_bindgen::closure::Closure;
     use web_sys::{EventSource, MessageEvent};
+
+    type Handler = Closure<dyn Fn(MessageEvent)>;
+
+    /// The page's stream: the browser retries a dropped connection by itself, but
+    /// gives up for good on an answer that is not a stream (a 429, a 503 while a
+    /// server restarts behind a proxy); this opens it again after a pause.
+    struct Follower {
+        url: String,
+        live: Live,
+        source: RefCell<Option<EventSource>>,
+        /// The listeners of the source open now (dropped with it).
+        handlers: RefCell<Vec<Handler>>,
+        failures: Cell<u32>,
+        gone: Cell<bool>,
+    }
 
     pub fn follow(live: Live, symbols: Option<String>) {
         let url = match symbols {
             Some(symbols) => format!("/api/stream?symbols={}", String::from(js_sys::encode_uri_component(&symbols))),
             None => "/api/stream".to_string(),
         };
-        let Ok(source) = EventSource::new(&url) else { return };
-        let on_quote = Closure::<dyn Fn(MessageEvent)>::new(move |event: MessageEvent| {
-            if let Some(quote) = read::<LiveQuote>(&event) {
+        let follower = Rc::new(Follower {
+            url,
+            live,
+            source: RefCell::new(None),
+            handlers: RefCell::new(Vec::new()),
+            failures: Cell::new(0),
+            gone: Cell::new(false),
+        });
+        open(&follower);
+        let kept = send_wrapper::SendWrapper::new(follower);
+        on_cleanup(move || {
+            kept.gone.set(true);
+            if let Some(source) = kept.source.borrow_mut().take() {
+                source.close();
+            }
+        });
+    }
+
+    fn open(follower: &Rc<Follower>) {
+        let Ok(source) = EventSource::new(&follower.url) else { return };
+        let live = follower.live;
+        let heard = {
+            let weak = Rc::downgrade(follower);
+            move || {
                 live.on.set(true);
-                live.quotes.update(|quotes| {
-                    quotes.insert(quote.symbol.clone(), quote);
-                });
+                if let Some(f) = weak.upgrade() {
+                    f.failures.set(0);
+                }
+            }
+        };
+        let on_quote = Closure::<dyn Fn(MessageEvent)>::new({
+            let heard = heard.clone();
+            move |event: MessageEvent| {
+                if let Some(quote) = read::<LiveQuote>(&event) {
+                    heard();
+                    live.quotes.update(|quotes| {
+                        quotes.insert(quote.symbol.clone(), quote);
+                    });
+                }
             }
         });
         let on_portfolio = Closure::<dyn Fn(MessageEvent)>::new(move |event: MessageEvent| {
             if let Some(portfolio) = read::<LivePortfolio>(&event) {
-                live.on.set(true);
+                heard();
                 live.portfolio.set(Some(portfolio));
             }
         });
-        // An error: the browser reconnects by itself (and the page refreshes every
-        // minute meanwhile); a refusal (signed out) closes it for good.
-        let on_error = Closure::<dyn Fn(web_sys::Event)>::new(move |_| live.on.set(false));
+        // Any failure: the figures go back to what the server rendered (and the
+        // minute's refresh renders anew), never a frozen live value. A source the
+        // browser closed for good is opened again, later each time, up to a minute.
+        let on_error = Closure::<dyn Fn(MessageEvent)>::new({
+            let weak = Rc::downgrade(follower);
+            move |_| {
+                live.on.set(false);
+                live.portfolio.set(None);
+                live.quotes.update(|quotes| quotes.clear());
+                let Some(f) = weak.upgrade() else { return };
+                let closed = f.source.borrow().as_ref().is_some_and(|s| s.ready_state() == EventSource::CLOSED);
+                if closed && !f.gone.get() {
+                    let failures = f.failures.get() + 1;
+                    f.failures.set(failures);
+                    let pause = std::time::Duration::from_secs((5u64 << failures.min(4)).min(60));
+                    let weak = Rc::downgrade(&f);
+                    set_timeout(
+                        move || {
+                            if let Some(f) = weak.upgrade().filter(|f| !f.gone.get()) {
+                                open(&f);
+                            }
+                        },
+                        pause,
+                    );
+                }
+            }
+        });
         let _ = source.add_event_listener_with_callback("quote", on_quote.as_ref().unchecked_ref());
         let _ = source.add_event_listener_with_callback("portfolio", on_portfolio.as_ref().unchecked_ref());
-        source.set_onerror(Some(on_error.as_ref().unchecked_ref()));
-        let kept = send_wrapper::SendWrapper::new((source, on_quote, on_portfolio, on_error));
-        on_cleanup(move || kept.0.close());
+        let _ = source.add_event_listener_with_callback("error", on_error.as_ref().unchecked_ref());
+        if let Some(old) = follower.source.borrow_mut().replace(source) {
+            old.close();
+        }
+        *follower.handlers.borrow_mut() = vec![on_quote, on_portfolio, on_error];
     }
 
     fn read<T: serde::de::DeserializeOwned>(event: &MessageEvent) -> Option<T> {

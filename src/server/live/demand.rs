@@ -36,7 +36,10 @@ pub async fn wanted(state: &AppState) -> Vec<Symbol> {
             *held.entry(symbol.clone()).or_default() += quantity * price;
         }
     }
-    let tracked: Vec<Symbol> = state.market.requested_quote_ages().await.into_iter().map(|(s, _)| s).collect();
+    // Only symbols with a quote: a page asked for a ticker that does not exist
+    // must not take a place in the stream.
+    let tracked: Vec<Symbol> =
+        state.market.requested_quote_ages().await.into_iter().filter(|(_, at)| *at > 0).map(|(s, _)| s).collect();
     let market = &state.market.settings;
     choose(&market.benchmark, &held, &tracked, market.stream_symbols)
 }

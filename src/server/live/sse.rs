@@ -40,10 +40,15 @@ use utoipa::IntoParams;
 pub const MIN_GAP: Duration = Duration::from_millis(250);
 const RECHECK: Duration = Duration::from_secs(5);
 const HEARTBEAT: Duration = Duration::from_secs(15);
-/// Events waiting for a browser that reads too slowly; past this it is dropped.
-const BUFFER: usize = 512;
-/// What browsers are told to wait before reconnecting after a shutdown.
+/// Events waiting for a browser that reads too slowly; past this it is dropped
+/// (each update carries the whole state again, so nothing is lost by dropping).
+const BUFFER: usize = 128;
+/// What browsers are told to wait before reconnecting after a shutdown: 2 s and a
+/// random part up to 10 s more, so a restarted server is not met by everyone at once.
 const RETRY_AFTER_SHUTDOWN: Duration = Duration::from_secs(2);
+const RETRY_SPREAD_MS: u64 = 10_000;
+/// Event ids stay below 2^53 (JavaScript's exact integers).
+const MAX_ID: u64 = 1 << 53;
 /// Extra symbols a page may follow (the symbol page's own).
 const MAX_EXTRA: usize = 5;
 
@@ -125,7 +130,8 @@ pub async fn stream(
         .get("last-event-id")
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.trim().parse::<u64>().ok())
-        .unwrap_or(0);
+        .unwrap_or(0)
+        .min(MAX_ID);
     let (events, receiver) = mpsc::channel(BUFFER);
     let viewer = Viewer {
         state,
@@ -143,6 +149,13 @@ pub async fn stream(
         receiver.recv().await.map(|event| (Ok(event), receiver))
     });
     Ok(Sse::new(body).keep_alive(KeepAlive::new().interval(HEARTBEAT)))
+}
+
+/// A random part of the reconnection pause, in milliseconds.
+fn spread() -> u64 {
+    let mut bytes = [0u8; 2];
+    let _ = getrandom::fill(&mut bytes);
+    u64::from(u16::from_le_bytes(bytes)) * RETRY_SPREAD_MS / u64::from(u16::MAX)
 }
 
 /// Resolves once the server is stopping.
@@ -236,7 +249,8 @@ impl Viewer {
             tokio::select! {
                 biased;
                 () = &mut closing => {
-                    let _ = self.events.try_send(Event::default().retry(RETRY_AFTER_SHUTDOWN).comment("restarting"));
+                    let retry = RETRY_AFTER_SHUTDOWN + Duration::from_millis(spread());
+                    let _ = self.events.try_send(Event::default().retry(retry).comment("restarting"));
                     return End::Shutdown;
                 }
                 () = self.events.closed() => return End::Gone,
@@ -320,7 +334,7 @@ impl Viewer {
     }
 
     fn push(&mut self, kind: &'static str, data: &impl serde::Serialize) -> bool {
-        self.next_id += 1;
+        self.next_id = if self.next_id >= MAX_ID { 1 } else { self.next_id + 1 };
         let Ok(event) = Event::default().event(kind).id(self.next_id.to_string()).json_data(data) else {
             return true;
         };

@@ -158,9 +158,11 @@ impl MarketService {
     }
 
     /// Moves the cached quote of `symbol` to a trade's price and time. The day's
-    /// change stays against the previous close of the REST quote. A trade never
-    /// makes a quote on its own (without a REST quote there is no previous close),
-    /// nor takes one back in time; either way it is ignored (None).
+    /// change stays against the previous close of the REST quote, and `fetched_at`
+    /// stays the REST fetch's, so the refresher still brings the close, open and
+    /// range up to date every TTL. A trade never makes a quote on its own (without
+    /// a REST quote there is no previous close), nor takes one back in time, nor
+    /// comes from the future; any of those is ignored (None).
     pub async fn apply_trade(&self, symbol: &Symbol, price: Decimal, time_ms: i64) -> Option<Quote> {
         let cached = self.quotes.get(symbol).await?;
         let moved = super::stream::protocol::moved_quote(&cached, price, time_ms, self.now_unix())?;
@@ -267,7 +269,13 @@ impl MarketService {
 
     /// Fetches a quote upstream now and stores it (the refresher's path).
     pub async fn refresh_quote(&self, symbol: &Symbol) -> Result<Quote, MarketError> {
-        let quote = self.fetch_quote(symbol).await?;
+        let fetched = self.fetch_quote(symbol).await?;
+        // A trade newer than REST's last price keeps its price; the close, open
+        // and range come from REST (a new day starts there).
+        let quote = match self.quotes.get(symbol).await {
+            Some(cached) => super::stream::protocol::merged_with_rest(&cached, fetched),
+            None => fetched,
+        };
         self.quotes.insert(symbol.clone(), quote.clone()).await;
         self.publish(&quote);
         Ok(quote)
@@ -299,7 +307,9 @@ impl MarketService {
     }
 
     fn freshness(self: &Arc<Self>, mut quote: Quote) -> Quote {
-        quote.stale = self.is_stale(quote.fetched_at, self.settings.quote_ttl);
+        // Fresh when fetched within the TTL, or moved by a trade within it.
+        let ttl = self.settings.quote_ttl;
+        quote.stale = self.is_stale(quote.fetched_at, ttl) && self.is_stale(quote.as_of, ttl);
         if quote.stale {
             let symbol = quote.symbol.clone();
             self.in_background(format!("q:{symbol}"), move |this| async move {

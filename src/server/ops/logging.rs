@@ -47,9 +47,19 @@ where
     }
 }
 
+/// Whatever `RUST_LOG` says, the WebSocket library never logs below debug: at
+/// trace it writes the handshake request, whose URL holds Finnhub's key.
+fn without_secrets(filter: EnvFilter) -> EnvFilter {
+    ["tungstenite=debug", "tokio_tungstenite=debug"]
+        .into_iter()
+        .filter_map(|d| d.parse().ok())
+        .fold(filter, |filter, directive| filter.add_directive(directive))
+}
+
 /// Installs the process's logger on stderr (a second call changes nothing).
 pub fn init(format: LogFormat) {
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(DEFAULT_FILTER));
+    let filter = without_secrets(filter);
     let terminal = std::io::IsTerminal::is_terminal(&std::io::stderr());
     let _ = tracing::subscriber::set_global_default(subscriber(format, filter, std::io::stderr, terminal));
 }
@@ -61,6 +71,7 @@ where
     W: for<'w> MakeWriter<'w> + Send + Sync + 'static,
 {
     let filter = EnvFilter::try_new(directives).unwrap_or_else(|_| EnvFilter::new(DEFAULT_FILTER));
+    let filter = without_secrets(filter);
     tracing::subscriber::set_global_default(subscriber(format, filter, writer, false)).is_ok()
 }
 

@@ -43,6 +43,8 @@ enum Ended {
     /// 401: the key is refused.
     Rejected,
     Lost(String),
+    /// The server is stopping (nobody will ask for symbols any more).
+    Stopping,
 }
 
 /// Runs until the process ends (or the key is refused).
@@ -79,6 +81,7 @@ pub async fn run(
                 return;
             }
             Ended::Lost(reason) => reason.replace(upstream.key.expose(), "***"),
+            Ended::Stopping => return,
         };
         if started.elapsed() >= HEALTHY {
             attempt = 0;
@@ -150,7 +153,7 @@ async fn session(
             }
             changed = wanted.changed() => {
                 if changed.is_err() {
-                    return Ended::Lost("the server is stopping".into());
+                    return Ended::Stopping;
                 }
                 let want = wanted.borrow_and_update().clone();
                 if let Err(err) = follow(&mut sink, &mut subscribed, &want).await {

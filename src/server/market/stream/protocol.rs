@@ -108,20 +108,25 @@ impl Coalesced {
     }
 }
 
-/// `cached` moved to a trade at `price` at `time_ms`, marked fetched `now`: the
-/// change against the REST quote's previous close, the day's high and low widened.
-/// None for a trade older than the quote (it would take the price back in time).
+/// A trade more than this far ahead of the clock is not believed.
+const FUTURE_SLACK: i64 = 60;
+
+/// `cached` moved to a trade at `price` at `time_ms`: the change against the REST
+/// quote's previous close, the day's high and low widened; `fetched_at` (the REST
+/// fetch) is kept. None for a trade older than the quote (it would take the price
+/// back in time), dated past `now` + a minute, or whose arithmetic would overflow.
 pub fn moved_quote(cached: &Quote, price: Decimal, time_ms: i64, now: i64) -> Option<Quote> {
     let time = time_ms.div_euclid(1000);
-    if time < cached.as_of || price <= Decimal::ZERO {
+    if time < cached.as_of || time > now.saturating_add(FUTURE_SLACK) || price <= Decimal::ZERO {
         return None;
     }
     let mut quote = cached.clone();
     quote.price = price;
     if quote.previous_close > Decimal::ZERO {
-        let change = price - quote.previous_close;
+        let change = price.checked_sub(quote.previous_close)?;
         quote.change = Some(change);
-        quote.change_percent = Some((change / quote.previous_close * Decimal::ONE_HUNDRED).round_dp(4));
+        let percent = change.checked_div(quote.previous_close)?.checked_mul(Decimal::ONE_HUNDRED)?;
+        quote.change_percent = Some(percent.round_dp(4));
     }
     if quote.high > Decimal::ZERO && price > quote.high {
         quote.high = price;
@@ -130,9 +135,24 @@ pub fn moved_quote(cached: &Quote, price: Decimal, time_ms: i64, now: i64) -> Op
         quote.low = price;
     }
     quote.as_of = time;
-    quote.fetched_at = now;
     quote.stale = false;
     Some(quote)
+}
+
+/// A REST quote fetched while trades moved `cached`: the newer trade's price (and
+/// time) stay, with REST's previous close, open and range (the change recomputed);
+/// otherwise the REST quote as it came.
+pub fn merged_with_rest(cached: &Quote, rest: Quote) -> Quote {
+    if cached.as_of <= rest.as_of {
+        return rest;
+    }
+    match moved_quote(&rest, cached.price, cached.as_of.saturating_mul(1000), cached.as_of) {
+        Some(mut merged) => {
+            merged.fetched_at = rest.fetched_at;
+            merged
+        }
+        None => rest,
+    }
 }
 
 #[cfg(test)]
@@ -216,15 +236,39 @@ mod tests {
         assert_eq!(moved.change, Some(d("4.5")));
         assert_eq!(moved.change_percent, Some(d("2.3936")));
         assert_eq!((moved.high, moved.low, moved.open), (d("192.5"), d("187"), d("188")));
-        assert_eq!((moved.as_of, moved.fetched_at, moved.stale), (1_700_000_100, 1_700_000_101, false));
-        let fell = moved_quote(&quote(), d("186"), 1_700_000_100_000, 0).unwrap();
+        assert_eq!((moved.as_of, moved.fetched_at, moved.stale), (1_700_000_100, 1_700_000_005, false));
+        let fell = moved_quote(&quote(), d("186"), 1_700_000_100_000, 1_700_000_101).unwrap();
         assert_eq!((fell.low, fell.change), (d("186"), Some(d("-2"))));
     }
 
     #[test]
-    fn a_trade_never_goes_back_in_time() {
-        assert_eq!(moved_quote(&quote(), d("192"), 1_699_999_999_000, 0), None);
-        assert!(moved_quote(&quote(), d("192"), 1_700_000_000_000, 0).is_some());
+    fn a_trade_never_goes_back_in_time_nor_comes_from_the_future() {
+        let now = 1_700_000_010;
+        assert_eq!(moved_quote(&quote(), d("192"), 1_699_999_999_000, now), None);
+        assert!(moved_quote(&quote(), d("192"), 1_700_000_000_000, now).is_some());
+        assert!(moved_quote(&quote(), d("192"), (now + 60) * 1000, now).is_some());
+        assert_eq!(moved_quote(&quote(), d("192"), (now + 61) * 1000, now), None, "a clock far ahead");
+        let mut tiny_close = quote();
+        tiny_close.previous_close = Decimal::new(1, 28);
+        assert_eq!(moved_quote(&tiny_close, Decimal::MAX, 1_700_000_001_000, now), None, "overflow is refused");
+    }
+
+    #[test]
+    fn a_rest_refresh_keeps_a_newer_trade_and_takes_the_new_close() {
+        let traded = moved_quote(&quote(), d("195"), 1_700_000_100_000, 1_700_000_100).unwrap();
+        // REST, fetched later, still has an older last trade (Finnhub's quote lags).
+        let mut rest = quote();
+        rest.price = d("191");
+        rest.previous_close = d("190");
+        rest.as_of = 1_700_000_050;
+        rest.fetched_at = 1_700_000_120;
+        let merged = merged_with_rest(&traded, rest.clone());
+        assert_eq!((merged.price, merged.as_of), (d("195"), 1_700_000_100), "never back to the older price");
+        assert_eq!((merged.previous_close, merged.change), (d("190"), Some(d("5"))));
+        assert_eq!(merged.fetched_at, 1_700_000_120);
+        // A REST quote as new as the trade (or newer) wins as it is.
+        rest.as_of = 1_700_000_100;
+        assert_eq!(merged_with_rest(&traded, rest.clone()), rest);
     }
 
     #[test]
@@ -233,7 +277,7 @@ mod tests {
         q.previous_close = Decimal::ZERO;
         q.change = None;
         q.change_percent = None;
-        let moved = moved_quote(&q, d("200"), 1_700_000_100_000, 0).unwrap();
+        let moved = moved_quote(&q, d("200"), 1_700_000_100_000, 1_700_000_100).unwrap();
         assert_eq!((moved.change, moved.change_percent), (None, None));
     }
 }
