@@ -9,22 +9,38 @@
 //! figure the server could not compute stays "—": the stream only ever replaces a
 //! number with a newer number.
 
-use crate::model::{LivePortfolio, LivePosition, LiveQuote};
+use crate::model::{LivePortfolio, LivePosition};
 use leptos::prelude::*;
-use std::collections::HashMap;
+use rust_decimal::Decimal;
+
+/// What the page reads of a `quote` event (the rest of `LiveQuote` is left unread:
+/// a smaller decoder in the WASM).
+#[derive(Clone, serde::Deserialize)]
+pub struct Tick {
+    pub symbol: String,
+    pub price: Decimal,
+    pub change: Option<Decimal>,
+    pub change_percent: Option<Decimal>,
+}
 
 /// The latest events of the page's stream (empty on the server).
 #[derive(Clone, Copy)]
 pub struct Live {
     pub portfolio: RwSignal<Option<LivePortfolio>>,
-    pub quotes: RwSignal<HashMap<String, LiveQuote>>,
+    /// The latest `quote` of each symbol (a handful: a list).
+    pub quotes: RwSignal<Vec<Tick>>,
     /// The stream is open and has sent its first event.
     pub on: RwSignal<bool>,
 }
 
 impl Live {
+    /// A figure of the latest quote of `symbol`.
+    pub fn quote(&self, symbol: &str, pick: fn(&Tick) -> Option<String>) -> Option<String> {
+        self.quotes.with(|q| q.iter().find(|t| t.symbol == symbol).and_then(&pick))
+    }
+
     /// A figure of one position from the latest `portfolio` event.
-    pub fn position<T>(&self, symbol: &str, pick: impl Fn(&LivePosition) -> Option<T>) -> Option<T> {
+    pub fn position(&self, symbol: &str, pick: fn(&LivePosition) -> Option<String>) -> Option<String> {
         self.portfolio.with(|p| p.as_ref()?.positions.iter().find(|x| x.symbol == symbol).and_then(&pick))
     }
 }
@@ -32,7 +48,7 @@ impl Live {
 /// Makes the page's [`Live`] and, in the browser, opens the stream (closed when
 /// the page goes). `symbols`: extra symbols to follow (the symbol page's own).
 pub fn provide_live(symbols: Option<String>) -> Live {
-    let live = Live { portfolio: RwSignal::new(None), quotes: RwSignal::new(HashMap::new()), on: RwSignal::new(false) };
+    let live = Live { portfolio: RwSignal::new(None), quotes: RwSignal::new(Vec::new()), on: RwSignal::new(false) };
     provide_context(live);
     #[cfg(feature = "hydrate")]
     browser::follow(live, symbols);
@@ -57,41 +73,46 @@ pub fn portfolio_text(server: String, signed: bool, pick: fn(&LivePortfolio) -> 
     live_text(server, signed, move |live| live.portfolio.with(|p| p.as_ref().and_then(pick)))
 }
 
+/// The classes of a live figure by its sign (none, gain, loss) and highlight (none, a, b).
+const CLASSES: [[&str; 3]; 3] = [
+    ["", "live-flash-a", "live-flash-b"],
+    [
+        GAIN,
+        "text-emerald-700 dark:text-emerald-400 live-flash-a",
+        "text-emerald-700 dark:text-emerald-400 live-flash-b",
+    ],
+    [LOSS, "text-rose-700 dark:text-rose-400 live-flash-a", "text-rose-700 dark:text-rose-400 live-flash-b"],
+];
+const GAIN: &str = "text-emerald-700 dark:text-emerald-400";
+const LOSS: &str = "text-rose-700 dark:text-rose-400";
+
 type Pick = Box<dyn Fn(&Live) -> Option<String> + Send + Sync>;
 
 /// [`live_text`]'s one body (not generic: one copy in the WASM).
 fn shown_text(server: String, signed: bool, pick: Pick) -> AnyView {
     let live = use_context::<Live>();
-    // The text and how many times it changed: the highlight's class flips between two
+    let shown = Memo::new(move |_| live.and_then(|l| pick(&l)).unwrap_or_else(|| server.clone()));
+    // How many times the text changed: the highlight's class flips between two
     // names so that its animation starts again on every change.
-    let shown = Memo::new(move |previous: Option<&(String, u32)>| {
-        let text = live.and_then(|l| pick(&l)).unwrap_or_else(|| server.clone());
-        match previous {
-            Some((old, changes)) if *old == text => (text, *changes),
-            Some((_, changes)) => (text, changes + 1),
-            None => (text, 0),
-        }
-    });
+    let changes = std::sync::atomic::AtomicUsize::new(0);
+    let first = std::sync::atomic::AtomicBool::new(true);
     let class = move || {
-        shown.with(|(text, changes)| {
-            let flash = match changes {
-                0 => "",
-                n if n % 2 == 1 => "live-flash-a",
-                _ => "live-flash-b",
-            };
+        shown.with(|text| {
+            use std::sync::atomic::Ordering::Relaxed;
+            let flash = if first.swap(false, Relaxed) { 0 } else { 1 + changes.fetch_add(1, Relaxed) % 2 };
             let tone = if !signed {
-                ""
+                0
             } else if text.starts_with('+') {
-                "text-emerald-700 dark:text-emerald-400"
+                1
             } else if text.starts_with(['-', '\u{2212}']) {
-                "text-rose-700 dark:text-rose-400"
+                2
             } else {
-                ""
+                0
             };
-            format!("{tone} {flash}")
+            CLASSES[tone][flash]
         })
     };
-    view! { <span class=class>{move || shown.with(|(text, _)| text.clone())}</span> }.into_any()
+    view! { <span class=class>{move || shown.get()}</span> }.into_any()
 }
 
 /// "Live" beside the price badge while the stream is open.
@@ -112,8 +133,8 @@ pub fn LiveDot() -> impl IntoView {
 
 #[cfg(feature = "hydrate")]
 mod browser {
-    use super::Live;
-    use crate::model::{LivePortfolio, LiveQuote};
+    use super::{Live, Tick};
+    use crate::model::LivePortfolio;
     use leptos::prelude::*;
     use std::cell::{Cell, RefCell};
     use std::rc::Rc;
@@ -138,7 +159,8 @@ mod browser {
 
     pub fn follow(live: Live, symbols: Option<String>) {
         let url = match symbols {
-            Some(symbols) => format!("/api/stream?symbols={}", String::from(js_sys::encode_uri_component(&symbols))),
+            // Checked tickers (`A-Z 0-9 . - :`): nothing to escape in a query.
+            Some(symbols) => format!("/api/stream?symbols={symbols}"),
             None => "/api/stream".to_string(),
         };
         let follower = Rc::new(Follower {
@@ -174,10 +196,11 @@ mod browser {
         let on_quote = Closure::<dyn Fn(MessageEvent)>::new({
             let heard = heard.clone();
             move |event: MessageEvent| {
-                if let Some(quote) = read::<LiveQuote>(&event) {
+                if let Some(tick) = read::<Tick>(&event) {
                     heard();
-                    live.quotes.update(|quotes| {
-                        quotes.insert(quote.symbol.clone(), quote);
+                    live.quotes.update(|ticks| match ticks.iter_mut().find(|t| t.symbol == tick.symbol) {
+                        Some(kept) => *kept = tick,
+                        None => ticks.push(tick),
                     });
                 }
             }
