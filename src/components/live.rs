@@ -121,11 +121,11 @@ pub fn LiveDot() -> impl IntoView {
     let on = use_context::<Live>().map(|l| l.on);
     view! {
         <span
-            class="ml-2 inline-flex items-center gap-1 text-xs font-medium text-emerald-700 dark:text-emerald-400"
+            class="ml-2 text-xs font-medium text-emerald-700 dark:text-emerald-400"
             class:hidden=move || !on.is_some_and(|on| on.get())
             aria-live="polite"
         >
-            <span aria-hidden="true" class="h-2 w-2 rounded-full bg-emerald-500"></span>
+            <span aria-hidden="true">"● "</span>
             "Streaming"
         </span>
     }
