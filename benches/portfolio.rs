@@ -123,6 +123,7 @@ fn ledger_and_quotes(start: NaiveDate) -> (Vec<Activity>, HashMap<Symbol, Quote>
                 fetched_at: 0,
                 source: PriceSource::Demo,
                 stale: false,
+                traded_at: None,
             };
             (s.clone(), quote)
         })

@@ -5,7 +5,7 @@
 //! Until the first event, and without JavaScript, every figure is the one the server
 //! rendered. If the stream fails, the figures go back to the server's (the page's
 //! own minute-by-minute refresh renders them anew) and the stream is opened again,
-//! by the browser or, when the browser gives up, here after a growing pause. A
+//! by the browser or, when the browser gives up, here within 30 s. A
 //! figure the server could not compute stays "—": the stream only ever replaces a
 //! number with a newer number.
 
@@ -136,25 +136,22 @@ mod browser {
     use super::{Live, Tick};
     use crate::model::LivePortfolio;
     use leptos::prelude::*;
-    use std::cell::{Cell, RefCell};
+    use std::cell::RefCell;
     use std::rc::Rc;
     use wasm_bindgen::JsCast;
     use wasm_bindgen::closure::Closure;
     use web_sys::{EventSource, MessageEvent};
 
-    type Handler = Closure<dyn Fn(MessageEvent)>;
+    /// How often a stream the browser gave up on is opened again. The browser
+    /// retries a dropped connection by itself, but not an answer that is not a
+    /// stream (a 429, or a 503 while a server restarts behind a proxy).
+    const REOPEN: std::time::Duration = std::time::Duration::from_secs(30);
 
-    /// The page's stream: the browser retries a dropped connection by itself, but
-    /// gives up for good on an answer that is not a stream (a 429, a 503 while a
-    /// server restarts behind a proxy); this opens it again after a pause.
-    struct Follower {
-        url: String,
-        live: Live,
-        source: RefCell<Option<EventSource>>,
-        /// The listeners of the source open now (dropped with it).
-        handlers: RefCell<Vec<Handler>>,
-        failures: Cell<u32>,
-        gone: Cell<bool>,
+    /// The page's listeners, made once and given to every source it opens.
+    struct Listeners {
+        quote: Closure<dyn Fn(MessageEvent)>,
+        portfolio: Closure<dyn Fn(MessageEvent)>,
+        error: Closure<dyn Fn(MessageEvent)>,
     }
 
     pub fn follow(live: Live, symbols: Option<String>) {
@@ -163,88 +160,60 @@ mod browser {
             Some(symbols) => format!("/api/stream?symbols={symbols}"),
             None => "/api/stream".to_string(),
         };
-        let follower = Rc::new(Follower {
-            url,
-            live,
-            source: RefCell::new(None),
-            handlers: RefCell::new(Vec::new()),
-            failures: Cell::new(0),
-            gone: Cell::new(false),
-        });
-        open(&follower);
-        let kept = send_wrapper::SendWrapper::new(follower);
-        on_cleanup(move || {
-            kept.gone.set(true);
-            if let Some(source) = kept.source.borrow_mut().take() {
-                source.close();
-            }
-        });
-    }
-
-    fn open(follower: &Rc<Follower>) {
-        let Ok(source) = EventSource::new(&follower.url) else { return };
-        let live = follower.live;
-        let heard = {
-            let weak = Rc::downgrade(follower);
-            move || {
-                live.on.set(true);
-                if let Some(f) = weak.upgrade() {
-                    f.failures.set(0);
-                }
-            }
-        };
-        let on_quote = Closure::<dyn Fn(MessageEvent)>::new({
-            let heard = heard.clone();
-            move |event: MessageEvent| {
+        let listeners = Listeners {
+            quote: Closure::new(move |event: MessageEvent| {
                 if let Some(tick) = read::<Tick>(&event) {
-                    heard();
+                    live.on.set(true);
                     live.quotes.update(|ticks| match ticks.iter_mut().find(|t| t.symbol == tick.symbol) {
                         Some(kept) => *kept = tick,
                         None => ticks.push(tick),
                     });
                 }
-            }
-        });
-        let on_portfolio = Closure::<dyn Fn(MessageEvent)>::new(move |event: MessageEvent| {
-            if let Some(portfolio) = read::<LivePortfolio>(&event) {
-                heard();
-                live.portfolio.set(Some(portfolio));
-            }
-        });
-        // Any failure: the figures go back to what the server rendered (and the
-        // minute's refresh renders anew), never a frozen live value. A source the
-        // browser closed for good is opened again, later each time, up to a minute.
-        let on_error = Closure::<dyn Fn(MessageEvent)>::new({
-            let weak = Rc::downgrade(follower);
-            move |_| {
+            }),
+            portfolio: Closure::new(move |event: MessageEvent| {
+                if let Some(portfolio) = read::<LivePortfolio>(&event) {
+                    live.on.set(true);
+                    live.portfolio.set(Some(portfolio));
+                }
+            }),
+            // Any failure: the figures go back to what the server rendered (and the
+            // minute's refresh renders anew), never a frozen live value.
+            error: Closure::new(move |_| {
                 live.on.set(false);
                 live.portfolio.set(None);
-                live.quotes.update(|quotes| quotes.clear());
-                let Some(f) = weak.upgrade() else { return };
-                let closed = f.source.borrow().as_ref().is_some_and(|s| s.ready_state() == EventSource::CLOSED);
-                if closed && !f.gone.get() {
-                    let failures = f.failures.get() + 1;
-                    f.failures.set(failures);
-                    let pause = std::time::Duration::from_secs((5u64 << failures.min(4)).min(60));
-                    let weak = Rc::downgrade(&f);
-                    set_timeout(
-                        move || {
-                            if let Some(f) = weak.upgrade().filter(|f| !f.gone.get()) {
-                                open(&f);
-                            }
-                        },
-                        pause,
-                    );
+                live.quotes.update(Vec::clear);
+            }),
+        };
+        let source = Rc::new(RefCell::new(open(&url, &listeners)));
+        let reopen = {
+            let source = source.clone();
+            move || {
+                let closed = source.borrow().as_ref().is_none_or(|s| s.ready_state() == EventSource::CLOSED);
+                if closed {
+                    *source.borrow_mut() = open(&url, &listeners);
                 }
             }
+        };
+        let timer = set_interval_with_handle(reopen, REOPEN).ok();
+        let kept = send_wrapper::SendWrapper::new(source);
+        on_cleanup(move || {
+            if let Some(timer) = timer {
+                timer.clear();
+            }
+            if let Some(source) = kept.borrow_mut().take() {
+                source.close();
+            }
         });
-        let _ = source.add_event_listener_with_callback("quote", on_quote.as_ref().unchecked_ref());
-        let _ = source.add_event_listener_with_callback("portfolio", on_portfolio.as_ref().unchecked_ref());
-        let _ = source.add_event_listener_with_callback("error", on_error.as_ref().unchecked_ref());
-        if let Some(old) = follower.source.borrow_mut().replace(source) {
-            old.close();
+    }
+
+    fn open(url: &str, listeners: &Listeners) -> Option<EventSource> {
+        let source = EventSource::new(url).ok()?;
+        for (kind, listener) in
+            [("quote", &listeners.quote), ("portfolio", &listeners.portfolio), ("error", &listeners.error)]
+        {
+            let _ = source.add_event_listener_with_callback(kind, listener.as_ref().unchecked_ref());
         }
-        *follower.handlers.borrow_mut() = vec![on_quote, on_portfolio, on_error];
+        Some(source)
     }
 
     fn read<T: serde::de::DeserializeOwned>(event: &MessageEvent) -> Option<T> {

@@ -109,6 +109,10 @@ pub struct Quote {
     pub source: PriceSource,
     /// Older than the quote TTL: the last value we have, not a fresh one.
     pub stale: bool,
+    /// When a streamed trade last moved it (Unix seconds, Folio's clock): it then
+    /// counts as fresh though its REST fetch is older. Server-side only.
+    #[serde(skip)]
+    pub traded_at: Option<i64>,
 }
 
 /// What is known about a company. `market_capitalization` and `shares_outstanding`

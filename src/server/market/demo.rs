@@ -113,6 +113,7 @@ impl DemoMarket {
             fetched_at: now.timestamp(),
             source: PriceSource::Demo,
             stale: false,
+            traded_at: None,
         })
     }
 }

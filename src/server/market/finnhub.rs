@@ -305,6 +305,7 @@ fn decode_quote(symbol: &Symbol, raw: RawQuote) -> Fetched<Quote> {
         fetched_at: now_unix(),
         source: PriceSource::Finnhub,
         stale: false,
+        traded_at: None,
     })
 }
 

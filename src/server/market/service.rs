@@ -309,7 +309,7 @@ impl MarketService {
     fn freshness(self: &Arc<Self>, mut quote: Quote) -> Quote {
         // Fresh when fetched within the TTL, or moved by a trade within it.
         let ttl = self.settings.quote_ttl;
-        quote.stale = self.is_stale(quote.fetched_at, ttl) && self.is_stale(quote.as_of, ttl);
+        quote.stale = self.is_stale(quote.fetched_at, ttl) && quote.traded_at.is_none_or(|at| self.is_stale(at, ttl));
         if quote.stale {
             let symbol = quote.symbol.clone();
             self.in_background(format!("q:{symbol}"), move |this| async move {

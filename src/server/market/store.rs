@@ -31,6 +31,7 @@ pub async fn load_quote(db: &Db, symbol: &Symbol, source: PriceSource) -> Result
             fetched_at: row.try_get("fetched_at").ok()?,
             source,
             stale: false,
+            traded_at: None,
         })
     }))
 }

@@ -111,9 +111,9 @@ impl Coalesced {
 /// A trade more than this far ahead of the clock is not believed.
 const FUTURE_SLACK: i64 = 60;
 
-/// `cached` moved to a trade at `price` at `time_ms`: the change against the REST
-/// quote's previous close, the day's high and low widened; `fetched_at` (the REST
-/// fetch) is kept. None for a trade older than the quote (it would take the price
+/// `cached` moved to a trade at `price` at `time_ms`, seen `now`: the change
+/// against the REST quote's previous close, the day's high and low widened,
+/// `traded_at` set; `fetched_at` (the REST fetch) is kept. None for a trade older than the quote (it would take the price
 /// back in time), dated past `now` + a minute, or whose arithmetic would overflow.
 pub fn moved_quote(cached: &Quote, price: Decimal, time_ms: i64, now: i64) -> Option<Quote> {
     let time = time_ms.div_euclid(1000);
@@ -136,6 +136,7 @@ pub fn moved_quote(cached: &Quote, price: Decimal, time_ms: i64, now: i64) -> Op
     }
     quote.as_of = time;
     quote.stale = false;
+    quote.traded_at = Some(now);
     Some(quote)
 }
 
@@ -149,6 +150,7 @@ pub fn merged_with_rest(cached: &Quote, rest: Quote) -> Quote {
     match moved_quote(&rest, cached.price, cached.as_of.saturating_mul(1000), cached.as_of) {
         Some(mut merged) => {
             merged.fetched_at = rest.fetched_at;
+            merged.traded_at = cached.traded_at;
             merged
         }
         None => rest,
@@ -183,6 +185,7 @@ mod tests {
             fetched_at: 1_700_000_005,
             source: PriceSource::Finnhub,
             stale: true,
+            traded_at: None,
         }
     }
 
@@ -237,6 +240,7 @@ mod tests {
         assert_eq!(moved.change_percent, Some(d("2.3936")));
         assert_eq!((moved.high, moved.low, moved.open), (d("192.5"), d("187"), d("188")));
         assert_eq!((moved.as_of, moved.fetched_at, moved.stale), (1_700_000_100, 1_700_000_005, false));
+        assert_eq!(moved.traded_at, Some(1_700_000_101));
         let fell = moved_quote(&quote(), d("186"), 1_700_000_100_000, 1_700_000_101).unwrap();
         assert_eq!((fell.low, fell.change), (d("186"), Some(d("-2"))));
     }

@@ -153,6 +153,7 @@ mod tests {
             fetched_at: 0,
             source: PriceSource::Demo,
             stale: false,
+            traded_at: None,
         }
     }
 
