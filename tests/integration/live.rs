@@ -245,6 +245,36 @@ async fn past_the_symbol_limit_the_largest_holdings_get_the_stream() {
 }
 
 #[tokio::test]
+async fn a_page_follows_a_symbol_it_does_not_hold_before_symbols_merely_looked_at() {
+    let (app, fake) = streaming(&[("FINNHUB_WS_SYMBOLS", "3")]).await;
+    let token = signup_token(&app, "follower").await;
+    holding(&app, &token, "1000", &[("AAPL", "1")]).await;
+    // Looked at (tracked by the refresher), and before MSFT in name order.
+    for symbol in ["AMZN", "GOOGL", "MSFT"] {
+        assert_eq!(app.get_with_token(&format!("/api/dashboard/quote/{symbol}"), &token).await.status(), 200);
+    }
+    let response = Stream::open(&app, &token, "/api/stream?symbols=MSFT", None).await;
+    assert_eq!(response.status(), 200);
+    let mut stream = Stream { body: response.bytes_stream().boxed(), buffer: String::new() };
+    stream.quote_at("MSFT", "415.5").await;
+    let wanted = |s: &StreamStatus| {
+        let mut subscribed = s.subscriptions.clone();
+        subscribed.sort();
+        subscribed == ["AAPL", "MSFT", "SPY"]
+    };
+    fake_until(&fake, "the holding, the benchmark and the followed symbol", wanted).await;
+    fake.state.push_trades(&[FakeTrade::new("MSFT", 430.0)]);
+    stream.quote_at("MSFT", "430").await;
+
+    // Nobody follows it any more: it goes back among the looked-at, after AMZN.
+    drop(stream);
+    fake_until(&fake, "MSFT unsubscribed", |s| {
+        !s.subscriptions.contains(&"MSFT".to_string()) && s.subscriptions.contains(&"AMZN".to_string())
+    })
+    .await;
+}
+
+#[tokio::test]
 async fn a_person_never_receives_another_persons_portfolio() {
     let (app, fake) = streaming(&[]).await;
     let alice = signup_token(&app, "alice").await;
@@ -277,7 +307,7 @@ async fn a_person_never_receives_another_persons_portfolio() {
 async fn streams_are_bounded_per_person_and_end_when_the_session_does() {
     let (app, _fake) = streaming(&[("FOLIO_STREAMS_PER_USER", "2")]).await;
     let token = signup_token(&app, "bounded").await;
-    let _one = Stream::connect(&app, &token).await;
+    let mut one = Stream::connect(&app, &token).await;
     let mut two = Stream::connect(&app, &token).await;
     let three = Stream::open(&app, &token, "/api/stream", None).await;
     assert_eq!(error_code(three, 429).await, "too_many_streams");
@@ -289,9 +319,12 @@ async fn streams_are_bounded_per_person_and_end_when_the_session_does() {
     // Signing out ends the streams of that session (checked every 5 s).
     let out = app.client.post(app.url("/api/auth/logout")).bearer_auth(&token).send().await.unwrap();
     assert!(out.status().is_success());
-    let end = two.until("the end event", |e| e.event == "end").await;
-    assert_eq!(end.data["code"], "signed_out");
-    assert!(two.next(WAIT).await.is_none(), "the stream is closed after its end event");
+    // Both streams of the token end (one check answers for both).
+    for stream in [&mut one, &mut two] {
+        let end = stream.until("the end event", |e| e.event == "end").await;
+        assert_eq!(end.data["code"], "signed_out");
+        assert!(stream.next(WAIT).await.is_none(), "the stream is closed after its end event");
+    }
 }
 
 #[tokio::test]

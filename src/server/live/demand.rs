@@ -1,7 +1,7 @@
 //! Keeps the hub's list of wanted symbols: every second, or as soon as someone
 //! starts or stops watching, the symbols held by the people with a stream open
 //! (valued at the cached prices, from their kept portfolio states), the benchmark,
-//! and what the refresher tracks, cut to `FINNHUB_WS_SYMBOLS` by
+//! the symbols open pages follow (`?symbols=`) and what the refresher tracks, cut to `FINNHUB_WS_SYMBOLS` by
 //! `market::stream::demand::choose`.
 
 use crate::model::Symbol;
@@ -41,5 +41,5 @@ pub async fn wanted(state: &AppState) -> Vec<Symbol> {
     let tracked: Vec<Symbol> =
         state.market.requested_quote_ages().await.into_iter().filter(|(_, at)| *at > 0).map(|(s, _)| s).collect();
     let market = &state.market.settings;
-    choose(&market.benchmark, &held, &tracked, market.stream_symbols)
+    choose(&market.benchmark, &held, &state.live.followed(), &tracked, market.stream_symbols)
 }

@@ -12,13 +12,12 @@
 //! - Heartbeat comments every 15 s keep proxies from closing an idle stream; on
 //!   shutdown every stream ends with `retry:` so browsers come back to a live server.
 
-use super::events::{portfolio_event, quote_event};
+use super::events::quote_event;
 use super::{Refused, Watch};
-use crate::model::{Quote, Symbol};
+use crate::model::Symbol;
 use crate::server::auth::extractor::{AuthUser, PortfolioKey, token_from_headers};
 use crate::server::auth::users;
 use crate::server::error::AppError;
-use crate::server::portfolio::engine::valuation::Valuation;
 use crate::server::portfolio::state::Kept;
 use crate::server::rest::ApiQuery;
 use crate::server::rest::errors::{StreamErrors, Unauthorized};
@@ -27,7 +26,7 @@ use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::sse::{Event, KeepAlive, Sse};
 use serde::Deserialize;
-use std::collections::{BTreeSet, HashMap};
+use std::collections::BTreeSet;
 use std::convert::Infallible;
 use std::sync::Arc;
 use std::time::Duration;
@@ -112,7 +111,7 @@ pub async fn stream(
     if state.live.is_closing() {
         return Err(AppError::unavailable("stream_capacity", "The server is restarting; try again in a moment."));
     }
-    let watch = state.live.open(user.id).map_err(|refused| {
+    let watch = state.live.open(user.id, &extra).map_err(|refused| {
         state.metrics.stream_ended.with_label_values(&[refused_label(refused)]).inc();
         match refused {
             Refused::PerUser => AppError::new(
@@ -142,13 +141,24 @@ pub async fn stream(
         kept,
         events,
         next_id: first_id,
-        _watch: watch,
+        watch,
     };
     tokio::spawn(viewer.run());
     let body = futures::stream::unfold(receiver, |mut receiver| async move {
         receiver.recv().await.map(|event| (Ok(event), receiver))
     });
     Ok(Sse::new(body).keep_alive(KeepAlive::new().interval(HEARTBEAT)))
+}
+
+/// When a stream of `user_id` first checks its session: every [`RECHECK`] on a beat
+/// of that person's (so one check answers for all their streams), people spread
+/// over the gap (so the checks do not all come at once). Within one gap of `now`.
+fn check_beat(origin: Instant, user_id: i64, now: Instant) -> Instant {
+    let gap = RECHECK.as_millis() as u64;
+    let offset = user_id.unsigned_abs().wrapping_mul(2_654_435_761) % gap;
+    let since = now.saturating_duration_since(origin).as_millis() as u64;
+    let beat = if since < offset { offset } else { offset + ((since - offset) / gap + 1) * gap };
+    origin + Duration::from_millis(beat)
 }
 
 /// A random part of the reconnection pause, in milliseconds.
@@ -204,7 +214,8 @@ struct Viewer {
     kept: Arc<Kept>,
     events: mpsc::Sender<Event>,
     next_id: u64,
-    _watch: Watch,
+    /// The place taken, and what this person's streams share.
+    watch: Watch,
 }
 
 impl Viewer {
@@ -240,7 +251,8 @@ impl Viewer {
         let mut interest = self.interest();
         let mut dirty = interest.clone();
         let mut next_send = Instant::now();
-        let mut recheck = tokio::time::interval_at(Instant::now() + RECHECK, RECHECK);
+        let first_check = check_beat(self.state.live.origin, self.user_id, Instant::now());
+        let mut recheck = tokio::time::interval_at(first_check, RECHECK);
         let expires_in = (self.expires_at - chrono::Utc::now().timestamp()).max(0) as u64;
         let expiry = tokio::time::sleep(Duration::from_secs(expires_in));
         tokio::pin!(expiry);
@@ -290,15 +302,19 @@ impl Viewer {
     /// (reloaded: true).
     async fn recheck(&mut self) -> Result<bool, End> {
         let (version, jti) = &self.session;
-        match users::find_session(&self.state.db, self.user_id, *version, jti).await {
+        let check = async {
+            let found = users::find_session(&self.state.db, self.user_id, *version, jti).await?;
+            Ok::<_, AppError>(found.map(|(_, key)| key))
+        };
+        match self.watch.person.session(*version, jti, check).await {
             Ok(None) => {
                 self.end("signed_out", "This session was signed out.");
                 Err(End::SignedOut)
             }
             // A database hiccup: keep streaming, check again next time.
             Err(_) => Ok(false),
-            Ok(Some((_, key))) if key == self.kept.key => Ok(false),
-            Ok(Some((_, key))) => {
+            Ok(Some(key)) if key == self.kept.key => Ok(false),
+            Ok(Some(key)) => {
                 let today = self.state.clock.today();
                 match self.state.portfolios.load(&self.state, self.user_id, today, Some(key)).await {
                     Ok(kept) => {
@@ -311,45 +327,53 @@ impl Viewer {
         }
     }
 
-    /// Sends a quote per symbol in `symbols` and the portfolio revalued; false when
+    /// Sends a quote per symbol in `symbols` (first: they are what moved) and the
+    /// portfolio revalued (shared with this person's other streams); false when
     /// the browser is too slow to take them.
     async fn send(&mut self, symbols: &BTreeSet<Symbol>) -> bool {
-        let mut quotes: HashMap<Symbol, Quote> = HashMap::new();
-        for symbol in self.kept.ledger.lots.keys().chain(symbols.iter()) {
-            if !quotes.contains_key(symbol)
-                && let Some(quote) = self.state.market.peek_quote(symbol).await
-            {
-                quotes.insert(symbol.clone(), quote);
-            }
-        }
         for symbol in symbols {
-            if let Some(quote) = quotes.get(symbol)
-                && !self.push("quote", &quote_event(quote))
+            if let Some(quote) = self.state.market.peek_quote(symbol).await
+                && !self.push("quote", &serde_json::to_string(&quote_event(&quote)).unwrap_or_default())
             {
                 return false;
             }
         }
-        let valuation = Valuation::new(&self.kept.ledger, &quotes);
-        self.push("portfolio", &portfolio_event(&valuation))
+        let portfolio = self.watch.person.portfolio(&self.state.market, &self.kept).await;
+        self.push("portfolio", &portfolio)
     }
 
-    fn push(&mut self, kind: &'static str, data: &impl serde::Serialize) -> bool {
+    /// Queues one event whose data is `json`.
+    fn push(&mut self, kind: &'static str, json: &str) -> bool {
         self.next_id = if self.next_id >= MAX_ID { 1 } else { self.next_id + 1 };
-        let Ok(event) = Event::default().event(kind).id(self.next_id.to_string()).json_data(data) else {
-            return true;
-        };
+        let event = Event::default().event(kind).id(self.next_id.to_string()).data(json);
         self.state.metrics.stream_events.with_label_values(&[kind]).inc();
         self.events.try_send(event).is_ok()
     }
 
     fn end(&mut self, code: &str, message: &str) {
-        let _ = self.push("end", &serde_json::json!({"code": code, "message": message}));
+        let _ = self.push("end", &serde_json::json!({"code": code, "message": message}).to_string());
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn one_persons_streams_check_on_one_beat_within_a_gap() {
+        let origin = Instant::now();
+        let at = |ms: u64| origin + Duration::from_millis(ms);
+        for now in [0, 1, 4_999, 5_000, 123_456] {
+            for user in [1, 2, 77, i64::MAX, -5] {
+                let beat = check_beat(origin, user, at(now));
+                assert!(beat > at(now) && beat <= at(now) + RECHECK, "user {user} at {now} ms");
+                // A stream opened later by the same person lands on the same beats.
+                let later = check_beat(origin, user, at(now + 1_700));
+                assert_eq!((later - beat).as_millis() % RECHECK.as_millis(), 0);
+            }
+        }
+        assert_ne!(check_beat(origin, 1, origin), check_beat(origin, 2, origin), "people are spread");
+    }
 
     #[test]
     fn extra_symbols_are_checked_and_bounded() {

@@ -53,6 +53,9 @@ pub struct MarketService {
     /// Every new quote in memory (fetched, refreshed or moved by a trade), for the
     /// live streams to the browsers (`server::live`). Nobody listening costs nothing.
     updates: tokio::sync::broadcast::Sender<Quote>,
+    /// Counts the quotes published: what was computed from the cache at one epoch
+    /// holds until it moves.
+    epoch: std::sync::atomic::AtomicU64,
     metrics: Arc<Metrics>,
     /// Ages (TTLs, "stale since") are measured on it, so a test moves time on
     /// instead of sleeping past a TTL.
@@ -75,6 +78,7 @@ impl MarketService {
             status: Mutex::new(MarketStatus { source, last_success_at: None, problem: None, stream: None }),
             stream: Mutex::new(None),
             updates: tokio::sync::broadcast::channel(UPDATES_BUFFER).0,
+            epoch: std::sync::atomic::AtomicU64::new(0),
             metrics,
             clock,
         })
@@ -147,7 +151,13 @@ impl MarketService {
         self.updates.subscribe()
     }
 
+    /// Moves on with every quote published (after it is in the cache).
+    pub fn epoch(&self) -> u64 {
+        self.epoch.load(std::sync::atomic::Ordering::Acquire)
+    }
+
     fn publish(&self, quote: &Quote) {
+        self.epoch.fetch_add(1, std::sync::atomic::Ordering::AcqRel);
         // An error only means nobody is listening.
         let _ = self.updates.send(quote.clone());
     }

@@ -1,7 +1,8 @@
 //! Which symbols get the stream: Finnhub streams a limited number per key
 //! (`FINNHUB_WS_SYMBOLS`, 50 on the free plan), so the symbols with the most money
-//! in them come first, then the benchmark, then symbols people look at without
-//! holding them. The rest stay on REST polling. Pure.
+//! in them come first, then the benchmark, then symbols pages follow without
+//! holding them (the symbol page's), then symbols people looked at lately. The rest
+//! stay on REST polling. Pure.
 
 use crate::model::Symbol;
 use rust_decimal::Decimal;
@@ -9,22 +10,34 @@ use std::collections::{BTreeSet, HashMap};
 
 /// What is wanted, best first, at most `limit`: held symbols by value held (largest
 /// first; a symbol without a price yet counts as nothing held), then the benchmark,
-/// then the tracked symbols, each list in name order where values tie.
-pub fn choose(benchmark: &Symbol, held: &HashMap<Symbol, Decimal>, tracked: &[Symbol], limit: usize) -> Vec<Symbol> {
+/// then the symbols open pages follow, then the tracked symbols, each list in name
+/// order where values tie.
+pub fn choose(
+    benchmark: &Symbol,
+    held: &HashMap<Symbol, Decimal>,
+    followed: &[Symbol],
+    tracked: &[Symbol],
+    limit: usize,
+) -> Vec<Symbol> {
     let mut by_value: Vec<(&Symbol, Decimal)> = held.iter().map(|(s, v)| (s, *v)).collect();
     by_value.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(b.0)));
-    let mut tracked: Vec<&Symbol> = tracked.iter().collect();
-    tracked.sort();
     let mut seen = BTreeSet::new();
     by_value
         .into_iter()
         .map(|(s, _)| s)
         .chain(std::iter::once(benchmark))
-        .chain(tracked)
+        .chain(sorted(followed))
+        .chain(sorted(tracked))
         .filter(|s| seen.insert((*s).clone()))
         .take(limit)
         .cloned()
         .collect()
+}
+
+fn sorted(list: &[Symbol]) -> Vec<&Symbol> {
+    let mut list: Vec<&Symbol> = list.iter().collect();
+    list.sort();
+    list
 }
 
 /// The messages that turn `current` into `wanted`.
@@ -64,22 +77,26 @@ mod tests {
     }
 
     #[test]
-    fn the_largest_holdings_come_first_then_the_benchmark_then_the_watched() {
+    fn the_largest_holdings_come_first_then_the_benchmark_then_the_followed_then_the_tracked() {
         let held = held(&[("AAPL", 100), ("MSFT", 900), ("TSLA", 500), ("META", 0)]);
-        let tracked = [sym("ZM"), sym("AMD"), sym("AAPL")];
-        let all = choose(&sym("SPY"), &held, &tracked, 50);
+        let tracked = [sym("ZM"), sym("AMD"), sym("AAPL"), sym("XOM")];
+        let followed = [sym("XOM"), sym("NFLX")];
+        let all = choose(&sym("SPY"), &held, &followed, &tracked, 50);
         let names: Vec<&str> = all.iter().map(|s| s.as_str()).collect();
-        assert_eq!(names, ["MSFT", "TSLA", "AAPL", "META", "SPY", "AMD", "ZM"]);
-        let two: Vec<String> = choose(&sym("SPY"), &held, &tracked, 2).iter().map(|s| s.to_string()).collect();
+        assert_eq!(names, ["MSFT", "TSLA", "AAPL", "META", "SPY", "NFLX", "XOM", "AMD", "ZM"]);
+        let seven: Vec<String> =
+            choose(&sym("SPY"), &held, &followed, &tracked, 7).iter().map(|s| s.to_string()).collect();
+        assert_eq!(seven, ["MSFT", "TSLA", "AAPL", "META", "SPY", "NFLX", "XOM"], "a followed symbol before AMD");
+        let two: Vec<String> = choose(&sym("SPY"), &held, &[], &tracked, 2).iter().map(|s| s.to_string()).collect();
         assert_eq!(two, ["MSFT", "TSLA"]);
     }
 
     #[test]
     fn a_held_benchmark_is_listed_once() {
         let held = held(&[("SPY", 5), ("AAPL", 10)]);
-        let names: Vec<String> = choose(&sym("SPY"), &held, &[sym("SPY")], 50).iter().map(|s| s.to_string()).collect();
+        let names: Vec<String> = choose(&sym("SPY"), &held, &[sym("SPY")], &[sym("SPY")], 50).iter().map(|s| s.to_string()).collect();
         assert_eq!(names, ["AAPL", "SPY"]);
-        assert!(choose(&sym("SPY"), &held, &[], 0).is_empty());
+        assert!(choose(&sym("SPY"), &held, &[], &[], 0).is_empty());
     }
 
     #[test]
