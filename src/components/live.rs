@@ -11,31 +11,21 @@
 
 use crate::model::{LivePortfolio, LivePosition};
 use leptos::prelude::*;
-use rust_decimal::Decimal;
-
-/// What the page reads of a `quote` event (the rest of `LiveQuote` is left unread:
-/// a smaller decoder in the WASM).
-#[derive(Clone, serde::Deserialize)]
-pub struct Tick {
-    pub symbol: String,
-    pub price: Decimal,
-    pub change: Option<Decimal>,
-    pub change_percent: Option<Decimal>,
-}
 
 /// The latest events of the page's stream (empty on the server).
 #[derive(Clone, Copy)]
 pub struct Live {
     pub portfolio: RwSignal<Option<LivePortfolio>>,
-    /// The latest `quote` of each symbol (a handful: a list).
-    pub quotes: RwSignal<Vec<Tick>>,
+    /// The latest `quote` of each symbol (a handful: a list), read as a position
+    /// (`current_price`, `day_change`, `day_change_pct`; see [`LivePosition`]).
+    pub quotes: RwSignal<Vec<LivePosition>>,
     /// The stream is open and has sent its first event.
     pub on: RwSignal<bool>,
 }
 
 impl Live {
     /// A figure of the latest quote of `symbol`.
-    pub fn quote(&self, symbol: &str, pick: fn(&Tick) -> Option<String>) -> Option<String> {
+    pub fn quote(&self, symbol: &str, pick: fn(&LivePosition) -> Option<String>) -> Option<String> {
         self.quotes.with(|q| q.iter().find(|t| t.symbol == symbol).and_then(&pick))
     }
 
@@ -133,8 +123,8 @@ pub fn LiveDot() -> impl IntoView {
 
 #[cfg(feature = "hydrate")]
 mod browser {
-    use super::{Live, Tick};
-    use crate::model::LivePortfolio;
+    use super::Live;
+    use crate::model::{LivePortfolio, LivePosition};
     use leptos::prelude::*;
     use std::cell::RefCell;
     use std::rc::Rc;
@@ -162,7 +152,7 @@ mod browser {
         };
         let listeners = Listeners {
             quote: Closure::new(move |event: MessageEvent| {
-                if let Some(tick) = read::<Tick>(&event) {
+                if let Some(tick) = read::<LivePosition>(&event) {
                     live.on.set(true);
                     live.quotes.update(|ticks| match ticks.iter_mut().find(|t| t.symbol == tick.symbol) {
                         Some(kept) => *kept = tick,

@@ -50,11 +50,16 @@ pub struct LivePortfolio {
 }
 
 /// One position's figures that move with its price (the positions table's names).
+///
+/// The page also reads a `quote` event as one (its `price`, `change` and
+/// `change_percent` by their aliases below; the rest left unread), so the WASM has
+/// one decoder for both events.
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct LivePosition {
     pub symbol: String,
     #[cfg_attr(feature = "ssr", schema(value_type = Option<String>))]
+    #[serde(alias = "price")]
     pub current_price: Option<Decimal>,
     #[cfg_attr(feature = "ssr", schema(value_type = Option<String>))]
     pub market_value: Option<Decimal>,
@@ -64,9 +69,11 @@ pub struct LivePosition {
     #[cfg_attr(feature = "ssr", schema(value_type = Option<String>))]
     pub unrealized_pnl_pct: Option<Decimal>,
     #[cfg_attr(feature = "ssr", schema(value_type = Option<String>))]
+    #[serde(alias = "change")]
     pub day_change: Option<Decimal>,
     /// In percent.
     #[cfg_attr(feature = "ssr", schema(value_type = Option<String>))]
+    #[serde(alias = "change_percent")]
     pub day_change_pct: Option<Decimal>,
     /// In percent of the priced positions' market value.
     #[cfg_attr(feature = "ssr", schema(value_type = Option<String>))]
@@ -107,5 +114,28 @@ impl StreamState {
     /// Prices arrive as trades happen.
     pub fn is_live(self) -> bool {
         matches!(self, StreamState::Connected | StreamState::Demo)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_page_reads_a_quote_event_as_a_position() {
+        let quote = LiveQuote {
+            symbol: "AAPL".into(),
+            price: Decimal::new(20_000, 2),
+            change: Some(Decimal::new(1285, 2)),
+            change_percent: None,
+            time: 1_700_000_000_000,
+            source: PriceSource::Finnhub,
+        };
+        let read: LivePosition = crate::wire::from_json(&serde_json::to_string(&quote).unwrap()).unwrap();
+        assert_eq!(read.symbol, "AAPL");
+        assert_eq!(read.current_price, Some(quote.price));
+        assert_eq!(read.day_change, quote.change);
+        assert_eq!(read.day_change_pct, None);
+        assert_eq!((read.market_value, read.weight), (None, None), "what a quote does not carry stays unknown");
     }
 }

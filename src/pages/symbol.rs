@@ -78,12 +78,10 @@ fn Details(view_: SymbolView) -> impl IntoView {
                         let symbol = view_.symbol.clone();
                         let live_price = {
                             let symbol = symbol.clone();
-                            move |live: &crate::components::Live| live.quote(&symbol, |q| Some(format_money(q.price)))
+                            move |live: &crate::components::Live| live.quote(&symbol, |q| q.current_price.map(format_money))
                         };
                         let live_change = move |live: &crate::components::Live| {
-                            live.quotes.with(|t| {
-                                t.iter().find(|t| t.symbol == symbol).and_then(|q| change_text(q.change, q.change_percent))
-                            })
+                            live.quote(&symbol, |q| change_text(q.day_change, q.day_change_pct))
                         };
                         view! {
                             <p class="mt-2 text-3xl font-semibold tabular-nums">{live_text(format_money(q.price), false, live_price)}</p>
