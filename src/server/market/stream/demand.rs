@@ -94,7 +94,8 @@ mod tests {
     #[test]
     fn a_held_benchmark_is_listed_once() {
         let held = held(&[("SPY", 5), ("AAPL", 10)]);
-        let names: Vec<String> = choose(&sym("SPY"), &held, &[sym("SPY")], &[sym("SPY")], 50).iter().map(|s| s.to_string()).collect();
+        let names: Vec<String> =
+            choose(&sym("SPY"), &held, &[sym("SPY")], &[sym("SPY")], 50).iter().map(|s| s.to_string()).collect();
         assert_eq!(names, ["AAPL", "SPY"]);
         assert!(choose(&sym("SPY"), &held, &[], &[], 0).is_empty());
     }
