@@ -17,6 +17,7 @@ pub struct AppState {
     pub config: Arc<Config>,
     pub db: Db,
     pub tokens: Arc<TokenKeys>,
+    /// Sign-in and sign-up budgets, kept in the database and shared by every instance.
     pub throttle: Arc<LoginThrottle>,
     pub market: Arc<MarketService>,
     /// Each person's share of the upstream budget for checking new symbols.
