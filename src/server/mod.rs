@@ -240,6 +240,7 @@ pub async fn build_state(
     let portfolios = Arc::new(portfolio::state::PortfolioStates::new(config.portfolio.cache_bytes, metrics.clone()));
     let live = live::LiveHub::new(config.market.streams_per_user, config.market.streams_total);
     let throttle = Arc::new(LoginThrottle::new(db.clone(), Duration::from_secs(60), limits));
+    let uploads = Arc::new(portfolio::activities::uploads::ImportUploads::new(db.clone(), clock.clone()));
     Ok(AppState {
         config: Arc::new(config),
         db,
@@ -250,7 +251,7 @@ pub async fn build_state(
         symbol_checks: Arc::default(),
         leptos_options,
         dummy_hash: dummy_hash.into(),
-        uploads: Arc::new(portfolio::activities::uploads::ImportUploads::default()),
+        uploads,
         portfolios,
         metrics,
         draining: Arc::default(),
