@@ -3,8 +3,8 @@
 //! export's file name, the form's default date) comes from here, so a test can hold
 //! the day still or move it on instead of reading the wall clock beside the code
 //! and failing around midnight UTC. The ages of market data (quote and profile
-//! TTLs, "stale since", demo prices) are read from it too, so a test moves time on
-//! rather than sleeping past a TTL. Timeouts, rate limits and token expiry keep
+//! TTLs, "stale since", demo prices) and of CSV files awaiting confirmation are read
+//! from it too, so a test moves time on rather than sleeping past a TTL. Timeouts, rate limits and token expiry keep
 //! measuring real time: holding the clock does not stop them.
 
 use chrono::{DateTime, NaiveDate, Utc};

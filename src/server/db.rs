@@ -329,6 +329,12 @@ pub fn now_unix() -> i64 {
     std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or_default()
 }
 
+/// Milliseconds since the Unix epoch: the wall clock that the instances sharing a
+/// database agree on, for windows shorter than a second's rounding allows.
+pub fn now_unix_millis() -> i64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or_default()
+}
+
 /// An exact decimal stored as text (NULL or unparsable text gives `None`).
 pub fn decimal_column(row: &sqlx::any::AnyRow, column: &str) -> Option<rust_decimal::Decimal> {
     use sqlx::Row;

@@ -239,17 +239,19 @@ pub async fn build_state(
     let dummy_hash = auth::password::hash_password("no password matches this".into(), config.auth.bcrypt_cost).await?;
     let portfolios = Arc::new(portfolio::state::PortfolioStates::new(config.portfolio.cache_bytes, metrics.clone()));
     let live = live::LiveHub::new(config.market.streams_per_user, config.market.streams_total);
+    let throttle = Arc::new(LoginThrottle::new(db.clone(), Duration::from_secs(60), limits));
+    let uploads = Arc::new(portfolio::activities::uploads::ImportUploads::new(db.clone(), clock.clone()));
     Ok(AppState {
         config: Arc::new(config),
         db,
         tokens: Arc::new(tokens),
-        throttle: Arc::new(LoginThrottle::new(Duration::from_secs(60), limits)),
+        throttle,
         market,
         logos,
         symbol_checks: Arc::default(),
         leptos_options,
         dummy_hash: dummy_hash.into(),
-        uploads: Arc::new(portfolio::activities::uploads::ImportUploads::default()),
+        uploads,
         portfolios,
         metrics,
         draining: Arc::default(),

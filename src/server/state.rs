@@ -17,6 +17,7 @@ pub struct AppState {
     pub config: Arc<Config>,
     pub db: Db,
     pub tokens: Arc<TokenKeys>,
+    /// Sign-in and sign-up budgets, kept in the database and shared by every instance.
     pub throttle: Arc<LoginThrottle>,
     pub market: Arc<MarketService>,
     /// Each person's share of the upstream budget for checking new symbols.
@@ -27,7 +28,8 @@ pub struct AppState {
     /// A real bcrypt hash that matches no password: sign-in attempts for unknown
     /// users verify against it, so they cost as much as attempts for real users.
     pub dummy_hash: Arc<str>,
-    /// CSV files waiting on the `/import` page for the person to confirm.
+    /// CSV files waiting on the `/import` page for the person to confirm (in the
+    /// database, so any instance can take the confirmation).
     pub uploads: Arc<ImportUploads>,
     /// Each user's portfolio, replayed once and kept until their ledger or history changes.
     pub portfolios: Arc<PortfolioStates>,

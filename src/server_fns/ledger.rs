@@ -61,7 +61,7 @@ pub async fn get_import_review(token: String) -> Result<crate::model::ImportRevi
     const LISTED: usize = 100;
     let state = super::app_state()?;
     let user = super::signed_in_user(&state).await?;
-    let (file_name, bytes) = state.uploads.get(user.id, &token).ok_or_else(|| {
+    let (file_name, bytes) = state.uploads.get(user.id, &token).await?.ok_or_else(|| {
         let message = "That upload has expired. Choose the file again.";
         crate::server::error::AppError::new(axum::http::StatusCode::NOT_FOUND, "upload_expired", message)
     })?;

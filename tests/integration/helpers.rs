@@ -326,6 +326,12 @@ impl TestApp {
         spawn_with_clock(self.config.clone(), self.running.state.clock.clone()).await.expect("another instance starts")
     }
 
+    /// [`TestApp::another_instance`], ready for requests: two instances behind one
+    /// load balancer, as far as the database is concerned.
+    pub async fn second_instance(&self) -> TestApp {
+        TestApp::attach(self.another_instance().await, self)
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base)
     }

@@ -23,4 +23,5 @@ mod portfolio_state;
 mod prometheus;
 mod security;
 mod server_fns;
+mod shared_state;
 mod upgrades;

@@ -169,6 +169,7 @@ fn family(declared: &str) -> &'static str {
         "text" | "character varying" | "varchar" => "text",
         "real" | "double precision" | "float8" => "real",
         "boolean" => "boolean",
+        "blob" | "bytea" => "bytes",
         other => panic!("a column type this comparison does not know: {other}"),
     }
 }

@@ -2,12 +2,13 @@
 //! the throttle, constant-shape answers for unknown users, and token issuing.
 
 use super::password::{MAX_PASSWORD_BYTES, hash_password, verify_password};
+use super::throttle::Refused;
 use super::users::{self, username_key};
 use crate::model::CurrentUser;
+use crate::server::db::now_unix_millis;
 use crate::server::error::AppError;
 use crate::server::state::AppState;
 use std::net::IpAddr;
-use std::time::Instant;
 
 pub const MIN_PASSWORD_CHARS: usize = 8;
 pub const MIN_USERNAME_CHARS: usize = 3;
@@ -72,10 +73,11 @@ pub async fn login(state: &AppState, username: &str, password: &str, ip: Option<
         ));
     }
     let key = username_key(username);
-    let attempt = state.throttle.reserve_login(&key, ip, Instant::now()).map_err(|wait| {
-        state.metrics.auth_throttled.with_label_values(&["sign_in"]).inc();
-        too_many_attempts(wait)
-    })?;
+    let attempt = state
+        .throttle
+        .reserve_login(&key, ip, now_unix_millis())
+        .await
+        .map_err(|refused| refused_by_throttle(state, refused, "sign_in"))?;
     let stored = users::find_by_name(&state.db, username).await?;
     let (hash, user) = match stored {
         Some(stored) => (stored.password_hash.clone(), Some(stored)),
@@ -84,7 +86,7 @@ pub async fn login(state: &AppState, username: &str, password: &str, ip: Option<
     let verified = verify_password(password.to_string(), hash).await?;
     match user {
         Some(user) if verified => {
-            attempt.succeeded();
+            attempt.succeeded().await;
             issue(state, user)
         }
         _ => {
@@ -96,8 +98,14 @@ pub async fn login(state: &AppState, username: &str, password: &str, ip: Option<
     }
 }
 
-fn too_many_attempts(wait: u64) -> AppError {
-    AppError::too_many_requests(format!("Too many attempts. Try again in {wait} seconds."), wait)
+fn refused_by_throttle(state: &AppState, refused: Refused, kind: &str) -> AppError {
+    match refused {
+        Refused::Wait(wait) => {
+            state.metrics.auth_throttled.with_label_values(&[kind]).inc();
+            AppError::too_many_requests(format!("Too many attempts. Try again in {wait} seconds."), wait)
+        }
+        Refused::Failed(err) => err,
+    }
 }
 
 /// Creates an account (unless sign-up is disabled) and signs it in.
@@ -107,10 +115,11 @@ pub async fn signup(state: &AppState, username: &str, password: &str, ip: Option
     }
     let username = validate_username(username)?;
     validate_new_password(password)?;
-    state.throttle.reserve_signup(ip, Instant::now()).map_err(|wait| {
-        state.metrics.auth_throttled.with_label_values(&["sign_up"]).inc();
-        too_many_attempts(wait)
-    })?;
+    state
+        .throttle
+        .reserve_signup(ip, now_unix_millis())
+        .await
+        .map_err(|refused| refused_by_throttle(state, refused, "sign_up"))?;
     if users::find_by_name(&state.db, username).await?.is_some() {
         return Err(users::taken());
     }

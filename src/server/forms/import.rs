@@ -35,9 +35,9 @@ async fn upload(
 ) -> Response {
     let Ok(user) = session else { return sign_in_first() };
     match crate::server::upload::read_file(multipart).await {
-        Ok(file) => match state.uploads.put(user.id, file.name, file.bytes) {
-            Some(token) => Redirect::to(&format!("/import?review={token}")).into_response(),
-            None => Redirect::to("/import?error=internal_error").into_response(),
+        Ok(file) => match state.uploads.put(user.id, file.name, file.bytes).await {
+            Ok(token) => Redirect::to(&format!("/import?review={token}")).into_response(),
+            Err(err) => Redirect::to(&format!("/import?error={}", err.code)).into_response(),
         },
         // A body that is no form reads, to a person, as no file chosen.
         Err(err) if err.code == "invalid_body" => Redirect::to("/import?error=missing_file").into_response(),
@@ -52,12 +52,18 @@ async fn confirm_import(
     Path(token): Path<String>,
 ) -> Response {
     let Ok(user) = session else { return sign_in_first() };
-    let Some((_, bytes)) = state.uploads.get(user.id, &token) else {
-        return Redirect::to("/import?error=upload_expired").into_response();
+    let bytes = match state.uploads.get(user.id, &token).await {
+        Ok(Some((_, bytes))) => bytes,
+        Ok(None) => return Redirect::to("/import?error=upload_expired").into_response(),
+        Err(err) => return Redirect::to(&format!("/import?review={token}&error={}", err.code)).into_response(),
     };
     match activities::import::run(&state, user.id, &bytes, false).await {
         Ok(outcome) => {
-            state.uploads.remove(&token);
+            // A file left behind only waits for its expiry: imported again, every
+            // row would be a duplicate.
+            if let Err(err) = state.uploads.remove(user.id, &token).await {
+                tracing::warn!(code = err.code, "an imported upload was not removed");
+            }
             Redirect::to(&format!("/trades?notice=imported&count={}", outcome.plan.new.len())).into_response()
         }
         Err((err, _)) => Redirect::to(&format!("/import?review={token}&error={}", err.code)).into_response(),
