@@ -17,7 +17,8 @@ use leptos::prelude::*;
 pub struct Live {
     pub portfolio: RwSignal<Option<LivePortfolio>>,
     /// The latest `quote` of each symbol (a handful: a list), read as a position
-    /// (`current_price`, `day_change`, `day_change_pct`; see [`LivePosition`]).
+    /// (see [`LivePosition`]): only `current_price`, `day_change` (per share, not
+    /// for a holding) and `day_change_pct` are set; the rest is always None.
     pub quotes: RwSignal<Vec<LivePosition>>,
     /// The stream is open and has sent its first event.
     pub on: RwSignal<bool>,

@@ -316,10 +316,10 @@ async fn streams_are_bounded_per_person_and_end_when_the_session_does() {
     let bad = Stream::open(&app, &token, "/api/stream?symbols=AAPL,%3Cscript%3E", None).await;
     assert_eq!(error_code(bad, 400).await, "invalid_symbol");
 
-    // Signing out ends the streams of that session (checked every 5 s).
+    // Signing out ends the streams of that session (checked every 5 s, an answer shared for 1 s).
     let out = app.client.post(app.url("/api/auth/logout")).bearer_auth(&token).send().await.unwrap();
     assert!(out.status().is_success());
-    // Both streams of the token end (one check answers for both).
+    // Both streams of the token end.
     for stream in [&mut one, &mut two] {
         let end = stream.until("the end event", |e| e.event == "end").await;
         assert_eq!(end.data["code"], "signed_out");

@@ -36,10 +36,16 @@ pub async fn wanted(state: &AppState) -> Vec<Symbol> {
             *held.entry(symbol.clone()).or_default() += quantity * price;
         }
     }
-    // Only symbols with a quote: a page asked for a ticker that does not exist
-    // must not take a place in the stream.
+    // Only symbols with a quote (followed or looked at): a ticker that does not
+    // exist must not take a place in the stream.
     let tracked: Vec<Symbol> =
         state.market.requested_quote_ages().await.into_iter().filter(|(_, at)| *at > 0).map(|(s, _)| s).collect();
+    let mut followed = Vec::new();
+    for symbol in state.live.followed() {
+        if state.market.peek_quote(&symbol).await.is_some() {
+            followed.push(symbol);
+        }
+    }
     let market = &state.market.settings;
-    choose(&market.benchmark, &held, &state.live.followed(), &tracked, market.stream_symbols)
+    choose(&market.benchmark, &held, &followed, &tracked, market.stream_symbols)
 }

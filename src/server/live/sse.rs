@@ -6,7 +6,8 @@
 //!   `portfolio`, at most 4 times a second ([`MIN_GAP`]), the first move at once.
 //! - Each stream has its own task writing into a bounded buffer: a browser that
 //!   does not read is dropped when the buffer is full, never buffered without end.
-//! - The session is checked again every [`RECHECK`] (a sign-out ends the stream),
+//! - The session is checked again every [`RECHECK`] (a sign-out ends the stream
+//!   within that and the [`super::person::CHECK_FRESH`] a shared answer lasts: 6 s),
 //!   the stream ends when the token expires, and a ledger write made anywhere is
 //!   picked up by the same check (the kept state's key changed).
 //! - Heartbeat comments every 15 s keep proxies from closing an idle stream; on
