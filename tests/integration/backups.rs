@@ -715,3 +715,31 @@ async fn a_postgres_restore_serves_the_backup_and_keeps_the_replaced_tables_asid
     // And the replaced tables are aside, every row as it was.
     assert_eq!(postgres_rows(&url, &aside).await, before);
 }
+
+#[tokio::test]
+async fn a_backup_holds_no_sign_in_attempt_and_no_upload_awaiting_confirmation() {
+    let app = spawn_app().await;
+    let state = &app.running.state;
+    signup_token(&app, "careful").await;
+    assert_eq!(app.login("careful", "not the password").await.status(), 401);
+    let user: Value = app.get_as_demo("/api/auth/me").await.json().await.unwrap();
+    let demo = user["data"]["id"].as_i64().unwrap();
+    state.uploads.put(demo, "pending.csv".into(), b"date,kind\n".to_vec()).await.unwrap();
+    let count = |table: &'static str| {
+        let pool = state.db.pool.clone();
+        async move { sqlx::query_scalar::<_, i64>(&format!("SELECT COUNT(*) FROM {table}")).fetch_one(&pool).await.unwrap() }
+    };
+    assert!(count("login_attempts").await > 0 && count("import_uploads").await == 1, "both are in the database");
+
+    let backup = take::take(&state.db, &scratch_dir("short-lived"), Reason::Manual, state.clock.now()).await.unwrap();
+    let mut file = sqlx::AnyConnection::connect(&format!("sqlite://{}?mode=ro", backup.path.display())).await.unwrap();
+    for table in ["login_attempts", "import_uploads"] {
+        let n: i64 =
+            sqlx::query(&format!("SELECT COUNT(*) AS n FROM {table}")).fetch_one(&mut file).await.unwrap().get("n");
+        assert_eq!(n, 0, "{table} in the backup ({:?})", state.db.backend);
+    }
+    let bytes = std::fs::read(&backup.path).unwrap();
+    assert!(!bytes.windows(11).any(|w| w == b"pending.csv"), "no page of the upload is left in the file");
+    assert!(checksum::verify(&backup.path).is_ok(), "the checksum was written after the tables were emptied");
+    file.close().await.unwrap();
+}

@@ -157,3 +157,15 @@ async fn an_upload_is_only_given_to_its_owner_on_any_instance() {
     assert!(activities(&second, &stranger_bearer).await.is_empty());
     assert!(review_page(&second, &owner, &token).await.contains("Checked shared.csv"), "the owner's file stays");
 }
+
+#[tokio::test]
+async fn a_sign_out_through_one_instance_ends_the_token_on_the_other() {
+    let first = spawn_app().await;
+    let second = first.second_instance().await;
+    let token = signup_token(&first, "leaving").await;
+    assert_eq!(second.get_with_token("/api/dashboard/overview", &token).await.status(), 200, "one token, both");
+    let out = first.client.post(first.url("/api/auth/logout")).bearer_auth(&token).send().await.unwrap();
+    assert!(out.status().is_success());
+    let after = second.get_with_token("/api/dashboard/overview", &token).await;
+    assert_eq!(error_code(after, 401).await, "unauthorized", "revoked in the database, not in one process");
+}

@@ -21,13 +21,26 @@
 //! order by everyone, so reservations for the same budget wait for each other and
 //! unrelated ones do not. Rows past the window are ignored at once and swept at
 //! most once a window by each process.
+//!
+//! A flood must not cost the database more than the old in-memory throttle did:
+//! a budget found spent is remembered in this process until its oldest attempt
+//! leaves the window, and attempts on it are refused without a query; and at most
+//! [`GATE`] reservations per process hold a database connection at once (the rest
+//! wait in memory), so guesses can never take the pool from everyone else.
 
 use crate::server::db::{Backend, Db, WriteTx};
 use crate::server::error::AppError;
 use sqlx::Row;
+use std::collections::HashMap;
 use std::net::IpAddr;
+use std::sync::Mutex;
 use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::time::Duration;
+
+/// Reservations of one process in the database at once.
+pub const GATE: usize = 2;
+/// Spent budgets remembered; past it, the ones whose time is up are forgotten.
+const SPENT_KEPT: usize = 10_000;
 
 pub struct LoginThrottle {
     db: Db,
@@ -36,6 +49,9 @@ pub struct LoginThrottle {
     admitted: AtomicU64,
     /// When this process last swept expired rows, in milliseconds since 1970.
     swept_at: AtomicI64,
+    gate: tokio::sync::Semaphore,
+    /// Budgets found spent, by name: until when (ms since 1970) they stay spent.
+    spent: Mutex<HashMap<String, i64>>,
 }
 
 /// How many attempts each budget allows in one window.
@@ -142,6 +158,25 @@ impl LoginThrottle {
             limits,
             admitted: AtomicU64::new(0),
             swept_at: AtomicI64::new(0),
+            gate: tokio::sync::Semaphore::new(GATE),
+            spent: Mutex::default(),
+        }
+    }
+
+    /// The seconds to wait when one of `names` is known to be spent at `now_ms`.
+    fn known_spent(&self, names: &[String], now_ms: i64) -> Option<u64> {
+        let spent = self.spent.lock().unwrap_or_else(|p| p.into_inner());
+        let until = names.iter().filter_map(|name| spent.get(name)).copied().max()?;
+        (until > now_ms).then(|| (((until - now_ms) / 1000) as u64).max(1))
+    }
+
+    fn remember_spent(&self, name: &str, until_ms: i64, now_ms: i64) {
+        let mut spent = self.spent.lock().unwrap_or_else(|p| p.into_inner());
+        if spent.len() >= SPENT_KEPT {
+            spent.retain(|_, until| *until > now_ms);
+        }
+        if spent.len() < SPENT_KEPT {
+            spent.insert(name.to_string(), until_ms);
         }
     }
 
@@ -185,6 +220,14 @@ impl LoginThrottle {
     /// attempt's id.
     async fn reserve(&self, keys: &[(Key, usize)], now_ms: i64) -> Result<i64, Refused> {
         let names: Vec<String> = keys.iter().map(|(key, _)| key.name()).collect();
+        if let Some(wait) = self.known_spent(&names, now_ms) {
+            return Err(Refused::Wait(wait));
+        }
+        let _permit = self.gate.acquire().await.map_err(|e| Refused::Failed(AppError::internal("throttle gate", e)))?;
+        // Another attempt may have found it spent while this one waited.
+        if let Some(wait) = self.known_spent(&names, now_ms) {
+            return Err(Refused::Wait(wait));
+        }
         let mut raw = [0u8; 8];
         getrandom::fill(&mut raw).map_err(|e| Refused::Failed(AppError::internal("throttle attempt id", e)))?;
         let id = i64::from_le_bytes(raw);
@@ -219,6 +262,7 @@ impl LoginThrottle {
             let max = names.iter().position(|n| *n == name).map_or(usize::MAX, |i| keys[i].1);
             if held as usize >= max {
                 wait_ms = wait_ms.max(oldest + self.window_ms - now_ms);
+                self.remember_spent(&name, oldest + self.window_ms, now_ms);
             }
         }
         if wait_ms > 0 {
@@ -317,6 +361,21 @@ mod tests {
         drop(held);
         assert_eq!(wait(throttle.reserve_login("bob", HOME, T0 + 45 * SECOND).await), Some(15));
         assert!(throttle.reserve_login("bob", HOME, T0 + 60 * SECOND).await.is_ok());
+    }
+
+    #[tokio::test]
+    async fn a_spent_budget_is_refused_without_asking_the_database() {
+        let f = throttle(2, 100, 100).await;
+        let throttle = &f.throttle;
+        for _ in 0..2 {
+            let _failed = throttle.reserve_login("bob", STRANGER, T0).await.unwrap();
+        }
+        assert_eq!(wait(throttle.reserve_login("bob", STRANGER, T0).await), Some(60), "found spent");
+        throttle.db.pool.close().await;
+        // The flood goes on: refused from memory, the database is not asked.
+        assert_eq!(wait(throttle.reserve_login("bob", STRANGER, T0 + 30 * SECOND).await), Some(30));
+        let other = throttle.reserve_login("bob", HOME, T0 + 30 * SECOND).await;
+        assert!(matches!(other, Err(Refused::Failed(_))), "a budget with room is asked about (here: a closed pool)");
     }
 
     #[tokio::test]

@@ -93,11 +93,27 @@ pub async fn take(db: &Db, dir: &Path, reason: Reason, now: DateTime<Utc>) -> Re
     Ok(Backup { path, schema_version, bytes, sha256 })
 }
 
-/// SQLite: one statement writes the whole consistent copy.
+/// SQLite: one statement writes the whole consistent copy; then the short-lived
+/// tables ([`super::copy::NOT_COPIED`]: sign-in attempts, uploads awaiting
+/// confirmation) are emptied in the copy, and the copy vacuumed so that no page
+/// of theirs is left in the file, as in a PostgreSQL backup.
 async fn vacuum_into(db: &Db, partial: &Path) -> Result<(), BackupError> {
+    use sqlx::Connection;
     let target =
         partial.to_str().ok_or_else(|| BackupError::Unsupported(format!("{} is not UTF-8", partial.display())))?;
     sqlx::query(&format!("VACUUM INTO '{}'", target.replace('\'', "''"))).execute(&db.pool).await?;
+    sqlx::any::install_default_drivers();
+    let mut file = sqlx::AnyConnection::connect(&crate::server::db::sqlite_url(partial, "mode=rw")).await?;
+    let emptied = async {
+        for table in super::copy::NOT_COPIED {
+            sqlx::query(&format!("DELETE FROM {table}")).execute(&mut file).await?;
+        }
+        sqlx::query("VACUUM").execute(&mut file).await?;
+        Ok::<_, sqlx::Error>(())
+    }
+    .await;
+    let _ = file.close().await;
+    emptied?;
     Ok(())
 }
 
