@@ -106,7 +106,15 @@ async fn vacuum_into(db: &Db, partial: &Path) -> Result<(), BackupError> {
     let mut file = sqlx::AnyConnection::connect(&crate::server::db::sqlite_url(partial, "mode=rw")).await?;
     let emptied = async {
         for table in super::copy::NOT_COPIED {
-            sqlx::query(&format!("DELETE FROM {table}")).execute(&mut file).await?;
+            // A backup taken before an upgrade is of a schema that may not have it yet.
+            let present: i64 =
+                sqlx::query_scalar("SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = $1")
+                    .bind(table)
+                    .fetch_one(&mut file)
+                    .await?;
+            if present > 0 {
+                sqlx::query(&format!("DELETE FROM {table}")).execute(&mut file).await?;
+            }
         }
         sqlx::query("VACUUM").execute(&mut file).await?;
         Ok::<_, sqlx::Error>(())
