@@ -377,3 +377,26 @@ async fn demo_prices_tick_by_themselves() {
     let status = stream_state(&app, &token).await;
     assert_eq!(status["state"], "demo", "{status}");
 }
+
+#[tokio::test]
+async fn a_persons_tabs_share_one_revaluation_until_a_price_moves() {
+    let (app, fake) = streaming(&[("FINNHUB_STREAM", "false")]).await;
+    let state = &app.running.state;
+    let token = signup_token(&app, "tabs").await;
+    holding(&app, &token, "1000", &[("AAPL", "2")]).await;
+    let me: Value = app.get_with_token("/api/auth/me", &token).await.json().await.unwrap();
+    let user_id = me["data"]["id"].as_i64().unwrap();
+    let kept = state.portfolios.load(state, user_id, app.today(), None).await.unwrap();
+    let (one, two) = (state.live.open(user_id, &[]).unwrap(), state.live.open(user_id, &[]).unwrap());
+
+    let first = one.person.portfolio(&state.market, &kept).await;
+    let second = two.person.portfolio(&state.market, &kept).await;
+    assert!(std::sync::Arc::ptr_eq(&first, &second), "the second tab got the first tab's event");
+    assert!(first.contains(r#""total_value":"1179.68""#), "{first}");
+
+    fake.state.set_quote("AAPL", 300.0, 187.15);
+    state.market.refresh_quote(&folio::model::Symbol::parse("AAPL").unwrap()).await.unwrap();
+    let moved = two.person.portfolio(&state.market, &kept).await;
+    assert!(!std::sync::Arc::ptr_eq(&first, &moved), "a price moved: revalued again");
+    assert!(moved.contains(r#""total_value":"1400""#), "{moved}");
+}
