@@ -6,7 +6,7 @@
 //! The list comes from the router's own construction, so a route added later is in
 //! the sweep without anyone adding it here.
 
-use crate::helpers::{TestApp, form_cookie, signup_token, spawn_app_with};
+use crate::helpers::{TestApp, form_cookie, kept_upload, signup_token, spawn_app_with};
 use crate::operations::METRICS_TOKEN;
 use folio::server::auth::SESSION_COOKIE;
 use folio::server::doors::{Access, Door, Kind, every_door};
@@ -112,22 +112,6 @@ async fn ledger(app: &TestApp, token: &str) -> String {
     export.text().await.unwrap()
 }
 
-/// Keeps a CSV for `cookie`'s owner to review; returns its token.
-async fn kept_upload(app: &TestApp, cookie: &str) -> String {
-    let file = reqwest::multipart::Part::text(CSV).file_name("ledger.csv").mime_str("text/csv").unwrap();
-    let upload = app
-        .client
-        .post(app.url("/import"))
-        .header("origin", &app.base)
-        .header("cookie", cookie)
-        .multipart(reqwest::multipart::Form::new().part("file", file))
-        .send()
-        .await
-        .unwrap();
-    let location = upload.headers()["location"].to_str().unwrap().to_string();
-    location.strip_prefix("/import?review=").unwrap_or_else(|| panic!("kept upload: {location}")).to_string()
-}
-
 /// The owner (with one activity and a kept upload) and an app that serves `/metrics`
 /// on its main address, so that door is swept too.
 async fn owner_and_app() -> (TestApp, String, Names) {
@@ -143,7 +127,7 @@ async fn owner_and_app() -> (TestApp, String, Names) {
         .unwrap();
     assert_eq!(created.status(), 201);
     let activity = created.json::<Value>().await.unwrap()["data"]["id"].as_i64().unwrap();
-    let upload = kept_upload(&app, &form_cookie(&app, "owner").await).await;
+    let upload = kept_upload(&app, &form_cookie(&app, "owner").await, CSV, "ledger.csv").await;
     (app, token, Names { activity, upload })
 }
 

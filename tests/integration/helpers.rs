@@ -398,3 +398,22 @@ pub async fn form_cookie(app: &TestApp, name: &str) -> String {
     let login = app.client.post(app.url("/auth/login")).form(&form).send().await.unwrap();
     login.headers()["set-cookie"].to_str().unwrap().split(';').next().unwrap().to_string()
 }
+
+/// Sends `csv` (as `file_name`) through the `/import` form as `cookie`'s owner, who
+/// is then sent to review it; returns the kept upload's token.
+pub async fn kept_upload(app: &TestApp, cookie: &str, csv: &str, file_name: &str) -> String {
+    let file =
+        reqwest::multipart::Part::text(csv.to_string()).file_name(file_name.to_string()).mime_str("text/csv").unwrap();
+    let response = app
+        .client
+        .post(app.url("/import"))
+        .header("origin", &app.base)
+        .header("cookie", cookie)
+        .multipart(reqwest::multipart::Form::new().part("file", file))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 303);
+    let location = response.headers()["location"].to_str().unwrap().to_string();
+    location.strip_prefix("/import?review=").unwrap_or_else(|| panic!("a kept upload: {location}")).to_string()
+}

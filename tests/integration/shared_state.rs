@@ -3,7 +3,7 @@
 //! test starts a second instance on the first one's database (and clock), as two
 //! instances behind a load balancer would be, and spreads its requests over both.
 
-use crate::helpers::{TestApp, error_code, form_cookie, signup_token, spawn_app, spawn_app_with};
+use crate::helpers::{TestApp, error_code, form_cookie, kept_upload, signup_token, spawn_app, spawn_app_with};
 use serde_json::{Value, json};
 
 const CSV: &str = "date,kind,symbol,quantity,price,amount,note\n\
@@ -62,21 +62,9 @@ async fn parallel_guesses_spread_over_two_instances_reach_bcrypt_five_times_in_a
     assert_eq!(admitted() - before, 5, "bcrypt ran five times across both instances");
 }
 
-/// Uploads `CSV` through `app`'s `/import` form; returns the kept file's token.
+/// Uploads `CSV` as `shared.csv` through `app`'s `/import` form; returns the kept file's token.
 async fn upload(app: &TestApp, cookie: &str) -> String {
-    let file = reqwest::multipart::Part::text(CSV).file_name("shared.csv").mime_str("text/csv").unwrap();
-    let response = app
-        .client
-        .post(app.url("/import"))
-        .header("origin", &app.base)
-        .header("cookie", cookie)
-        .multipart(reqwest::multipart::Form::new().part("file", file))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), 303);
-    let location = response.headers()["location"].to_str().unwrap().to_string();
-    location.strip_prefix("/import?review=").unwrap_or_else(|| panic!("a kept upload: {location}")).to_string()
+    kept_upload(app, cookie, CSV, "shared.csv").await
 }
 
 /// Confirms the upload behind `token` through `app`; returns where it leads.
