@@ -55,7 +55,7 @@ async fn main() {
 
     // 2. 1,000 dashboard loads by 100 users within a minute.
     fake.state.clear_calls();
-    let refresher = refresher::spawn(market.clone(), Duration::from_secs(15));
+    let refresher = refresher::spawn(market.clone(), Duration::from_secs(15), Vec::new);
     let portfolios: Vec<Vec<Symbol>> = (0..USERS)
         .map(|u| (0..HOLDINGS_PER_USER).map(|k| symbols[(u * 7 + k * 3) % SYMBOLS].clone()).collect())
         .collect();

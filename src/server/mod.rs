@@ -4,6 +4,7 @@
 pub mod auth;
 pub mod backup;
 pub mod clock;
+pub mod cluster;
 pub mod commands;
 pub mod config;
 pub mod dashboard;
@@ -157,13 +158,12 @@ pub async fn spawn_with_migrations(
 ) -> Result<Running, StartError> {
     let state = build_state(config, clock, migrator).await?;
     portfolio::seed::seed_demo(&state).await?;
-    let refresher = market::refresher::spawn(state.market.clone(), state.config.market.refresh_interval);
-    let snapshot_job = portfolio::snapshots::spawn_daily(state.clone());
     let addr = state.config.http.site_addr;
     let listener = tokio::net::TcpListener::bind(addr).await.map_err(|source| StartError::Bind { addr, source })?;
     let addr = listener.local_addr().map_err(|source| StartError::Bind { addr, source })?;
     let app = router(state.clone()).into_make_service_with_connect_info::<SocketAddr>();
     let (shutdown, mut stopping) = tokio::sync::watch::channel(false);
+    let leader_stopping = shutdown.subscribe();
     let task = tokio::spawn(async move {
         let stop = async move {
             let _ = stopping.wait_for(|stop| *stop).await;
@@ -173,15 +173,20 @@ pub async fn spawn_with_migrations(
         }
     });
     let demand = tokio::spawn(live::demand::run(state.clone()));
-    let mut background = vec![refresher, snapshot_job, demand];
-    background.extend(market::stream::spawn(
-        &state.config.market,
-        state.market.clone(),
-        state.live.wanted(),
-        state.metrics.clone(),
-    ));
+    let mut background = vec![demand, once_per_deployment(state.clone())];
+    if state.cluster.is_shared() {
+        let url = state.config.db.url.clone();
+        let id = state.cluster.instance_id.clone();
+        let (announce, queue) = tokio::sync::mpsc::channel(cluster::bus::QUEUE);
+        state.market.join_cluster(state.cluster.watch_role(), announce);
+        background.push(tokio::spawn(cluster::leader::run(state.cluster.clone(), url.clone(), leader_stopping)));
+        background.push(tokio::spawn(cluster::bus::announce(state.db.clone(), id.clone(), queue)));
+        background.push(tokio::spawn(cluster::bus::listen(url, id, state.market.clone())));
+        background.push(tokio::spawn(cluster::demand::run(state.clone())));
+    }
+    // Every instance fetches the history its own writes need (the job is driven by
+    // the database, and its calls are on the shared budget).
     background.extend(portfolio::backfill::spawn(state.clone()));
-    background.extend(backup::schedule::spawn(state.clone()));
     let mut metrics_addr = None;
     if let Some(wanted) = state.config.ops.metrics_addr {
         if wanted.ip().is_unspecified() && state.config.ops.metrics_token.is_none() {
@@ -201,6 +206,29 @@ pub async fn spawn_with_migrations(
         }));
     }
     Ok(Running { addr, state, task, background, metrics_addr, shutdown })
+}
+
+/// The jobs that must run once per deployment, whichever instance leads: the
+/// quote refresher, the Finnhub stream, the daily snapshots, the backup schedule.
+/// Standalone (SQLite) they simply run; with several instances they run on the
+/// leader and move with the lead (`cluster::leader`).
+fn once_per_deployment(state: AppState) -> tokio::task::JoinHandle<()> {
+    cluster::leader::while_leading(state.cluster.watch_role(), move || {
+        let cluster = state.cluster.clone();
+        let also = move || cluster.remote_requested();
+        let mut jobs = vec![
+            market::refresher::spawn(state.market.clone(), state.config.market.refresh_interval, also),
+            portfolio::snapshots::spawn_daily(state.clone()),
+        ];
+        jobs.extend(market::stream::spawn(
+            &state.config.market,
+            state.market.clone(),
+            state.live.wanted(),
+            state.metrics.clone(),
+        ));
+        jobs.extend(backup::schedule::spawn(state.clone()));
+        jobs
+    })
 }
 
 /// Opens the database and brings it up to `migrator`'s schema (the binary's own,
@@ -230,6 +258,15 @@ pub async fn build_state(
     // One rate budget for every Finnhub call: quotes, profiles, searches, candles.
     let limiter =
         Arc::new(market::limiter::RateLimiter::new(config.market.calls_per_second, config.market.calls_per_minute));
+    // On PostgreSQL any number of instances may share the database: they share
+    // the budget and elect a leader. SQLite is one process.
+    let cluster = match db.backend {
+        db::Backend::Postgres => {
+            limiter.share(db.clone());
+            Arc::new(cluster::Cluster::member())
+        }
+        db::Backend::Sqlite => Arc::new(cluster::Cluster::standalone()),
+    };
     let market = market_service(&config.market, db.clone(), limiter.clone(), metrics.clone(), clock.clone());
     let sources = history_sources(&config.market, limiter, &metrics, &clock);
     let backfill = Arc::new(portfolio::backfill::Backfill::new(sources));
@@ -259,6 +296,7 @@ pub async fn build_state(
         backfill,
         write_gate: Arc::default(),
         live,
+        cluster,
     })
 }
 

@@ -45,6 +45,9 @@ pub struct AppState {
     pub write_gate: Arc<super::portfolio::activities::gate::WriteGate>,
     /// The browsers' live streams and the symbols the upstream stream follows.
     pub live: Arc<super::live::LiveHub>,
+    /// This instance's role among several on one PostgreSQL database (standalone
+    /// on SQLite).
+    pub cluster: Arc<super::cluster::Cluster>,
 }
 
 impl FromRef<AppState> for LeptosOptions {

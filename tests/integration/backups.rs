@@ -624,6 +624,9 @@ async fn scheduled_backups_are_whole_pruned_to_the_newest_two_counted_and_resume
     // Restarted when the newest scheduled backup is more than a day old on the
     // clock: the new instance's loop backs up at once, not a day after its start.
     state.clock.advance(chrono::Duration::hours(1));
+    // The old instance stops first (on PostgreSQL it held the leader lock, and
+    // only the leader runs the schedule).
+    app.running.begin_shutdown();
     let again = TestApp::attach(app.another_instance().await, &app);
     let deadline = Instant::now() + Duration::from_secs(30);
     while outcome(&again.running.state, "ok") == 0 {

@@ -12,26 +12,26 @@ use futures::StreamExt;
 use serde_json::{Value, json};
 use std::time::Duration;
 
-const KEY: &str = "test-key";
+pub(crate) const KEY: &str = "test-key";
 const WAIT: Duration = Duration::from_secs(10);
 
 /// One server-sent event.
 #[derive(Debug)]
-struct Sse {
-    event: String,
-    data: Value,
+pub(crate) struct Sse {
+    pub(crate) event: String,
+    pub(crate) data: Value,
     id: Option<u64>,
     retry: Option<u64>,
 }
 
 /// A browser's end of `/api/stream`, read event by event.
-struct Stream {
+pub(crate) struct Stream {
     body: futures::stream::BoxStream<'static, reqwest::Result<axum::body::Bytes>>,
     buffer: String,
 }
 
 impl Stream {
-    async fn open(app: &TestApp, token: &str, path: &str, last_id: Option<u64>) -> reqwest::Response {
+    pub(crate) async fn open(app: &TestApp, token: &str, path: &str, last_id: Option<u64>) -> reqwest::Response {
         let mut request = app.client.get(app.url(path)).bearer_auth(token);
         if let Some(id) = last_id {
             request = request.header("last-event-id", id.to_string());
@@ -39,7 +39,7 @@ impl Stream {
         request.send().await.unwrap()
     }
 
-    async fn connect(app: &TestApp, token: &str) -> Stream {
+    pub(crate) async fn connect(app: &TestApp, token: &str) -> Stream {
         let response = Self::open(app, token, "/api/stream", None).await;
         assert_eq!(response.status(), 200);
         assert_eq!(response.headers()["content-type"], "text/event-stream");
@@ -48,7 +48,7 @@ impl Stream {
 
     /// The next event (heartbeat comments skipped); None when the stream ended or
     /// nothing came within `within`.
-    async fn next(&mut self, within: Duration) -> Option<Sse> {
+    pub(crate) async fn next(&mut self, within: Duration) -> Option<Sse> {
         let deadline = tokio::time::Instant::now() + within;
         loop {
             if let Some(end) = self.buffer.find("\n\n") {
@@ -78,7 +78,7 @@ impl Stream {
     }
 
     /// Reads until an event matches; panics after `WAIT`.
-    async fn until(&mut self, what: &str, matches: impl Fn(&Sse) -> bool) -> Sse {
+    pub(crate) async fn until(&mut self, what: &str, matches: impl Fn(&Sse) -> bool) -> Sse {
         let deadline = tokio::time::Instant::now() + WAIT;
         loop {
             let left = deadline.saturating_duration_since(tokio::time::Instant::now());
@@ -90,26 +90,26 @@ impl Stream {
         }
     }
 
-    async fn quote_at(&mut self, symbol: &str, price: &str) -> Sse {
+    pub(crate) async fn quote_at(&mut self, symbol: &str, price: &str) -> Sse {
         self.until(&format!("quote {symbol} {price}"), |e| {
             e.event == "quote" && e.data["symbol"] == symbol && e.data["price"] == price
         })
         .await
     }
 
-    async fn portfolio_worth(&mut self, total: &str) -> Sse {
+    pub(crate) async fn portfolio_worth(&mut self, total: &str) -> Sse {
         self.until(&format!("portfolio worth {total}"), |e| e.event == "portfolio" && e.data["total_value"] == total)
             .await
     }
 }
 
-async fn post(app: &TestApp, token: &str, body: Value) {
+pub(crate) async fn post(app: &TestApp, token: &str, body: Value) {
     let response = app.client.post(app.url("/api/activities")).bearer_auth(token).json(&body).send().await.unwrap();
     assert_eq!(response.status(), 201, "{}", response.text().await.unwrap());
 }
 
 /// A deposit, then a buy of each (symbol, quantity) at 100.
-async fn holding(app: &TestApp, token: &str, deposit: &str, buys: &[(&str, &str)]) {
+pub(crate) async fn holding(app: &TestApp, token: &str, deposit: &str, buys: &[(&str, &str)]) {
     post(app, token, json!({"kind": "deposit", "date": "2025-03-03", "amount": deposit})).await;
     for (symbol, quantity) in buys {
         let buy = json!({"kind": "buy", "date": "2025-03-04", "symbol": symbol, "quantity": quantity, "price": "100"});
@@ -118,19 +118,19 @@ async fn holding(app: &TestApp, token: &str, deposit: &str, buys: &[(&str, &str)
 }
 
 /// The fake, and the app streaming from it.
-async fn streaming(overrides: &[(&str, &str)]) -> (TestApp, FakeFinnhub) {
+pub(crate) async fn streaming(overrides: &[(&str, &str)]) -> (TestApp, FakeFinnhub) {
     let fake = FakeFinnhub::start(Some(KEY)).await.unwrap();
     let app = live_app(&fake, overrides).await;
     (app, fake)
 }
 
-async fn live_app(fake: &FakeFinnhub, overrides: &[(&str, &str)]) -> TestApp {
+pub(crate) async fn live_app(fake: &FakeFinnhub, overrides: &[(&str, &str)]) -> TestApp {
     let mut env = vec![("FINNHUB_STREAM", "true"), ("FINNHUB_API_KEY", KEY)];
     env.extend_from_slice(overrides);
     spawn_app_on_fake(fake, &env).await
 }
 
-async fn fake_until(fake: &FakeFinnhub, what: &str, ready: impl Fn(&StreamStatus) -> bool) {
+pub(crate) async fn fake_until(fake: &FakeFinnhub, what: &str, ready: impl Fn(&StreamStatus) -> bool) {
     let ok = fake.state.wait_for_stream(WAIT, ready).await;
     assert!(ok, "{what}: {:?}", fake.state.stream_status());
 }

@@ -8,6 +8,7 @@ mod activities;
 mod api;
 mod auth;
 mod backups;
+mod cluster;
 mod dashboard;
 mod doors;
 mod forms;

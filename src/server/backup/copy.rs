@@ -30,9 +30,11 @@ pub const TABLES: [&str; 9] = [
 ];
 
 /// Tables whose rows are not copied: short-lived state the instances share (sign-in
-/// attempts of the last minute, uploads awaiting confirmation for 15 minutes). A
-/// copy has them empty, as after a quiet quarter of an hour.
-pub const NOT_COPIED: [&str; 2] = ["login_attempts", "import_uploads"];
+/// attempts of the last minute, uploads awaiting confirmation for 15 minutes, the
+/// upstream call log, a 429's pause, each instance's demand). A copy has them
+/// empty, as after a quiet quarter of an hour.
+pub const NOT_COPIED: [&str; 5] =
+    ["login_attempts", "import_uploads", "upstream_calls", "upstream_pause", "cluster_instances"];
 
 /// Bound values per INSERT (SQLite allows 32,766, PostgreSQL 65,535).
 const VALUES_PER_STATEMENT: usize = 30_000;

@@ -2,7 +2,8 @@
 //! starts or stops watching, the symbols held by the people with a stream open
 //! (valued at the cached prices, from their kept portfolio states), the benchmark,
 //! the symbols open pages follow (`?symbols=`) and what the refresher tracks, cut to `FINNHUB_WS_SYMBOLS` by
-//! `market::stream::demand::choose`.
+//! `market::stream::demand::choose`. With several instances this instance's list is
+//! shared (`server::cluster::demand`) and the stream follows every instance's.
 
 use crate::model::Symbol;
 use crate::server::market::stream::demand::choose;
@@ -16,8 +17,9 @@ const EVERY: Duration = Duration::from_secs(1);
 /// Runs until the process ends.
 pub async fn run(state: AppState) {
     loop {
-        let wanted = wanted(&state).await;
-        state.live.set_wanted(wanted);
+        let local = wanted(&state).await;
+        state.live.set_local_wanted(local.clone());
+        state.live.set_wanted(state.cluster.merged_wanted(local, state.market.settings.stream_symbols));
         tokio::select! {
             () = state.live.watchers_changed.notified() => {}
             () = tokio::time::sleep(EVERY) => {}

@@ -40,6 +40,8 @@ pub struct LiveHub {
     closing: watch::Sender<bool>,
     /// The symbols the upstream stream follows, best first.
     wanted: watch::Sender<Vec<Symbol>>,
+    /// What this instance alone wants (with several instances, `wanted` is the union).
+    local_wanted: Mutex<Vec<Symbol>>,
     /// Woken when someone starts or stops watching (the demand is worked out again).
     pub watchers_changed: Notify,
     /// Where the streams' session-check beats are counted from.
@@ -87,6 +89,7 @@ impl LiveHub {
             total,
             closing: watch::channel(false).0,
             wanted: watch::channel(Vec::new()).0,
+            local_wanted: Mutex::default(),
             watchers_changed: Notify::new(),
             origin: tokio::time::Instant::now(),
         })
@@ -144,6 +147,16 @@ impl LiveHub {
 
     pub fn wanted(&self) -> watch::Receiver<Vec<Symbol>> {
         self.wanted.subscribe()
+    }
+
+    /// What this instance's own streams and pages want, best first (other
+    /// instances read it through `server::cluster::demand`).
+    pub fn local_wanted(&self) -> Vec<Symbol> {
+        self.local_wanted.lock().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
+    pub fn set_local_wanted(&self, symbols: Vec<Symbol>) {
+        *self.local_wanted.lock().unwrap_or_else(|p| p.into_inner()) = symbols;
     }
 
     /// Sets the symbols the upstream stream should follow (only a change is sent on).

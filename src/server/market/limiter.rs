@@ -6,18 +6,27 @@
 //! that allows bursts lets up to twice its rate through within one rolling window,
 //! which is exactly what Finnhub answers with 429. The log keeps the last minute of
 //! call times (at most `per_minute` entries) and is exact.
+//!
+//! With several instances on one PostgreSQL database the log lives there instead
+//! ([`super::shared_budget`], set with [`RateLimiter::share`]): every instance's
+//! calls count in the same windows, and a 429's pause holds them all back.
 
-use std::sync::Mutex;
+use super::shared_budget::{SharedBudget, Taken};
+use std::sync::{Mutex, OnceLock};
 use std::time::Duration;
 use tokio::time::Instant;
 
 const SECOND: Duration = Duration::from_secs(1);
 const MINUTE: Duration = Duration::from_secs(60);
+pub const SECOND_MS: i64 = 1_000;
+pub const MINUTE_MS: i64 = 60_000;
 
 pub struct RateLimiter {
     per_second: usize,
     per_minute: usize,
     state: Mutex<State>,
+    /// The log in the database, when several instances share the budget.
+    shared: OnceLock<SharedBudget>,
 }
 
 #[derive(Default)]
@@ -51,10 +60,16 @@ pub struct Headroom {
 pub struct Permit<'a> {
     limiter: &'a RateLimiter,
     id: u64,
+    /// The call's slot in the shared log (then `id` is unused).
+    shared: Option<i64>,
 }
 
 impl Drop for Permit<'_> {
     fn drop(&mut self) {
+        if let (Some(slot), Some(shared)) = (self.shared, self.limiter.shared.get()) {
+            shared.complete(slot);
+            return;
+        }
         let mut state = self.limiter.state.lock().unwrap_or_else(|p| p.into_inner());
         if let Some(slot) = state.slots.iter_mut().find(|s| s.id == self.id) {
             slot.at = Instant::now();
@@ -72,12 +87,27 @@ impl RateLimiter {
             per_second: per_second.max(1) as usize,
             per_minute: per_minute.max(1) as usize,
             state: Mutex::new(State::default()),
+            shared: OnceLock::new(),
         }
+    }
+
+    /// From now on the budget is the one in `db`, shared with every instance on it.
+    pub fn share(&self, db: crate::server::db::Db) {
+        let _ = self.shared.set(SharedBudget::new(db, self.per_second, self.per_minute));
     }
 
     /// Waits until a call fits the budget and records it; hold the permit for the
     /// duration of the call.
     pub async fn acquire(&self) -> Permit<'_> {
+        if self.shared.get().is_some() {
+            let mut wait = Duration::from_secs(3600);
+            loop {
+                match self.acquire_within(wait).await {
+                    Ok(permit) => return permit,
+                    Err(longer) => wait = longer + SECOND,
+                }
+            }
+        }
         loop {
             match self.try_acquire(Instant::now()) {
                 Ok(permit) => return permit,
@@ -92,6 +122,34 @@ impl RateLimiter {
     /// that hangs for a minute.
     pub async fn acquire_within(&self, max_wait: Duration) -> Result<Permit<'_>, Duration> {
         let deadline = Instant::now() + max_wait;
+        if let Some(shared) = self.shared.get() {
+            loop {
+                // A pause this instance was told of holds at once; the shared row
+                // reaches the others a moment later.
+                let local_pause = self.state.lock().unwrap_or_else(|p| p.into_inner()).blocked_until;
+                if let Some(until) = local_pause.filter(|until| *until > Instant::now()) {
+                    if until > deadline {
+                        return Err(until - Instant::now());
+                    }
+                    tokio::time::sleep_until(until).await;
+                    continue;
+                }
+                match shared.try_take().await {
+                    Ok(Taken::Slot(slot)) => return Ok(Permit { limiter: self, id: u64::MAX, shared: Some(slot) }),
+                    Ok(Taken::Wait(ms)) => {
+                        let at = Instant::now() + Duration::from_millis(ms as u64);
+                        if at > deadline {
+                            return Err(at - Instant::now());
+                        }
+                        tokio::time::sleep_until(at).await;
+                    }
+                    Err(err) => {
+                        tracing::warn!(error = %err, "the shared upstream budget cannot be read; this instance's own applies");
+                        break;
+                    }
+                }
+            }
+        }
         loop {
             let now = Instant::now();
             match self.try_acquire(now) {
@@ -115,26 +173,29 @@ impl RateLimiter {
             }
         }
         let in_flight = state.slots.iter().filter(|s| s.in_flight).count();
-        let mut done: Vec<Instant> = state.slots.iter().filter(|s| !s.in_flight).map(|s| s.at).collect();
-        done.sort_unstable_by(|a, b| b.cmp(a));
-        for (limit, window) in [(self.per_second, SECOND), (self.per_minute, MINUTE)] {
-            if in_flight >= limit {
-                ready_at = ready_at.max(now + POLL);
-            } else if let Some(oldest_that_counts) = done.get(limit - in_flight - 1) {
-                ready_at = ready_at.max(*oldest_that_counts + window);
-            }
-        }
+        // In milliseconds before `now` (negative), as the shared log counts.
+        let ms_before = |at: Instant| -(now.saturating_duration_since(at).as_millis() as i64);
+        let done: Vec<i64> = state.slots.iter().filter(|s| !s.in_flight).map(|s| ms_before(s.at)).collect();
+        let wait = wait_ms(0, in_flight, done, None, self.per_second, self.per_minute);
+        ready_at = ready_at.max(now + Duration::from_millis(wait as u64));
         if ready_at > now {
             return Err(ready_at);
         }
         let id = state.next_id;
         state.next_id += 1;
         state.slots.push(Slot { id, at: now, in_flight: true });
-        Ok(Permit { limiter: self, id })
+        Ok(Permit { limiter: self, id, shared: None })
     }
 
     /// Calls left in each window at `now`, and the pause left (calls in flight count).
+    /// Shared: as the last call of this instance found the shared log.
     pub fn headroom(&self, now: Instant) -> Headroom {
+        if let Some(shared) = self.shared.get() {
+            let (second, minute, paused) = *shared.last_seen.lock().unwrap_or_else(|p| p.into_inner());
+            let local = self.state.lock().unwrap_or_else(|p| p.into_inner()).blocked_until;
+            let local = local.map(|until| until.saturating_duration_since(now)).unwrap_or_default();
+            return Headroom { second, minute, paused: Duration::from_millis(paused.max(0) as u64).max(local) };
+        }
         let state = self.state.lock().unwrap_or_else(|p| p.into_inner());
         let counted = |window: Duration| {
             state.slots.iter().filter(|s| s.in_flight || now.saturating_duration_since(s.at) < window).count()
@@ -148,10 +209,39 @@ impl RateLimiter {
 
     /// Upstream asked us to stop for `wait`: nobody calls before then.
     pub fn pause_for(&self, wait: Duration) {
+        if let Some(shared) = self.shared.get() {
+            shared.pause_for(wait.as_millis() as i64);
+        }
         let until = Instant::now() + wait;
         let mut state = self.state.lock().unwrap_or_else(|p| p.into_inner());
         state.blocked_until = Some(state.blocked_until.map_or(until, |current| current.max(until)));
     }
+}
+
+/// How long until one more call fits, in ms (0: now), at `now`: `in_flight` calls
+/// count as now, `done` are completion times, `paused_until` is a 429's pause. A
+/// window is full when its limit of calls is in it; it has room again when the
+/// oldest call that keeps it full leaves. Calls in flight alone filling a window
+/// are looked at again after [`POLL`]. Pure; the in-memory and the shared logs
+/// both decide by it.
+pub fn wait_ms(
+    now: i64,
+    in_flight: usize,
+    mut done: Vec<i64>,
+    paused_until: Option<i64>,
+    per_second: usize,
+    per_minute: usize,
+) -> i64 {
+    let mut ready_at = paused_until.map_or(now, |until| until.max(now));
+    done.sort_unstable_by(|a, b| b.cmp(a));
+    for (limit, window) in [(per_second, SECOND_MS), (per_minute, MINUTE_MS)] {
+        if in_flight >= limit {
+            ready_at = ready_at.max(now + POLL.as_millis() as i64);
+        } else if let Some(oldest_that_counts) = done.get(limit - in_flight - 1) {
+            ready_at = ready_at.max(oldest_that_counts + window);
+        }
+    }
+    ready_at - now
 }
 
 #[cfg(test)]

@@ -15,6 +15,7 @@ pub mod limiter;
 pub mod logos;
 pub mod refresher;
 pub mod service;
+pub mod shared_budget;
 pub mod store;
 pub mod stream;
 

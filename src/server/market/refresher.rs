@@ -9,21 +9,31 @@ use crate::model::Symbol;
 use std::sync::Arc;
 use std::time::Duration;
 
-/// Starts the refresher; it runs until the process ends.
-pub fn spawn(service: Arc<MarketService>, every: Duration) -> tokio::task::JoinHandle<()> {
+/// Starts the refresher; it runs until the process ends (or is aborted).
+/// `also` names symbols other instances asked for, read on every pass.
+pub fn spawn(
+    service: Arc<MarketService>,
+    every: Duration,
+    also: impl Fn() -> Vec<Symbol> + Send + 'static,
+) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
         let mut ticker = tokio::time::interval(every);
         ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             ticker.tick().await;
-            refresh_due(&service).await;
+            refresh_due_with(&service, also()).await;
         }
     })
 }
 
 /// One pass: refreshes what is due; returns how many symbols it refreshed.
 pub async fn refresh_due(service: &Arc<MarketService>) -> usize {
-    let due = due_symbols(service).await;
+    refresh_due_with(service, Vec::new()).await
+}
+
+/// [`refresh_due`], counting `also` as requested here.
+pub async fn refresh_due_with(service: &Arc<MarketService>, also: Vec<Symbol>) -> usize {
+    let due = due_symbols(service, also).await;
     let mut refreshed = 0;
     for symbol in due {
         if service.is_refreshing(&symbol) {
@@ -44,13 +54,15 @@ pub async fn refresh_due(service: &Arc<MarketService>) -> usize {
 }
 
 /// Tracked symbols past their TTL, most stale first (never fetched counts as oldest).
-async fn due_symbols(service: &MarketService) -> Vec<Symbol> {
+async fn due_symbols(service: &MarketService, also: Vec<Symbol>) -> Vec<Symbol> {
     let ttl = service.settings.quote_ttl.as_secs() as i64;
     let now = service.now_unix();
     let mut tracked = service.requested_quote_ages().await;
-    if !tracked.iter().any(|(s, _)| *s == service.settings.benchmark) {
-        let fetched_at = service.cached_fetched_at(&service.settings.benchmark).await.unwrap_or(0);
-        tracked.push((service.settings.benchmark.clone(), fetched_at));
+    for symbol in std::iter::once(service.settings.benchmark.clone()).chain(also) {
+        if !tracked.iter().any(|(s, _)| *s == symbol) {
+            let fetched_at = service.cached_fetched_at(&symbol).await.unwrap_or(0);
+            tracked.push((symbol, fetched_at));
+        }
     }
     tracked.retain(|(_, fetched_at)| now - fetched_at > ttl);
     tracked.sort_by_key(|(_, fetched_at)| *fetched_at);

@@ -17,6 +17,8 @@ use crate::model::{
     CompanyProfile, MarketProblem, MarketStatus, PriceSource, Quote, SearchHit, SearchQuery, StreamStatus, Symbol,
 };
 use crate::server::clock::Clock;
+use crate::server::cluster::Role;
+use crate::server::cluster::bus::Announced;
 use crate::server::config::MarketConfig;
 use crate::server::db::Db;
 use crate::server::error::AppError;
@@ -28,6 +30,7 @@ use std::collections::HashSet;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
+use tokio::sync::{mpsc, watch};
 
 /// How many symbols are kept in memory (the database keeps all of them).
 const CAPACITY: u64 = 20_000;
@@ -35,6 +38,21 @@ const CAPACITY: u64 = 20_000;
 const UPDATES_BUFFER: usize = 4_096;
 /// A symbol nobody asked for in this long is no longer refreshed in the background.
 const REQUESTED_FOR: Duration = Duration::from_secs(24 * 3600);
+/// A follower fetches a stale quote itself only when it is this many TTLs old:
+/// the leader's refresher did not get to it (it may not know the symbol yet).
+const ORPHANED_AFTER: i64 = 3;
+
+/// What a follower needs from the deployment (see `MarketService::join_cluster`).
+struct ClusterLink {
+    role: watch::Receiver<Role>,
+    announce: mpsc::Sender<Announced>,
+    leader_stream: Mutex<Option<StreamStatus>>,
+}
+
+/// The latest moment a quote speaks for: its REST fetch or a later trade.
+fn moment(quote: &Quote) -> i64 {
+    quote.fetched_at.max(quote.traded_at.unwrap_or(0))
+}
 
 pub struct MarketService {
     upstream: Upstream,
@@ -57,6 +75,9 @@ pub struct MarketService {
     /// holds until it moves.
     epoch: std::sync::atomic::AtomicU64,
     metrics: Arc<Metrics>,
+    /// Set when this instance is one of several on one database (`server::cluster`):
+    /// its role, and where new quotes go to be announced to the others.
+    cluster: std::sync::OnceLock<ClusterLink>,
     /// Ages (TTLs, "stale since") are measured on it, so a test moves time on
     /// instead of sleeping past a TTL.
     clock: Clock,
@@ -80,8 +101,32 @@ impl MarketService {
             updates: tokio::sync::broadcast::channel(UPDATES_BUFFER).0,
             epoch: std::sync::atomic::AtomicU64::new(0),
             metrics,
+            cluster: std::sync::OnceLock::new(),
             clock,
         })
+    }
+
+    /// Joins a deployment of several instances: from now on every quote this
+    /// instance learns is handed to `announce`, and a follower leaves refreshing to
+    /// the leader. Only the first call counts.
+    pub fn join_cluster(&self, role: watch::Receiver<Role>, announce: mpsc::Sender<Announced>) {
+        let _ = self.cluster.set(ClusterLink { role, announce, leader_stream: Mutex::default() });
+    }
+
+    fn is_follower(&self) -> bool {
+        self.cluster.get().is_some_and(|link| !link.role.borrow().leads())
+    }
+
+    /// A quote another instance announced: kept (and pushed to this instance's
+    /// streams) unless the one in memory is newer.
+    pub async fn take_announced(&self, quote: Quote) {
+        if let Some(cached) = self.quotes.get(&quote.symbol).await
+            && moment(&cached) > moment(&quote)
+        {
+            return;
+        }
+        self.quotes.insert(quote.symbol.clone(), quote.clone()).await;
+        self.publish(&quote, false);
     }
 
     /// Counts a finished pass of the refresher (for `/metrics`).
@@ -137,8 +182,26 @@ impl MarketService {
 
     pub fn status(&self) -> MarketStatus {
         let mut status = self.status.lock().unwrap_or_else(|p| p.into_inner()).clone();
-        status.stream = self.stream.lock().unwrap_or_else(|p| p.into_inner()).clone();
+        status.stream = match self.cluster.get() {
+            // A follower's prices come through the leader's stream: it shows that one.
+            Some(link) if !link.role.borrow().leads() => {
+                link.leader_stream.lock().unwrap_or_else(|p| p.into_inner()).clone()
+            }
+            _ => self.stream.lock().unwrap_or_else(|p| p.into_inner()).clone(),
+        };
         status
+    }
+
+    /// The leader's stream as it last reported it (`cluster::demand`).
+    pub fn set_leader_stream(&self, stream: StreamStatus) {
+        if let Some(link) = self.cluster.get() {
+            *link.leader_stream.lock().unwrap_or_else(|p| p.into_inner()) = Some(stream);
+        }
+    }
+
+    /// This instance's own stream, as its task last reported it (None: it runs none).
+    pub fn own_stream(&self) -> Option<StreamStatus> {
+        self.stream.lock().unwrap_or_else(|p| p.into_inner()).clone()
     }
 
     /// Records the live stream's state (the stream's task calls it on every change).
@@ -156,10 +219,18 @@ impl MarketService {
         self.epoch.load(std::sync::atomic::Ordering::Acquire)
     }
 
-    fn publish(&self, quote: &Quote) {
+    /// Tells this instance's listeners; `announce`: also the other instances (a
+    /// quote this instance learned, not one it read back or was told).
+    fn publish(&self, quote: &Quote, announce: bool) {
         self.epoch.fetch_add(1, std::sync::atomic::Ordering::AcqRel);
         // An error only means nobody is listening.
         let _ = self.updates.send(quote.clone());
+        if announce
+            && let Some(link) = self.cluster.get()
+            && link.announce.try_send(Announced::of(quote)).is_err()
+        {
+            tracing::warn!(symbol = %quote.symbol, "the quote announcements are backed up; this one is not sent");
+        }
     }
 
     /// The quote in memory for `symbol`, as it is (no refresh, not counted as a request).
@@ -177,7 +248,7 @@ impl MarketService {
         let cached = self.quotes.get(symbol).await?;
         let moved = super::stream::protocol::moved_quote(&cached, price, time_ms, self.now_unix())?;
         self.quotes.insert(symbol.clone(), moved.clone()).await;
-        self.publish(&moved);
+        self.publish(&moved, true);
         Some(moved)
     }
 
@@ -210,9 +281,10 @@ impl MarketService {
             return Err(err);
         }
         let ran = AtomicBool::new(false);
+        let fetched = AtomicBool::new(false);
         let load = async {
             ran.store(true, Ordering::Relaxed);
-            self.load_or_fetch_quote(symbol).await
+            self.load_or_fetch_quote(symbol, &fetched).await
         };
         let loaded = self.quotes.try_get_with(symbol.clone(), load).await;
         let ran = ran.load(Ordering::Relaxed);
@@ -220,7 +292,7 @@ impl MarketService {
         match loaded {
             Ok(quote) => {
                 if ran {
-                    self.publish(&quote);
+                    self.publish(&quote, fetched.load(Ordering::Relaxed));
                 }
                 Ok(self.freshness(quote))
             }
@@ -287,7 +359,7 @@ impl MarketService {
             None => fetched,
         };
         self.quotes.insert(symbol.clone(), quote.clone()).await;
-        self.publish(&quote);
+        self.publish(&quote, true);
         Ok(quote)
     }
 
@@ -322,11 +394,36 @@ impl MarketService {
         quote.stale = self.is_stale(quote.fetched_at, ttl) && quote.traded_at.is_none_or(|at| self.is_stale(at, ttl));
         if quote.stale {
             let symbol = quote.symbol.clone();
+            let follower = self.is_follower();
             self.in_background(format!("q:{symbol}"), move |this| async move {
-                let _ = this.refresh_quote(&symbol).await;
+                if follower {
+                    this.catch_up(&symbol).await;
+                } else {
+                    let _ = this.refresh_quote(&symbol).await;
+                }
             });
         }
         quote
+    }
+
+    /// A follower's stale quote: the leader refreshes what any instance asks for,
+    /// so first the database's copy is taken (an announcement may have been missed);
+    /// only a quote the leader has left alone for [`ORPHANED_AFTER`] TTLs is fetched
+    /// here (within the shared budget).
+    async fn catch_up(&self, symbol: &Symbol) {
+        let cached = self.quotes.get(symbol).await;
+        if let Ok(Some(stored)) = store::load_quote(&self.db, symbol, self.source()).await
+            && cached.as_ref().is_none_or(|c| moment(&stored) > moment(c))
+        {
+            self.quotes.insert(symbol.clone(), stored.clone()).await;
+            self.publish(&stored, false);
+            return;
+        }
+        let ttl = self.settings.quote_ttl.as_secs() as i64;
+        let age = cached.map_or(i64::MAX, |c| self.now_unix().saturating_sub(moment(&c)));
+        if age > ttl.saturating_mul(ORPHANED_AFTER) {
+            let _ = self.refresh_quote(symbol).await;
+        }
     }
 
     fn profile_freshness(
@@ -361,10 +458,15 @@ impl MarketService {
         });
     }
 
-    async fn load_or_fetch_quote(&self, symbol: &Symbol) -> Result<Quote, MarketError> {
+    /// From the database (a restart, or another instance, put it there) or else
+    /// upstream; `fetched` says which.
+    async fn load_or_fetch_quote(&self, symbol: &Symbol, fetched: &AtomicBool) -> Result<Quote, MarketError> {
         match store::load_quote(&self.db, symbol, self.source()).await {
             Ok(Some(quote)) => Ok(quote),
-            Ok(None) | Err(_) => self.fetch_quote(symbol).await,
+            Ok(None) | Err(_) => {
+                fetched.store(true, Ordering::Relaxed);
+                self.fetch_quote(symbol).await
+            }
         }
     }
 

@@ -161,6 +161,7 @@ fn sample(state: &AppState) -> Sample {
         portfolio_users,
         portfolio_bytes,
         draining: state.draining.load(std::sync::atomic::Ordering::Relaxed),
+        leader: state.cluster.role().leads(),
     }
 }
 

@@ -74,6 +74,7 @@ pub struct Metrics {
     portfolio_bytes: IntGauge,
     portfolio_users: IntGauge,
     draining: IntGauge,
+    leader: IntGauge,
 }
 
 /// The values read at scrape time.
@@ -89,6 +90,8 @@ pub struct Sample {
     pub portfolio_users: u64,
     pub portfolio_bytes: u64,
     pub draining: bool,
+    /// This instance runs the once-per-deployment jobs (standalone or leader).
+    pub leader: bool,
 }
 
 fn counter(registry: &Registry, name: &str, help: &str) -> IntCounter {
@@ -230,6 +233,12 @@ impl Metrics {
             portfolio_bytes: gauge(&r, "folio_portfolio_state_bytes", "Estimated bytes held by kept portfolio states."),
             portfolio_users: gauge(&r, "folio_portfolio_state_users", "Users whose portfolio state is kept."),
             draining: gauge(&r, "folio_draining", "1 once shutdown has begun (readiness answers 503)."),
+            leader: gauge(
+                &r,
+                "folio_leader",
+                "1 while this instance runs the refresher, the Finnhub stream and the snapshot and backup jobs \
+                 (always on SQLite; on PostgreSQL the one instance holding the leader lock).",
+            ),
             registry: r,
         }
     }
@@ -265,6 +274,7 @@ impl Metrics {
         self.portfolio_users.set(sample.portfolio_users as i64);
         self.portfolio_bytes.set(sample.portfolio_bytes as i64);
         self.draining.set(i64::from(sample.draining));
+        self.leader.set(i64::from(sample.leader));
         let mut out = Vec::new();
         if let Err(err) = TextEncoder::new().encode(&self.registry.gather(), &mut out) {
             tracing::error!(error = %err, "could not encode the metrics");
@@ -304,6 +314,7 @@ mod tests {
             portfolio_users: 3,
             portfolio_bytes: 4096,
             draining: false,
+            leader: true,
         });
         let series = |s: &str| value(&text, s);
         assert_eq!(

@@ -30,8 +30,9 @@ pub struct Readiness {
     pub market: &'static str,
     /// `finnhub` or `demo`.
     pub market_source: &'static str,
-    /// `standalone`: this instance runs the background jobs itself (leader and
-    /// follower come with several instances sharing one database).
+    /// `standalone` (SQLite: this process runs every job), `leader` (holds the
+    /// PostgreSQL leader lock: runs the refresher, the Finnhub stream, the snapshot
+    /// and backup jobs) or `follower` (serves requests; the leader runs the jobs).
     pub role: &'static str,
     /// True once shutdown has begun: finish, take no new work.
     pub draining: bool,
@@ -48,7 +49,9 @@ pub async fn check(state: &AppState) -> Readiness {
         if unreachable { Problem::Unreachable } else { Problem::Error }
     });
     let draining = state.draining.load(Ordering::Relaxed);
-    assess(migrations, &state.market.status(), draining)
+    let mut readiness = assess(migrations, &state.market.status(), draining);
+    readiness.role = state.cluster.role().as_str();
+    readiness
 }
 
 /// Why the database check gave no answer.

@@ -1,0 +1,30 @@
+-- Several instances on one database (#15): what they must agree on beyond the
+-- ledger. All of it is short-lived and left out of the backups' table copy.
+
+-- The upstream (Finnhub) call log every instance takes its calls from: a call
+-- counts as "now" while in flight, then from its completion. Times are
+-- PostgreSQL's clock in milliseconds, so instances with skewed clocks still share
+-- one window. Rows older than a minute are deleted by the next call.
+CREATE TABLE upstream_calls (
+    id        BIGSERIAL PRIMARY KEY,
+    at_ms     BIGINT  NOT NULL,
+    in_flight BOOLEAN NOT NULL
+);
+
+-- The pause Finnhub asked for with a 429, for everyone (one row, id 1).
+CREATE TABLE upstream_pause (
+    id       INTEGER PRIMARY KEY,
+    until_ms BIGINT NOT NULL
+);
+
+-- Each running instance's demand, written every few seconds: the symbols its
+-- streams want (best first) and the symbols its pages asked for lately. The
+-- leader follows the union with the one Finnhub WebSocket and the refresher, and
+-- writes the WebSocket's state in `stream` (JSON) for the followers' price badge.
+CREATE TABLE cluster_instances (
+    instance_id TEXT   PRIMARY KEY,
+    wanted      TEXT   NOT NULL,
+    requested   TEXT   NOT NULL,
+    stream      TEXT,
+    seen_ms     BIGINT NOT NULL
+);

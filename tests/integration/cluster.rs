@@ -1,0 +1,148 @@
+//! Several instances on one database (#15): one leader runs the jobs that must run
+//! once (one Finnhub WebSocket, one refresher), the others follow; a new leader
+//! takes over when it stops; prices reach every instance's browsers; the upstream
+//! budget and a 429's pause are one for all. On SQLite every instance is
+//! `standalone` (several instances need PostgreSQL), which the tests check instead.
+
+use crate::helpers::{FAKE_KEY, TestApp, error_code, signup_token, spawn_app_on_fake};
+use crate::live::{Stream, fake_until, holding, streaming};
+use folio_fakes::finnhub::{FakeFinnhub, Fault};
+use folio_fakes::stream::FakeTrade;
+use serde_json::Value;
+use std::time::{Duration, Instant};
+
+fn on_postgres(app: &TestApp) -> bool {
+    app.config.db.url.starts_with("postgres")
+}
+
+async fn role(app: &TestApp) -> String {
+    let body: Value = app.client.get(app.url("/readyz")).send().await.unwrap().json().await.unwrap();
+    body["role"].as_str().unwrap().to_string()
+}
+
+/// Waits (up to `within`) until the instances report `roles`; returns how long it took.
+async fn until_roles(apps: &[&TestApp], roles: &[&str], within: Duration) -> Duration {
+    let start = Instant::now();
+    loop {
+        let mut seen = Vec::new();
+        for app in apps {
+            seen.push(role(app).await);
+        }
+        if seen == roles {
+            return start.elapsed();
+        }
+        assert!(start.elapsed() < within, "roles {seen:?}, not {roles:?}, after {within:?}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+#[tokio::test]
+async fn one_instance_leads_with_the_one_websocket_and_another_takes_over_when_it_stops() {
+    let (first, fake) = streaming(&[]).await;
+    let second = first.second_instance().await;
+    if !on_postgres(&first) {
+        until_roles(&[&first, &second], &["standalone", "standalone"], Duration::ZERO).await;
+        return;
+    }
+    until_roles(&[&first, &second], &["leader", "follower"], Duration::from_secs(5)).await;
+    fake_until(&fake, "the leader's stream", |s| s.open == 1).await;
+    let leader_metric = |app: &TestApp| app.running.state.cluster.role().leads();
+    assert!(leader_metric(&first) && !leader_metric(&second));
+
+    first.running.begin_shutdown();
+    let took = until_roles(&[&second], &["leader"], Duration::from_secs(10)).await;
+    assert!(took < Duration::from_secs(10), "{took:?}");
+    fake_until(&fake, "the new leader's stream", |s| s.open == 1 && s.handshakes == 2).await;
+    assert_eq!(fake.state.max_open(), 1, "never two WebSockets at once");
+}
+
+#[tokio::test]
+async fn a_trade_streamed_to_the_leader_reaches_a_followers_browser() {
+    let (first, fake) = streaming(&[]).await;
+    let second = first.second_instance().await;
+    if !on_postgres(&first) {
+        return;
+    }
+    until_roles(&[&first, &second], &["leader", "follower"], Duration::from_secs(5)).await;
+    // Someone on the follower holds AAPL: the leader learns it through the
+    // database and subscribes.
+    let token = signup_token(&second, "far").await;
+    holding(&second, &token, "1000", &[("AAPL", "2")]).await;
+    let mut stream = Stream::connect(&second, &token).await;
+    stream.portfolio_worth("1179.68").await;
+    fake_until(&fake, "AAPL subscribed by the leader", |s| s.subscriptions.contains(&"AAPL".to_string())).await;
+
+    fake.state.push_trades(&[FakeTrade::new("AAPL", 300.0)]);
+    stream.quote_at("AAPL", "300").await;
+    stream.portfolio_worth("1400").await;
+    assert_eq!(fake.state.max_open(), 1, "the follower opened no WebSocket of its own");
+    let status: Value = second.get_with_token("/api/market/status", &token).await.json().await.unwrap();
+    assert_eq!(status["data"]["stream"]["state"], "connected", "the follower shows the leader's stream: {status}");
+}
+
+/// Quotes of `symbols` through `apps` in turn; the statuses.
+async fn quotes_in_turn(apps: &[&TestApp], token: &str, symbols: &[String]) -> Vec<u16> {
+    let mut statuses = Vec::new();
+    for (n, symbol) in symbols.iter().enumerate() {
+        let app = apps[n % apps.len()];
+        let response = app.get_with_token(&format!("/api/dashboard/quote/{symbol}"), token).await;
+        statuses.push(response.status().as_u16());
+    }
+    statuses
+}
+
+async fn budget_app(fake: &FakeFinnhub, per_minute: &str) -> (TestApp, TestApp, String) {
+    let first = spawn_app_on_fake(fake, &[("FINNHUB_CALLS_PER_MINUTE", per_minute)]).await;
+    let second = first.second_instance().await;
+    let token = signup_token(&first, "counter").await;
+    (first, second, token)
+}
+
+#[tokio::test]
+async fn the_upstream_budget_is_one_for_every_instance() {
+    let fake = FakeFinnhub::start(Some(FAKE_KEY)).await.unwrap();
+    let symbols: Vec<String> = (0..8).map(|n| format!("ZZ{n}")).collect();
+    for symbol in &symbols {
+        fake.state.set_quote(symbol, 10.0, 9.0);
+    }
+    let (first, second, token) = budget_app(&fake, "4").await;
+    if !on_postgres(&first) {
+        return;
+    }
+    // The refresher's first pass (the benchmark) took part of the minute already.
+    let before = fake.state.calls().len();
+    assert!(before < 4, "{before}");
+    let statuses = quotes_in_turn(&[&first, &second], &token, &symbols).await;
+    let calls = fake.state.calls().len();
+    assert!(calls <= 4, "4 calls a minute for both instances together, not 4 each: {calls} calls, {statuses:?}");
+    assert!(statuses.iter().filter(|s| **s == 200).count() <= 4 - before, "{statuses:?}");
+    assert!(statuses.iter().filter(|s| **s == 503).count() >= symbols.len() - (4 - before), "{statuses:?}");
+    let refused = second.get_with_token("/api/dashboard/quote/ZZ7", &token).await;
+    assert_eq!(error_code(refused, 503).await, "market_data_rate_limited");
+}
+
+#[tokio::test]
+async fn a_429_on_one_instance_pauses_the_other() {
+    let fake = FakeFinnhub::start(Some(FAKE_KEY)).await.unwrap();
+    for symbol in ["YY1", "YY2"] {
+        fake.state.set_quote(symbol, 10.0, 9.0);
+    }
+    let (first, second, token) = budget_app(&fake, "60").await;
+    if !on_postgres(&first) {
+        return;
+    }
+    fake.state.set_fault(Fault::RateLimited { retry_after: Some(30), reset_in: None }, Some(1), None);
+    let limited = first.get_with_token("/api/dashboard/quote/YY1", &token).await;
+    assert_eq!(error_code(limited, 503).await, "market_data_rate_limited");
+    // The pause is written to the database just after the 429 is read.
+    let db = &first.running.state.db.pool;
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM upstream_pause").fetch_one(db).await.unwrap() == 0 {
+        assert!(Instant::now() < deadline, "no shared pause after a 429");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let before = fake.state.calls().len();
+    let other = second.get_with_token("/api/dashboard/quote/YY2", &token).await;
+    assert_eq!(error_code(other, 503).await, "market_data_rate_limited", "the other instance waits too");
+    assert_eq!(fake.state.calls().len(), before, "no call during the pause");
+}
