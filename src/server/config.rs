@@ -68,6 +68,9 @@ pub struct HttpConfig {
     pub cors_origins: Vec<String>,
     /// Served over HTTPS: `Secure` session cookies and HSTS.
     pub secure_cookies: bool,
+    /// Load balancers whose `X-Forwarded-For` names the client (none by default:
+    /// anyone could write the header, so it is believed only from these).
+    pub trusted_proxies: Vec<std::net::IpAddr>,
 }
 
 /// The database and its backups.
@@ -308,6 +311,16 @@ impl Config {
             ));
         }
 
+        let mut trusted_proxies = Vec::new();
+        for raw in get("FOLIO_TRUSTED_PROXIES").iter().flat_map(|raw| raw.split(',')).map(str::trim) {
+            if raw.is_empty() {
+                continue;
+            }
+            trusted_proxies.push(raw.parse().map_err(|_| {
+                ConfigError::new("FOLIO_TRUSTED_PROXIES", format!("`{raw}` is not an IP address like 127.0.0.1"))
+            })?);
+        }
+
         let metrics_addr = match get("FOLIO_METRICS_ADDR") {
             Some(addr) => Some(addr.parse().map_err(|_| {
                 ConfigError::new("FOLIO_METRICS_ADDR", format!("`{addr}` is not an address like 127.0.0.1:9464"))
@@ -341,6 +354,7 @@ impl Config {
                 site_root: get("LEPTOS_SITE_ROOT").unwrap_or_else(|| "target/site".into()),
                 cors_origins,
                 secure_cookies: bool_var(&get, "FOLIO_SECURE_COOKIES", false)?,
+                trusted_proxies,
             },
             db: DbConfig {
                 url: database_url,

@@ -4,7 +4,7 @@
 //! budget and a 429's pause are one for all. On SQLite every instance is
 //! `standalone` (several instances need PostgreSQL), which the tests check instead.
 
-use crate::helpers::{FAKE_KEY, TestApp, error_code, signup_token, spawn_app_on_fake};
+use crate::helpers::{FAKE_KEY, TestApp, error_code, signup_token, spawn_app_on_fake, spawn_app_with};
 use crate::live::{Stream, fake_until, holding, streaming};
 use folio_fakes::finnhub::{FakeFinnhub, Fault};
 use folio_fakes::stream::FakeTrade;
@@ -145,4 +145,26 @@ async fn a_429_on_one_instance_pauses_the_other() {
     let other = second.get_with_token("/api/dashboard/quote/YY2", &token).await;
     assert_eq!(error_code(other, 503).await, "market_data_rate_limited", "the other instance waits too");
     assert_eq!(fake.state.calls().len(), before, "no call during the pause");
+}
+
+async fn sign_up_from(app: &TestApp, name: &str, client: &str) -> u16 {
+    let body = serde_json::json!({"username": name, "password": "long enough pw"});
+    let request = app.client.post(app.url("/api/auth/signup")).header("x-forwarded-for", client).json(&body);
+    request.send().await.unwrap().status().as_u16()
+}
+
+#[tokio::test]
+async fn behind_a_trusted_load_balancer_each_client_has_its_own_address_budget() {
+    let proxied =
+        spawn_app_with(&[("FOLIO_AUTH_ATTEMPTS_PER_ADDRESS", "2"), ("FOLIO_TRUSTED_PROXIES", "127.0.0.1")]).await;
+    assert_eq!(sign_up_from(&proxied, "one", "203.0.113.1").await, 201);
+    assert_eq!(sign_up_from(&proxied, "two", "203.0.113.1").await, 201);
+    assert_eq!(sign_up_from(&proxied, "three", "203.0.113.1").await, 429, "that client's budget is spent");
+    assert_eq!(sign_up_from(&proxied, "four", "203.0.113.2").await, 201, "another client behind the same proxy");
+
+    // From a peer nobody trusts, the header is the client's own word: ignored.
+    let direct = spawn_app_with(&[("FOLIO_AUTH_ATTEMPTS_PER_ADDRESS", "2")]).await;
+    assert_eq!(sign_up_from(&direct, "one", "203.0.113.1").await, 201);
+    assert_eq!(sign_up_from(&direct, "two", "203.0.113.2").await, 201);
+    assert_eq!(sign_up_from(&direct, "three", "203.0.113.3").await, 429, "one budget for the one real address");
 }

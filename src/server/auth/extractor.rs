@@ -112,20 +112,67 @@ impl FromRequestParts<AppState> for MaybeUser {
     }
 }
 
-/// The peer address of the connection, when the server recorded it.
+/// The client's address: the connection's peer, or, when the peer is a trusted
+/// load balancer (`FOLIO_TRUSTED_PROXIES`), the client it names in
+/// `X-Forwarded-For`. Behind a proxy every connection comes from the proxy, so
+/// without this the per-address sign-in budget would be one for everybody.
 pub struct ClientIp(pub Option<IpAddr>);
 
-impl<S: Send + Sync> FromRequestParts<S> for ClientIp {
+impl FromRequestParts<AppState> for ClientIp {
     type Rejection = Infallible;
 
-    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
-        Ok(ClientIp(parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip())))
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let peer = parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip());
+        let forwarded: Vec<&str> =
+            parts.headers.get_all("x-forwarded-for").iter().filter_map(|v| v.to_str().ok()).collect();
+        Ok(ClientIp(peer.map(|peer| client_address(peer, &forwarded, &state.config.http.trusted_proxies))))
     }
+}
+
+/// The client behind `peer`: from the right of `X-Forwarded-For` (each proxy
+/// appends the address it was reached from), the first address that is not a
+/// trusted proxy. An untrusted peer's header is ignored (anyone can send one);
+/// an unreadable entry stops the walk at the last address known. Pure.
+pub fn client_address(peer: IpAddr, forwarded: &[&str], trusted: &[IpAddr]) -> IpAddr {
+    let mut client = peer;
+    if !trusted.contains(&peer) {
+        return client;
+    }
+    let hops: Vec<&str> = forwarded.iter().flat_map(|header| header.split(',')).map(str::trim).collect();
+    for hop in hops.into_iter().rev() {
+        match hop.parse::<IpAddr>() {
+            Ok(address) => {
+                client = address;
+                if !trusted.contains(&address) {
+                    break;
+                }
+            }
+            Err(_) => break,
+        }
+    }
+    client
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_forwarded_client_is_believed_only_from_a_trusted_proxy() {
+        let ip = |s: &str| s.parse::<IpAddr>().unwrap();
+        let proxy = [ip("127.0.0.1"), ip("10.0.0.2")];
+        assert_eq!(client_address(ip("127.0.0.1"), &["203.0.113.7"], &proxy), ip("203.0.113.7"));
+        assert_eq!(client_address(ip("192.0.2.1"), &["203.0.113.7"], &proxy), ip("192.0.2.1"), "untrusted peer");
+        assert_eq!(client_address(ip("127.0.0.1"), &[], &proxy), ip("127.0.0.1"), "no header");
+        // A client that writes its own header gets it appended to, not replaced.
+        assert_eq!(
+            client_address(ip("127.0.0.1"), &["1.1.1.1, 203.0.113.7", "10.0.0.2"], &proxy),
+            ip("203.0.113.7"),
+            "the rightmost address no trusted proxy holds"
+        );
+        assert_eq!(client_address(ip("127.0.0.1"), &["203.0.113.7, junk"], &proxy), ip("127.0.0.1"));
+        assert_eq!(client_address(ip("127.0.0.1"), &["203.0.113.7"], &[]), ip("127.0.0.1"), "nobody trusted");
+    }
 
     fn headers(pairs: &[(&str, &str)]) -> HeaderMap {
         let mut map = HeaderMap::new();
