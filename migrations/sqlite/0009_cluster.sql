@@ -20,11 +20,12 @@ CREATE TABLE upstream_pause (
 -- Each running instance's demand, written every few seconds: the symbols its
 -- streams want (best first) and the symbols its pages asked for lately. The
 -- leader follows the union with the one Finnhub WebSocket and the refresher, and
--- writes the WebSocket's state in `stream` (JSON) for the followers' price badge.
+-- writes the state of its calls and its WebSocket in `market` (JSON), which the
+-- followers show (their prices come from the leader).
 CREATE TABLE cluster_instances (
     instance_id TEXT   PRIMARY KEY,
     wanted      TEXT   NOT NULL,
     requested   TEXT   NOT NULL,
-    stream      TEXT,
+    market      TEXT,
     seen_ms     BIGINT NOT NULL
 );

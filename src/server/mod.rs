@@ -118,6 +118,8 @@ impl Running {
     /// Stops accepting connections; requests under way go on to their answer.
     pub fn begin_shutdown(&self) {
         self.mark_draining();
+        // The once-per-deployment jobs stop here; another instance takes the lead.
+        self.state.cluster.step_down();
         // Live streams never finish by themselves: end them, with a retry hint.
         self.state.live.close_all();
         let _ = self.shutdown.send(true);

@@ -134,16 +134,18 @@ impl FromRequestParts<AppState> for ClientIp {
 /// trusted proxy. An untrusted peer's header is ignored (anyone can send one);
 /// an unreadable entry stops the walk at the last address known. Pure.
 pub fn client_address(peer: IpAddr, forwarded: &[&str], trusted: &[IpAddr]) -> IpAddr {
-    let mut client = peer;
-    if !trusted.contains(&peer) {
+    // An IPv4 peer of a server bound to `[::]` arrives as ::ffff:a.b.c.d.
+    let is_trusted = |address: IpAddr| trusted.iter().any(|t| t.to_canonical() == address);
+    let mut client = peer.to_canonical();
+    if !is_trusted(client) {
         return client;
     }
     let hops: Vec<&str> = forwarded.iter().flat_map(|header| header.split(',')).map(str::trim).collect();
     for hop in hops.into_iter().rev() {
         match hop.parse::<IpAddr>() {
             Ok(address) => {
-                client = address;
-                if !trusted.contains(&address) {
+                client = address.to_canonical();
+                if !is_trusted(client) {
                     break;
                 }
             }
@@ -172,6 +174,7 @@ mod tests {
         );
         assert_eq!(client_address(ip("127.0.0.1"), &["203.0.113.7, junk"], &proxy), ip("127.0.0.1"));
         assert_eq!(client_address(ip("127.0.0.1"), &["203.0.113.7"], &[]), ip("127.0.0.1"), "nobody trusted");
+        assert_eq!(client_address(ip("::ffff:127.0.0.1"), &["203.0.113.7"], &proxy), ip("203.0.113.7"), "mapped IPv4");
     }
 
     fn headers(pairs: &[(&str, &str)]) -> HeaderMap {

@@ -5,7 +5,7 @@
 //! belongs to an instance that stopped; it is ignored, and deleted later.
 
 use super::Cluster;
-use crate::model::{StreamState, StreamStatus, Symbol};
+use crate::model::{MarketStatus, Symbol};
 use crate::server::db::Db;
 use crate::server::state::AppState;
 use sqlx::Row;
@@ -24,8 +24,8 @@ pub struct Remote {
     /// Each instance's stream wants, best first.
     pub wanted: Vec<Vec<Symbol>>,
     pub requested: Vec<Symbol>,
-    /// The leader's WebSocket, as it reported it last.
-    pub stream: Option<StreamStatus>,
+    /// The leader's calls and WebSocket, as it reported them last.
+    pub market: Option<MarketStatus>,
 }
 
 /// The lists taken in turn (the first of each, then the second of each, …),
@@ -68,16 +68,11 @@ async fn beat(state: &AppState) -> Result<(), sqlx::Error> {
     // Only symbols with a quote: a made-up ticker must not reach the leader's jobs.
     let requested: Vec<Symbol> =
         state.market.requested_quote_ages().await.into_iter().filter(|(_, at)| *at > 0).map(|(s, _)| s).collect();
-    let stream = if state.cluster.role().leads() { state.market.own_stream() } else { None };
-    write(&state.db, &state.cluster, &wanted, &requested, stream.as_ref()).await?;
+    let market = if state.cluster.role().leads() { Some(state.market.own_status()) } else { None };
+    write(&state.db, &state.cluster, &wanted, &requested, market.as_ref()).await?;
     let remote = read(&state.db, &state.cluster.instance_id).await?;
-    // A follower's badge shows the leader's stream: its prices come from there.
-    state.market.set_leader_stream(remote.stream.clone().unwrap_or_else(|| StreamStatus {
-        state: StreamState::Connecting,
-        symbols: 0,
-        last_message_at: None,
-        reason: Some("waiting for the leader instance to stream".into()),
-    }));
+    // A follower's badge shows the leader's state: its prices come from there.
+    state.market.set_leader_status(remote.market.clone());
     *state.cluster.remote.lock().unwrap_or_else(|p| p.into_inner()) = remote;
     Ok(())
 }
@@ -91,19 +86,19 @@ async fn write(
     cluster: &Cluster,
     wanted: &[Symbol],
     requested: &[Symbol],
-    stream: Option<&StreamStatus>,
+    market: Option<&MarketStatus>,
 ) -> Result<(), sqlx::Error> {
     let sql = format!(
-        "INSERT INTO cluster_instances (instance_id, wanted, requested, stream, seen_ms)
+        "INSERT INTO cluster_instances (instance_id, wanted, requested, market, seen_ms)
          VALUES ($1, $2, $3, $4, {DB_NOW_MS})
          ON CONFLICT (instance_id) DO UPDATE SET wanted = excluded.wanted, requested = excluded.requested,
-           stream = excluded.stream, seen_ms = excluded.seen_ms"
+           market = excluded.market, seen_ms = excluded.seen_ms"
     );
     sqlx::query(&sql)
         .bind(&cluster.instance_id)
         .bind(encode(wanted))
         .bind(encode(requested))
-        .bind(stream.and_then(|s| serde_json::to_string(s).ok()))
+        .bind(market.and_then(|s| serde_json::to_string(s).ok()))
         .execute(&db.pool)
         .await?;
     let forget = format!("DELETE FROM cluster_instances WHERE seen_ms < {DB_NOW_MS} - $1");
@@ -113,7 +108,7 @@ async fn write(
 
 async fn read(db: &Db, own: &str) -> Result<Remote, sqlx::Error> {
     let sql = format!(
-        "SELECT wanted, requested, stream FROM cluster_instances
+        "SELECT wanted, requested, market FROM cluster_instances
          WHERE instance_id <> $1 AND seen_ms >= {DB_NOW_MS} - $2 ORDER BY seen_ms"
     );
     let rows = sqlx::query(&sql).bind(own).bind(GONE.as_millis() as i64).fetch_all(&db.pool).await?;
@@ -123,10 +118,10 @@ async fn read(db: &Db, own: &str) -> Result<Remote, sqlx::Error> {
     for row in rows {
         remote.wanted.push(decode(row.try_get("wanted")?));
         requested.extend(decode(row.try_get("requested")?));
-        // The newest report of a stream wins (a leader that just stepped down
-        // stops writing one).
-        if let Some(stream) = row.try_get::<Option<String>, _>("stream")?.and_then(|t| serde_json::from_str(&t).ok()) {
-            remote.stream = Some(stream);
+        // The newest leader's report wins (a leader that stepped down stops
+        // writing one).
+        if let Some(market) = row.try_get::<Option<String>, _>("market")?.and_then(|t| serde_json::from_str(&t).ok()) {
+            remote.market = Some(market);
         }
     }
     remote.requested = requested.into_iter().collect();

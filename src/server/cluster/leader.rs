@@ -3,26 +3,39 @@
 //! that connection ends (the process died, was killed, lost the network), and the
 //! others try for it every [`RETRY`], so a new leader is there within seconds.
 //!
-//! The leader checks its connection every [`CHECK`]; when a check fails it steps
-//! down at once (the lock may already be another's). Two leaders can overlap for
-//! at most that long, which costs a duplicate call or a second WebSocket for a
-//! moment, never a wrong number. On shutdown the lock is given back explicitly, so
-//! a follower takes over without waiting for PostgreSQL to notice.
+//! The leader checks its connection every [`CHECK`]; when a check fails or takes
+//! longer than [`CHECK_TIMEOUT`] it steps down at once. PostgreSQL, for its part,
+//! ends the lock's session when it has been idle for [`SESSION_IDLE`] (a leader
+//! cut off from the database, or frozen), and its TCP keepalives notice a dead
+//! peer within seconds, so the lock never outlives its holder by long: the
+//! leader steps down (after at most CHECK + CHECK_TIMEOUT = 3 s without answers)
+//! before PostgreSQL frees the lock for another (5 s). When the lock is freed
+//! while its holder still runs (its connection was cut), the new leader waits
+//! [`SETTLE`] before starting the jobs, so the two do not overlap (an instance
+//! alone on the database, as at a first start, leads at once). A takeover
+//! therefore takes RETRY + SETTLE, about 5 s. On shutdown the instance steps down first; closing the connection
+//! gives the lock back.
 
-use super::{Cluster, Role};
+use super::{Cluster, LOCK_CLASS, Role};
 use sqlx::{AnyConnection, Connection};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
-/// The advisory lock (two-key form): Folio's cluster class, key 1 = the leader.
-const LOCK_CLASS: i32 = 0x466f_0010;
+/// The leader's advisory lock key (in the cluster's class).
 const LEADER_KEY: i32 = 1;
 /// How often a follower asks for the lock.
 pub const RETRY: Duration = Duration::from_secs(1);
 /// How often the leader checks that its lock's connection still answers.
 pub const CHECK: Duration = Duration::from_secs(1);
+/// A check (or a request for the lock) unanswered this long counts as failed.
+pub const CHECK_TIMEOUT: Duration = Duration::from_secs(2);
+/// How long a new leader waits before starting the jobs: longer than the old
+/// leader takes to notice it lost the lock.
+pub const SETTLE: Duration = Duration::from_millis(CHECK.as_millis() as u64 + CHECK_TIMEOUT.as_millis() as u64 + 500);
+/// PostgreSQL ends the lock's session after this long without a query.
+const SESSION_IDLE: &str = "5s";
 
 /// Seeks and holds the lock until `stopping` turns true; then gives it back.
 pub async fn run(cluster: Arc<Cluster>, url: String, mut stopping: watch::Receiver<bool>) {
@@ -31,7 +44,7 @@ pub async fn run(cluster: Arc<Cluster>, url: String, mut stopping: watch::Receiv
             cluster.set_role(Role::Follower);
             return;
         }
-        let held = match <AnyConnection as Connection>::connect(&url).await {
+        let held = match connect(&url).await {
             Ok(mut conn) => {
                 let outcome = hold(&cluster, &mut conn, &mut stopping).await;
                 if outcome == Held::Stopping {
@@ -60,6 +73,27 @@ pub async fn run(cluster: Arc<Cluster>, url: String, mut stopping: watch::Receiv
     }
 }
 
+/// The lock's own connection, set up so PostgreSQL lets go soon after its holder
+/// stops answering (idle timeout; keepalives for a peer gone from the network).
+async fn connect(url: &str) -> Result<AnyConnection, sqlx::Error> {
+    let mut conn = tokio::time::timeout(CHECK_TIMEOUT * 5, <AnyConnection as Connection>::connect(url))
+        .await
+        .map_err(|_| sqlx::Error::PoolTimedOut)??;
+    for setting in [
+        format!("SET idle_session_timeout = '{SESSION_IDLE}'"),
+        "SET tcp_keepalives_idle = 2".to_string(),
+        "SET tcp_keepalives_interval = 1".to_string(),
+        "SET tcp_keepalives_count = 2".to_string(),
+    ] {
+        // idle_session_timeout needs PostgreSQL 14; without it the keepalives and
+        // the leader's own step-down still hold.
+        if let Err(err) = sqlx::query(&setting).execute(&mut conn).await {
+            tracing::debug!(error = %err, %setting, "a leader-connection setting was refused");
+        }
+    }
+    Ok(conn)
+}
+
 #[derive(Debug, PartialEq)]
 enum Held {
     Lost,
@@ -71,16 +105,35 @@ enum Held {
 async fn hold(cluster: &Cluster, conn: &mut AnyConnection, stopping: &mut watch::Receiver<bool>) -> Held {
     let mut leading = false;
     loop {
-        let answered = if leading {
-            sqlx::query("SELECT 1").execute(&mut *conn).await.map(|_| true)
-        } else {
-            sqlx::query_scalar::<_, bool>("SELECT pg_try_advisory_lock($1, $2)")
-                .bind(LOCK_CLASS)
-                .bind(LEADER_KEY)
-                .fetch_one(&mut *conn)
-                .await
+        let ask = async {
+            if leading {
+                sqlx::query("SELECT 1").execute(&mut *conn).await.map(|_| true)
+            } else {
+                sqlx::query_scalar::<_, bool>("SELECT pg_try_advisory_lock($1, $2)")
+                    .bind(LOCK_CLASS)
+                    .bind(LEADER_KEY)
+                    .fetch_one(&mut *conn)
+                    .await
+            }
         };
+        let answered = tokio::time::timeout(CHECK_TIMEOUT, ask).await.unwrap_or(Err(sqlx::Error::PoolTimedOut));
         match answered {
+            Ok(true) if !leading && another_led_lately(conn, &cluster.instance_id).await => {
+                // The lock was free: its last holder is dead, or alive but cut off
+                // from the database. Give a live one the time to notice and stop
+                // its jobs (its check fails within CHECK + CHECK_TIMEOUT) before
+                // starting them here, so two leaders never run at once.
+                tokio::select! {
+                    () = tokio::time::sleep(SETTLE) => {}
+                    _ = stopping.changed() => {}
+                }
+                if *stopping.borrow() {
+                    return Held::Stopping;
+                }
+                leading = true;
+                cluster.set_role(Role::Leader);
+                continue;
+            }
             Ok(held) => {
                 leading = held;
                 cluster.set_role(if held { Role::Leader } else { Role::Follower });
@@ -98,6 +151,17 @@ async fn hold(cluster: &Cluster, conn: &mut AnyConnection, stopping: &mut watch:
             return Held::Stopping;
         }
     }
+}
+
+/// Whether another instance was running within the last 10 s (it may be the
+/// leader that just lost the lock); unknown counts as yes.
+async fn another_led_lately(conn: &mut AnyConnection, own: &str) -> bool {
+    let sql = format!(
+        "SELECT COUNT(*) FROM cluster_instances WHERE instance_id <> $1 AND seen_ms >= {} - 10000",
+        super::demand::DB_NOW_MS
+    );
+    let ask = sqlx::query_scalar::<_, i64>(&sql).bind(own).fetch_one(&mut *conn);
+    !matches!(tokio::time::timeout(CHECK_TIMEOUT, ask).await, Ok(Ok(0)))
 }
 
 /// Aborts its tasks when dropped, so jobs end with whatever started them.

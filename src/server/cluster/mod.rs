@@ -24,6 +24,29 @@ use crate::model::Symbol;
 use std::sync::Mutex;
 use tokio::sync::watch;
 
+/// The advisory lock class of the cluster's locks (two-key form); the keys are
+/// 1 the leader, 2 the upstream budget, 3 a history backfill pass.
+pub const LOCK_CLASS: i32 = 0x466f_0010;
+
+/// A job several instances run, one at a time: on PostgreSQL a transaction holding
+/// the advisory lock `key` (waits for the instance running it now; dropping the
+/// guard lets go); on SQLite, one process, nothing to wait for.
+pub async fn one_at_a_time(
+    db: &crate::server::db::Db,
+    key: i32,
+) -> Result<Option<sqlx::Transaction<'static, sqlx::Any>>, sqlx::Error> {
+    if db.backend != crate::server::db::Backend::Postgres {
+        return Ok(None);
+    }
+    let mut tx = db.pool.begin().await?;
+    sqlx::query("SELECT COUNT(*) FROM (SELECT pg_advisory_xact_lock($1, $2)) AS locked")
+        .bind(LOCK_CLASS)
+        .bind(key)
+        .fetch_one(&mut *tx)
+        .await?;
+    Ok(Some(tx))
+}
+
 /// What this instance does for the deployment.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Role {
@@ -55,6 +78,8 @@ pub struct Cluster {
     /// Random per process: tells this instance's rows and announcements apart.
     pub instance_id: String,
     role: watch::Sender<Role>,
+    /// Set on shutdown: this instance never leads again.
+    stepped_down: std::sync::atomic::AtomicBool,
     /// What the other instances want (read by [`demand`], used by the leader).
     remote: Mutex<demand::Remote>,
 }
@@ -80,6 +105,7 @@ impl Cluster {
         Self {
             instance_id: id.iter().map(|b| format!("{b:02x}")).collect(),
             role: watch::channel(role).0,
+            stepped_down: Default::default(),
             remote: Mutex::default(),
         }
     }
@@ -93,7 +119,19 @@ impl Cluster {
         self.role.subscribe()
     }
 
+    /// Shutting down: the jobs stop here now, and the lock (its connection closed
+    /// with the process's jobs) goes to another instance.
+    pub fn step_down(&self) {
+        self.stepped_down.store(true, std::sync::atomic::Ordering::SeqCst);
+        if self.is_shared() {
+            self.set_role(Role::Follower);
+        }
+    }
+
     pub(crate) fn set_role(&self, role: Role) {
+        if role == Role::Leader && self.stepped_down.load(std::sync::atomic::Ordering::SeqCst) {
+            return;
+        }
         self.role.send_if_modified(|current| {
             let changed = *current != role;
             if changed {

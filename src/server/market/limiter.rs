@@ -80,6 +80,12 @@ impl Drop for Permit<'_> {
 
 /// How soon to look again when the calls in flight alone fill a window.
 const POLL: Duration = Duration::from_millis(20);
+/// The shared log: at most this often per waiting call (each look is a transaction).
+const SHARED_POLL_MS: i64 = 50;
+/// The shared log could not be read: look again after this long.
+const SHARED_RETRY_MS: i64 = 1_000;
+/// The least time a look at the shared log is given.
+const SHARED_TRY: Duration = Duration::from_millis(500);
 
 impl RateLimiter {
     pub fn new(per_second: u32, per_minute: u32) -> Self {
@@ -134,20 +140,27 @@ impl RateLimiter {
                     tokio::time::sleep_until(until).await;
                     continue;
                 }
-                match shared.try_take().await {
-                    Ok(Taken::Slot(slot)) => return Ok(Permit { limiter: self, id: u64::MAX, shared: Some(slot) }),
-                    Ok(Taken::Wait(ms)) => {
-                        let at = Instant::now() + Duration::from_millis(ms as u64);
-                        if at > deadline {
-                            return Err(at - Instant::now());
-                        }
-                        tokio::time::sleep_until(at).await;
+                let left = deadline.saturating_duration_since(Instant::now()).max(SHARED_TRY);
+                let wait_ms = match tokio::time::timeout(left, shared.try_take()).await {
+                    Ok(Ok(Taken::Slot(slot))) => {
+                        return Ok(Permit { limiter: self, id: u64::MAX, shared: Some(slot) });
                     }
-                    Err(err) => {
-                        tracing::warn!(error = %err, "the shared upstream budget cannot be read; this instance's own applies");
-                        break;
+                    // Calls in flight elsewhere fill a window: no need to ask 50 times a second.
+                    Ok(Ok(Taken::Wait(ms))) => ms.max(SHARED_POLL_MS),
+                    Ok(Err(err)) => {
+                        tracing::warn!(error = %err, "the shared upstream budget cannot be read; no call until it can");
+                        SHARED_RETRY_MS
                     }
+                    Err(_) => {
+                        tracing::warn!("the shared upstream budget did not answer in time; no call until it does");
+                        SHARED_RETRY_MS
+                    }
+                };
+                let at = Instant::now() + Duration::from_millis(wait_ms as u64);
+                if at > deadline {
+                    return Err(at - Instant::now());
                 }
+                tokio::time::sleep_until(at).await;
             }
         }
         loop {

@@ -14,7 +14,8 @@
 
 use super::{MarketData, MarketError, Upstream, store};
 use crate::model::{
-    CompanyProfile, MarketProblem, MarketStatus, PriceSource, Quote, SearchHit, SearchQuery, StreamStatus, Symbol,
+    CompanyProfile, MarketProblem, MarketStatus, PriceSource, Quote, SearchHit, SearchQuery, StreamState, StreamStatus,
+    Symbol,
 };
 use crate::server::clock::Clock;
 use crate::server::cluster::Role;
@@ -46,7 +47,7 @@ const ORPHANED_AFTER: i64 = 3;
 struct ClusterLink {
     role: watch::Receiver<Role>,
     announce: mpsc::Sender<Announced>,
-    leader_stream: Mutex<Option<StreamStatus>>,
+    leader_status: Mutex<Option<MarketStatus>>,
 }
 
 /// The latest moment a quote speaks for: its REST fetch or a later trade.
@@ -110,7 +111,7 @@ impl MarketService {
     /// instance learns is handed to `announce`, and a follower leaves refreshing to
     /// the leader. Only the first call counts.
     pub fn join_cluster(&self, role: watch::Receiver<Role>, announce: mpsc::Sender<Announced>) {
-        let _ = self.cluster.set(ClusterLink { role, announce, leader_stream: Mutex::default() });
+        let _ = self.cluster.set(ClusterLink { role, announce, leader_status: Mutex::default() });
     }
 
     fn is_follower(&self) -> bool {
@@ -120,6 +121,11 @@ impl MarketService {
     /// A quote another instance announced: kept (and pushed to this instance's
     /// streams) unless the one in memory is newer.
     pub async fn take_announced(&self, quote: Quote) {
+        // An instance misconfigured with the other source (demo beside Finnhub)
+        // must not pass its prices off as real ones.
+        if quote.source != self.source() {
+            return;
+        }
         if let Some(cached) = self.quotes.get(&quote.symbol).await
             && moment(&cached) > moment(&quote)
         {
@@ -181,27 +187,39 @@ impl MarketService {
     }
 
     pub fn status(&self) -> MarketStatus {
-        let mut status = self.status.lock().unwrap_or_else(|p| p.into_inner()).clone();
-        status.stream = match self.cluster.get() {
-            // A follower's prices come through the leader's stream: it shows that one.
+        match self.cluster.get() {
+            // A follower's prices come through the leader (its refresher, its
+            // stream): it shows the leader's state of them.
             Some(link) if !link.role.borrow().leads() => {
-                link.leader_stream.lock().unwrap_or_else(|p| p.into_inner()).clone()
+                let leader = link.leader_status.lock().unwrap_or_else(|p| p.into_inner()).clone();
+                leader.unwrap_or_else(|| MarketStatus {
+                    stream: Some(StreamStatus {
+                        state: StreamState::Connecting,
+                        symbols: 0,
+                        last_message_at: None,
+                        reason: Some("waiting for the leader instance".into()),
+                    }),
+                    ..self.own_status()
+                })
             }
-            _ => self.stream.lock().unwrap_or_else(|p| p.into_inner()).clone(),
-        };
-        status
-    }
-
-    /// The leader's stream as it last reported it (`cluster::demand`).
-    pub fn set_leader_stream(&self, stream: StreamStatus) {
-        if let Some(link) = self.cluster.get() {
-            *link.leader_stream.lock().unwrap_or_else(|p| p.into_inner()) = Some(stream);
+            _ => self.own_status(),
         }
     }
 
-    /// This instance's own stream, as its task last reported it (None: it runs none).
-    pub fn own_stream(&self) -> Option<StreamStatus> {
-        self.stream.lock().unwrap_or_else(|p| p.into_inner()).clone()
+    /// This instance's own calls and stream (what a leader shares with the others).
+    pub fn own_status(&self) -> MarketStatus {
+        let mut status = self.status.lock().unwrap_or_else(|p| p.into_inner()).clone();
+        status.stream = self.stream.lock().unwrap_or_else(|p| p.into_inner()).clone();
+        status
+    }
+
+    /// The leader's state as it last shared it (`cluster::demand`); None: no
+    /// leader reported lately.
+    pub fn set_leader_status(&self, status: Option<MarketStatus>) {
+        if let Some(link) = self.cluster.get() {
+            *link.leader_status.lock().unwrap_or_else(|p| p.into_inner()) =
+                status.filter(|s| s.source == self.source());
+        }
     }
 
     /// Records the live stream's state (the stream's task calls it on every change).

@@ -10,21 +10,26 @@
 //! round trip to the database instead of a queue and a wait for another process;
 //! `bench-results/cluster.txt` has what a slot costs.
 //!
-//! When the database cannot be asked, the instance falls back to its own
-//! in-memory budget (logged): calls go on at no more than one instance's share.
+//! The lock is only tried (a busy lock answers "look again shortly"), and the
+//! transaction may not sit idle (PostgreSQL ends it after 5 s), so an instance
+//! that stalls holding it cannot hold up the others' calls. When the database
+//! cannot be asked, no call is made: the budget cannot be checked, and an
+//! instance on its own would take the whole of it (see `RateLimiter`).
 
 use super::limiter::{MINUTE_MS, SECOND_MS, wait_ms};
+use crate::server::cluster::LOCK_CLASS;
 use crate::server::cluster::demand::DB_NOW_MS;
 use crate::server::db::Db;
 use sqlx::Row;
 use std::sync::Mutex;
 
-/// The advisory lock every slot is taken under (cluster class, key 2).
-const LOCK_CLASS: i32 = 0x466f_0010;
+/// The advisory lock every slot is taken under (in the cluster's class).
 const BUDGET_KEY: i32 = 2;
 /// A call still marked in flight this long after it started belongs to an instance
 /// that died mid-call: it counts from its start, not as "now" for ever.
 const ABANDONED_MS: i64 = 30_000;
+/// How soon to try again when another instance holds the log's lock.
+const BUSY_MS: i64 = 10;
 
 pub struct SharedBudget {
     db: Db,
@@ -51,11 +56,16 @@ impl SharedBudget {
     /// Takes a slot now if the shared windows have room.
     pub async fn try_take(&self) -> Result<Taken, sqlx::Error> {
         let mut tx = self.db.pool.begin().await?;
-        sqlx::query("SELECT COUNT(*) FROM (SELECT pg_advisory_xact_lock($1, $2)) AS locked")
+        sqlx::query("SET LOCAL idle_in_transaction_session_timeout = '5s'").execute(&mut *tx).await?;
+        let locked: bool = sqlx::query_scalar("SELECT pg_try_advisory_xact_lock($1, $2)")
             .bind(LOCK_CLASS)
             .bind(BUDGET_KEY)
             .fetch_one(&mut *tx)
             .await?;
+        if !locked {
+            tx.commit().await?;
+            return Ok(Taken::Wait(BUSY_MS));
+        }
         let now: i64 = sqlx::query_scalar(&format!("SELECT {DB_NOW_MS}")).fetch_one(&mut *tx).await?;
         sqlx::query("DELETE FROM upstream_calls WHERE at_ms < $1").bind(now - MINUTE_MS).execute(&mut *tx).await?;
         let rows = sqlx::query("SELECT at_ms, in_flight FROM upstream_calls").fetch_all(&mut *tx).await?;

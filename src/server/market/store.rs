@@ -36,7 +36,8 @@ pub async fn load_quote(db: &Db, symbol: &Symbol, source: PriceSource) -> Result
     }))
 }
 
-/// Saves the quote and records it as its trading day's close.
+/// Saves the quote and records it as its trading day's close. A quote fetched
+/// before the one stored (a late write from another instance) leaves it alone.
 pub async fn save_quote(db: &Db, quote: &Quote) -> Result<(), AppError> {
     sqlx::query(
         "INSERT INTO stock_quotes (symbol, source, price, change, change_percent, high, low, open, previous_close, as_of, fetched_at)
@@ -44,7 +45,8 @@ pub async fn save_quote(db: &Db, quote: &Quote) -> Result<(), AppError> {
          ON CONFLICT (symbol, source) DO UPDATE SET
            price = excluded.price, change = excluded.change, change_percent = excluded.change_percent,
            high = excluded.high, low = excluded.low, open = excluded.open, previous_close = excluded.previous_close,
-           as_of = excluded.as_of, fetched_at = excluded.fetched_at",
+           as_of = excluded.as_of, fetched_at = excluded.fetched_at
+         WHERE excluded.fetched_at >= stock_quotes.fetched_at",
     )
     .bind(quote.symbol.as_str())
     .bind(quote.source.as_str())

@@ -89,6 +89,9 @@ impl Backfill {
     }
 }
 
+/// The cluster lock key of a backfill pass (`cluster::one_at_a_time`).
+const BACKFILL_TURN: i32 = 3;
+
 /// Starts the job (nothing to start without a history source).
 pub fn spawn(state: AppState) -> Option<tokio::task::JoinHandle<()>> {
     if !state.backfill.sources.is_enabled() {
@@ -96,8 +99,16 @@ pub fn spawn(state: AppState) -> Option<tokio::task::JoinHandle<()>> {
     }
     Some(tokio::spawn(async move {
         loop {
-            if let Err(err) = run_once(&state).await {
-                tracing::warn!(error = %err, "history backfill pass failed");
+            // Several instances on one database take turns: a pass works out what
+            // is missing when its turn comes, so no span is fetched twice.
+            match crate::server::cluster::one_at_a_time(&state.db, BACKFILL_TURN).await {
+                Ok(turn) => {
+                    if let Err(err) = run_once(&state).await {
+                        tracing::warn!(error = %err, "history backfill pass failed");
+                    }
+                    drop(turn);
+                }
+                Err(err) => tracing::warn!(error = %err, "history backfill could not take its turn"),
             }
             let _ = tokio::time::timeout(Duration::from_secs(3600), state.backfill.wake.notified()).await;
         }
