@@ -3,7 +3,7 @@ SHELL := /bin/bash
 .SHELLFLAGS := -euo pipefail -c
 export PATH := $(HOME)/.cargo/bin:$(CURDIR)/node_modules/.bin:$(PATH)
 
-.PHONY: run build backup test lint unit integration-postgres e2e e2e-baselines fuzz bench soak help
+.PHONY: run build backup test lint unit integration-postgres cluster-check e2e e2e-baselines fuzz bench soak cluster help
 
 help: ## List the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{ printf "  make %-22s %s\n", $$1, $$2 }'
@@ -22,10 +22,11 @@ backup: ## Back up the database now (safe while the server runs) into FOLIO_BACK
 	cargo leptos build --release --precompress
 	./target/release/folio backup
 
-test: ## Everything: format, lints (both targets), unit + integration (SQLite, PostgreSQL), end-to-end, API fuzz (100 cases per operation, fixed seed), no secret in any log
+test: ## Everything: format, lints (both targets), unit + integration (SQLite, PostgreSQL), three instances behind HAProxy, end-to-end, API fuzz (100 cases per operation, fixed seed), no secret in any log
 	scripts/bootstrap.sh test
 	rm -rf target/tmp/logs
 	$(MAKE) --no-print-directory lint unit integration-postgres
+	scripts/cluster-check.sh
 	scripts/e2e.sh
 	FUZZ_SEED=20261125 FUZZ_EXAMPLES=100 scripts/fuzz.sh
 	scripts/check-logs.sh
@@ -44,6 +45,11 @@ unit: ## Unit tests and the integration suite on SQLite
 integration-postgres: ## The integration suite on PostgreSQL (127.0.0.1:5432)
 	scripts/test-postgres.sh
 
+cluster-check: ## Three instances on one PostgreSQL behind HAProxy: shared budget, one WebSocket, the leader killed mid-run (about 3 minutes)
+	scripts/bootstrap.sh cluster
+	cargo build --features ssr --bin folio
+	scripts/cluster-check.sh
+
 e2e: ## End-to-end tests in headless Chromium (Playwright)
 	scripts/bootstrap.sh test
 	scripts/e2e.sh
@@ -56,6 +62,12 @@ fuzz: ## Schema-driven fuzzing of the REST API (schemathesis) for 10 minutes, ra
 	scripts/bootstrap.sh run
 	cargo leptos build
 	scripts/fuzz.sh 600
+
+cluster: ## Three instances on one PostgreSQL (a new database) behind HAProxy on 127.0.0.1:3000, with the fake Finnhub; Ctrl-C stops them
+	scripts/bootstrap.sh cluster
+	cargo leptos build --release --precompress
+	cargo build -p folio-fakes --bin fake_finnhub
+	scripts/cluster.sh
 
 bench: ## Benchmarks; figures are written to bench-results/
 	scripts/bootstrap.sh bench

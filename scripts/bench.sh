@@ -34,6 +34,11 @@
 #                   server as its own process; about a minute).
 #   backup.txt      backup, restore and the account file of the 50,000-activity account,
 #                   on SQLite and PostgreSQL (scripts/bench-backup.sh).
+#   cluster.txt     several instances on one PostgreSQL behind HAProxy (deploy/haproxy.cfg):
+#                   overview throughput and p50/p99 with 1 instance (directly and through
+#                   HAProxy) and 3, Finnhub calls a minute counted at the fake, leader
+#                   fail-over after kill -9 (scripts/bench-cluster.mjs; about 4 minutes), and
+#                   the cost of one shared-budget slot in PostgreSQL (scripts/bench-budget.sh).
 #   reliability.txt the disk-full soak (scripts/disk-full-soak.sh; needs root).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -265,5 +270,10 @@ PY
 } | tee bench-results/stream.txt
 
 scripts/bench-backup.sh
+
+cargo build --release -p folio-fakes --bin fake_finnhub
+FOLIO_BIN=target/release/folio FAKE_FINNHUB_BIN=target/release/fake_finnhub node scripts/bench-cluster.mjs bench-results/cluster.txt
+# ... and what one shared-budget slot costs, appended to the same file.
+scripts/bench-budget.sh
 
 if [ "$(id -u)" -eq 0 ]; then scripts/disk-full-soak.sh 60; else echo "bench: the disk-full soak needs root; skipped"; fi

@@ -4,6 +4,8 @@
 #   scripts/bootstrap.sh test   the same, plus Chromium for the end-to-end tests and Prometheus
 #                               (Debian's package, unpacked into .tools/) for the metrics test
 #   scripts/bootstrap.sh bench  the same, plus wrk for the API throughput benchmark
+#   scripts/bootstrap.sh cluster  run's tools plus HAProxy (Debian's package) for `make cluster`;
+#                               test and bench install HAProxy too (the cluster check, its bench)
 # Idempotent: a second run only checks. Versions are pinned here and in package-lock.json.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -91,7 +93,9 @@ else
     --legal-comments=linked --log-level=warning --outfile="$charts"
 fi
 
-# Debian packages: Chromium for the end-to-end tests, wrk for the API benchmark.
+# Debian packages: Chromium for the end-to-end tests, wrk for the API benchmark,
+# HAProxy for the several-instances check (the scripts run their own with
+# deploy/haproxy.cfg; the package's service, if started, listens on no port).
 apt_install() {
   local sudo_cmd=""
   [ "$(id -u)" -eq 0 ] || sudo_cmd="sudo"
@@ -101,6 +105,9 @@ apt_install() {
 }
 if [ "$mode" = test ] || [ "$mode" = bench ]; then
   if [ -x /usr/bin/chromium ]; then say "chromium: present"; else apt_install chromium; fi
+fi
+if [ "$mode" = test ] || [ "$mode" = bench ] || [ "$mode" = cluster ]; then
+  if [ -x /usr/sbin/haproxy ]; then say "haproxy: present"; else apt_install haproxy; fi
 fi
 # Prometheus for the metrics test: Debian's package unpacked into .tools/ rather
 # than installed, so no service starts and no port is taken on the machine.
