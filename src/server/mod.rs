@@ -408,7 +408,8 @@ pub fn router(state: AppState) -> Router {
     app = app.layer(
         TraceLayer::new_for_http()
             .make_span_with(ops::request_id::span::<axum::body::Body>)
-            .on_response(ops::http::LogResponse),
+            .on_response(ops::http::LogResponse)
+            .on_failure(ops::http::LogFailure),
     );
     if state.config.ops.metrics_enabled() {
         app = app.layer(ops::http::RecordRequests::layer(state.metrics.clone()));

@@ -12,6 +12,7 @@
 //! calls count in the same windows, and a 429's pause holds them all back.
 
 use super::shared_budget::{SharedBudget, Taken};
+use std::future::Future;
 use std::sync::{Mutex, OnceLock};
 use std::time::Duration;
 use tokio::time::Instant;
@@ -20,6 +21,33 @@ const SECOND: Duration = Duration::from_secs(1);
 const MINUTE: Duration = Duration::from_secs(60);
 pub const SECOND_MS: i64 = 1_000;
 pub const MINUTE_MS: i64 = 60_000;
+
+tokio::task_local! {
+    /// Set while a call is made for nobody waiting (the refresher, a stale
+    /// value's background refresh).
+    static BACKGROUND: ();
+}
+
+/// Runs `job` as background work: its calls leave [`reserved_for_pages`] of the
+/// minute's budget to calls a person is waiting on (checking a new symbol, a
+/// first quote), so a long refresh list never starves a page.
+pub async fn as_background<F: Future>(job: F) -> F::Output {
+    BACKGROUND.scope((), job).await
+}
+
+fn in_background() -> bool {
+    BACKGROUND.try_with(|_| ()).is_ok()
+}
+
+/// The part of the minute background work leaves free: a quarter.
+pub fn reserved_for_pages(per_minute: usize) -> usize {
+    per_minute / 4
+}
+
+/// The minute's limit for the calling task's kind of work.
+pub(super) fn minute_limit(per_minute: usize) -> usize {
+    if in_background() { (per_minute - reserved_for_pages(per_minute)).max(1) } else { per_minute }
+}
 
 pub struct RateLimiter {
     per_second: usize,
@@ -189,7 +217,7 @@ impl RateLimiter {
         // In milliseconds before `now` (negative), as the shared log counts.
         let ms_before = |at: Instant| -(now.saturating_duration_since(at).as_millis() as i64);
         let done: Vec<i64> = state.slots.iter().filter(|s| !s.in_flight).map(|s| ms_before(s.at)).collect();
-        let wait = wait_ms(0, in_flight, done, None, self.per_second, self.per_minute);
+        let wait = wait_ms(0, in_flight, done, None, self.per_second, minute_limit(self.per_minute));
         ready_at = ready_at.max(now + Duration::from_millis(wait as u64));
         if ready_at > now {
             return Err(ready_at);
@@ -312,6 +340,19 @@ mod tests {
         let before = Instant::now();
         drop(roomy.acquire_within(Duration::from_secs(5)).await.unwrap());
         assert_eq!(Instant::now() - before, SECOND);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn background_work_leaves_a_quarter_of_the_minute_to_pages() {
+        let limiter = RateLimiter::new(30, 8);
+        let mut background = 0;
+        while as_background(limiter.acquire_within(Duration::from_secs(1))).await.is_ok() {
+            background += 1;
+        }
+        assert_eq!(background, 6, "8 a minute, 2 kept for pages");
+        assert!(limiter.acquire_within(Duration::from_secs(1)).await.is_ok(), "a page still gets a call");
+        assert!(limiter.acquire_within(Duration::from_secs(1)).await.is_ok());
+        assert!(limiter.acquire_within(Duration::from_secs(1)).await.is_err(), "then the minute is spent");
     }
 
     #[tokio::test(start_paused = true)]

@@ -21,7 +21,8 @@ pub fn spawn(
         ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             ticker.tick().await;
-            refresh_due_with(&service, also()).await;
+            // Nobody waits on these: pages keep their share of the budget.
+            super::limiter::as_background(refresh_due_with(&service, also())).await;
         }
     })
 }

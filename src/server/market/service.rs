@@ -470,10 +470,11 @@ impl MarketService {
             return;
         }
         let this = self.clone();
-        tokio::spawn(async move {
+        // Nobody waits on it (the stale value was served): pages keep their share.
+        tokio::spawn(super::limiter::as_background(async move {
             job(this.clone()).await;
             this.refreshing.lock().unwrap_or_else(|p| p.into_inner()).remove(&key);
-        });
+        }));
     }
 
     /// From the database (a restart, or another instance, put it there) or else

@@ -88,7 +88,8 @@ impl SharedBudget {
         };
         *self.last_seen.lock().unwrap_or_else(|p| p.into_inner()) =
             (left(SECOND_MS, self.per_second), left(MINUTE_MS, self.per_minute), paused);
-        let wait = wait_ms(now, in_flight, done, paused_until, self.per_second, self.per_minute);
+        let per_minute = super::limiter::minute_limit(self.per_minute);
+        let wait = wait_ms(now, in_flight, done, paused_until, self.per_second, per_minute);
         if wait > 0 {
             tx.commit().await?;
             return Ok(Taken::Wait(wait));

@@ -250,3 +250,28 @@ impl<B> tower_http::trace::OnResponse<B> for LogResponse {
         }
     }
 }
+
+/// The trace layer's line for a 5xx answer. A 503 is Folio saying "not now"
+/// (the Finnhub budget is spent, the instance is draining): expected under load,
+/// so it is a debug line; other failures are warnings (an internal error has
+/// already been logged with its cause by `AppError`).
+#[derive(Clone, Copy, Default)]
+pub struct LogFailure;
+
+impl tower_http::trace::OnFailure<tower_http::classify::ServerErrorsFailureClass> for LogFailure {
+    fn on_failure(
+        &mut self,
+        failure: tower_http::classify::ServerErrorsFailureClass,
+        latency: std::time::Duration,
+        _span: &tracing::Span,
+    ) {
+        use tower_http::classify::ServerErrorsFailureClass as Class;
+        let latency_ms = latency.as_millis() as u64;
+        match failure {
+            Class::StatusCode(StatusCode::SERVICE_UNAVAILABLE) => {
+                tracing::debug!(latency_ms, "answered 503 (not now)");
+            }
+            other => tracing::warn!(latency_ms, failure = %other, "the response failed"),
+        }
+    }
+}
