@@ -13,7 +13,7 @@
 //    then read their overview and positions again and again; 6 keep a live stream
 //    open through HAProxy and 3 one on each instance directly; the fake streams
 //    trades for the held symbols every second. Half-way (but only once everyone is
-//    set up, at most CLUSTER_CHECK_SETUP_SECONDS, 150), the leader (GET /readyz:
+//    set up, at most CLUSTER_CHECK_SETUP_SECONDS, 240), the leader (GET /readyz:
 //    role) is killed with SIGKILL; the traffic goes on for at least 40 s after it.
 // 3. Counted at the fake and through HAProxy: Finnhub REST calls never more than
 //    60 in any rolling minute and 30 in any rolling second; never more than one
@@ -39,7 +39,7 @@ const PER_SECOND = 30; // FINNHUB_CALLS_PER_SECOND, left at its default
 const NEW_LEADER_WITHIN_MS = 10_000;
 const PRICES_AFTER_KILL_WITHIN_MS = 20_000;
 const SSE_THROUGH_LB = 6;
-const SETUP_SECONDS = Number(process.env.CLUSTER_CHECK_SETUP_SECONDS ?? 150);
+const SETUP_SECONDS = Number(process.env.CLUSTER_CHECK_SETUP_SECONDS ?? 240);
 const AFTER_KILL_MS = 40_000;
 
 const failed = [];
