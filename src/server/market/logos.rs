@@ -80,7 +80,8 @@ impl LogoStore {
             let bytes = tokio::fs::read(file).await.ok()?;
             return Some(Logo { content_type: "image/svg+xml", bytes: bytes.into() });
         }
-        let url = state.market.profile(symbol).await.ok()?.logo;
+        // A logo can wait: its profile call leaves pages' share of the budget alone.
+        let url = super::limiter::as_background(state.market.profile(symbol)).await.ok()?.logo;
         if url.is_empty() || !self.may_fetch(&url) {
             return None;
         }

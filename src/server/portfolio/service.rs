@@ -96,8 +96,11 @@ pub async fn risk(state: &AppState, user_id: i64, range: Range) -> Result<Arc<Ri
 
 /// The rows of an already valued portfolio, with company profiles.
 pub async fn position_rows(state: &AppState, valuation: &Valuation) -> Vec<PositionRow> {
-    // Profiles concurrently: on a cold cache each is an upstream call.
-    let profiles = futures::future::join_all(valuation.positions.iter().map(|p| state.market.profile(&p.symbol))).await;
+    // Profiles concurrently: on a cold cache each is an upstream call. A row shows
+    // without its company name, so these calls leave pages' share of the budget
+    // to what cannot wait (a new symbol's first quote).
+    let profiles = valuation.positions.iter().map(|p| state.market.profile(&p.symbol));
+    let profiles = crate::server::market::limiter::as_background(futures::future::join_all(profiles)).await;
     valuation
         .positions
         .iter()
