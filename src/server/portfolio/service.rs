@@ -94,19 +94,27 @@ pub async fn risk(state: &AppState, user_id: i64, range: Range) -> Result<Arc<Ri
     Ok(portfolio(state, user_id).await?.risk(range))
 }
 
+/// How long a page waits for a company profile that is not in memory.
+const PROFILE_WAIT: std::time::Duration = std::time::Duration::from_millis(500);
+
 /// The rows of an already valued portfolio, with company profiles.
 pub async fn position_rows(state: &AppState, valuation: &Valuation) -> Vec<PositionRow> {
     // Profiles concurrently: on a cold cache each is an upstream call. A row shows
     // without its company name, so these calls leave pages' share of the budget
-    // to what cannot wait (a new symbol's first quote).
-    let profiles = valuation.positions.iter().map(|p| state.market.profile(&p.symbol));
-    let profiles = crate::server::market::limiter::as_background(futures::future::join_all(profiles)).await;
+    // to what cannot wait (a new symbol's first quote), and the page waits for
+    // them at most PROFILE_WAIT: a slower one goes on and is there next time.
+    let profiles = valuation.positions.iter().map(|p| {
+        let (market, symbol) = (state.market.clone(), p.symbol.clone());
+        let lookup =
+            tokio::spawn(crate::server::market::limiter::as_background(async move { market.profile(&symbol).await }));
+        async move { tokio::time::timeout(PROFILE_WAIT, lookup).await.ok().and_then(Result::ok).and_then(Result::ok) }
+    });
+    let profiles = futures::future::join_all(profiles).await;
     valuation
         .positions
         .iter()
         .zip(profiles)
         .map(|(p, profile)| {
-            let profile = profile.ok();
             let quote = p.quote.as_ref();
             PositionRow {
                 id: p.opened_by,
