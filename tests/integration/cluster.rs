@@ -11,8 +11,27 @@ use folio_fakes::stream::FakeTrade;
 use serde_json::Value;
 use std::time::{Duration, Instant};
 
-fn on_postgres(app: &TestApp) -> bool {
-    app.config.db.url.starts_with("postgres")
+/// True on PostgreSQL; on SQLite (several instances need PostgreSQL) asserts that
+/// every instance runs everything itself, and is false.
+async fn shared_database(apps: &[&TestApp]) -> bool {
+    if apps[0].config.db.url.starts_with("postgres") {
+        return true;
+    }
+    until_roles(apps, &vec!["standalone"; apps.len()], Duration::ZERO).await;
+    false
+}
+
+/// Two instances on one database, with the fake streaming: on PostgreSQL the
+/// first leads with the one WebSocket and the second follows (None on SQLite).
+async fn leader_and_follower() -> Option<(TestApp, TestApp, FakeFinnhub)> {
+    let (first, fake) = streaming(&[]).await;
+    let second = first.second_instance().await;
+    if !shared_database(&[&first, &second]).await {
+        return None;
+    }
+    until_roles(&[&first, &second], &["leader", "follower"], Duration::from_secs(5)).await;
+    fake_until(&fake, "the leader's stream", |s| s.open == 1).await;
+    Some((first, second, fake))
 }
 
 async fn role(app: &TestApp) -> String {
@@ -38,14 +57,7 @@ async fn until_roles(apps: &[&TestApp], roles: &[&str], within: Duration) -> Dur
 
 #[tokio::test]
 async fn one_instance_leads_with_the_one_websocket_and_another_takes_over_when_it_stops() {
-    let (first, fake) = streaming(&[]).await;
-    let second = first.second_instance().await;
-    if !on_postgres(&first) {
-        until_roles(&[&first, &second], &["standalone", "standalone"], Duration::ZERO).await;
-        return;
-    }
-    until_roles(&[&first, &second], &["leader", "follower"], Duration::from_secs(5)).await;
-    fake_until(&fake, "the leader's stream", |s| s.open == 1).await;
+    let Some((first, second, fake)) = leader_and_follower().await else { return };
     let leader_metric = |app: &TestApp| app.running.state.cluster.role().leads();
     assert!(leader_metric(&first) && !leader_metric(&second));
 
@@ -57,13 +69,7 @@ async fn one_instance_leads_with_the_one_websocket_and_another_takes_over_when_i
 
 #[tokio::test]
 async fn a_leader_whose_lock_connection_is_cut_steps_down_before_another_leads() {
-    let (first, fake) = streaming(&[]).await;
-    let second = first.second_instance().await;
-    if !on_postgres(&first) {
-        return;
-    }
-    until_roles(&[&first, &second], &["leader", "follower"], Duration::from_secs(5)).await;
-    fake_until(&fake, "the leader's stream", |s| s.open == 1).await;
+    let Some((first, second, fake)) = leader_and_follower().await else { return };
     // The leader process lives on; only its lock's connection is cut (as by a
     // network partition or an administrator), so PostgreSQL frees the lock at once.
     let db = &first.running.state.db.pool;
@@ -93,12 +99,7 @@ async fn a_leader_whose_lock_connection_is_cut_steps_down_before_another_leads()
 
 #[tokio::test]
 async fn a_trade_streamed_to_the_leader_reaches_a_followers_browser() {
-    let (first, fake) = streaming(&[]).await;
-    let second = first.second_instance().await;
-    if !on_postgres(&first) {
-        return;
-    }
-    until_roles(&[&first, &second], &["leader", "follower"], Duration::from_secs(5)).await;
+    let Some((_first, second, fake)) = leader_and_follower().await else { return };
     // Someone on the follower holds AAPL: the leader learns it through the
     // database and subscribes.
     let token = signup_token(&second, "far").await;
@@ -139,7 +140,7 @@ async fn the_upstream_budget_is_one_for_every_instance() {
         fake.state.set_quote(symbol, 10.0, 9.0);
     }
     let (first, second, token) = budget_app(&fake, "4").await;
-    if !on_postgres(&first) {
+    if !shared_database(&[&first, &second]).await {
         return;
     }
     // The refresher's first pass (the benchmark) took part of the minute already.
@@ -161,7 +162,7 @@ async fn a_429_on_one_instance_pauses_the_other() {
         fake.state.set_quote(symbol, 10.0, 9.0);
     }
     let (first, second, token) = budget_app(&fake, "60").await;
-    if !on_postgres(&first) {
+    if !shared_database(&[&first, &second]).await {
         return;
     }
     fake.state.set_fault(Fault::RateLimited { retry_after: Some(30), reset_in: None }, Some(1), None);

@@ -128,13 +128,6 @@ async fn read(db: &Db, own: &str) -> Result<Remote, sqlx::Error> {
     Ok(remote)
 }
 
-/// The instances seen within [`GONE`] (this one included), for the tests and the
-/// operator.
-pub async fn live_instances(db: &Db) -> Result<i64, sqlx::Error> {
-    let sql = format!("SELECT COUNT(*) FROM cluster_instances WHERE seen_ms >= {DB_NOW_MS} - $1");
-    sqlx::query_scalar(&sql).bind(GONE.as_millis() as i64).fetch_one(&db.pool).await
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
