@@ -116,6 +116,30 @@ async fn a_trade_streamed_to_the_leader_reaches_a_followers_browser() {
     assert_eq!(status["data"]["stream"]["state"], "connected", "the follower shows the leader's stream: {status}");
 }
 
+#[tokio::test]
+async fn a_fetched_quote_is_announced_without_being_written_again() {
+    use folio::model::PriceSource;
+    use folio::server::market::store;
+    let Some((first, second, _fake)) = leader_and_follower().await else { return };
+    let token = signup_token(&first, "fetcher").await;
+    let msft = folio::model::Symbol::parse("MSFT").unwrap();
+    assert_eq!(first.get_with_token("/api/dashboard/quote/MSFT", &token).await.status(), 200);
+    // The fetch stored the quote and its day's close; something else writes that
+    // day's close now (an import of prices, say), while the announcement waits.
+    let db = &first.running.state.db;
+    let fetched = store::load_quote(db, &msft, PriceSource::Finnhub).await.unwrap().unwrap();
+    let day = chrono::DateTime::from_timestamp(fetched.as_of, 0).unwrap().date_naive();
+    store::save_close(db, &msft, PriceSource::Finnhub, day, 1234.into()).await.unwrap();
+    // The follower has the quote: the announcer is done with it.
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while second.running.state.market.peek_quote(&msft).await.is_none() {
+        assert!(Instant::now() < deadline, "the follower never heard of MSFT's quote");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let closes = store::closes_since(db, &msft, PriceSource::Finnhub, day).await.unwrap();
+    assert_eq!(closes, [(day, 1234.into())], "the announcer wrote the fetched quote's close again");
+}
+
 /// Quotes of `symbols`, all at once, spread over `apps` in turn; the statuses.
 async fn quotes_at_once(apps: &[&TestApp], token: &str, symbols: &[String]) -> Vec<u16> {
     let asks = symbols.iter().enumerate().map(|(n, symbol)| async move {

@@ -372,3 +372,44 @@ async fn a_spent_budget_refuses_at_once_with_retry_after_and_no_call() {
         "{text}"
     );
 }
+
+#[tokio::test]
+async fn a_late_older_quote_never_puts_a_days_close_back() {
+    use folio::server::market::store;
+    let app = spawn_app_with(&[]).await;
+    let db = &app.running.state.db;
+    let symbol = sym("KO");
+    let day = app.today();
+    let noon = day.and_hms_opt(12, 0, 0).unwrap().and_utc().timestamp();
+    let quote = |price: i64, as_of: i64, fetched_at: i64| folio::model::Quote {
+        symbol: symbol.clone(),
+        price: price.into(),
+        change: None,
+        change_percent: None,
+        high: price.into(),
+        low: price.into(),
+        open: price.into(),
+        previous_close: price.into(),
+        as_of,
+        fetched_at,
+        source: PriceSource::Finnhub,
+        stale: false,
+        traded_at: None,
+    };
+    let close = || async { store::closes_since(db, &symbol, PriceSource::Finnhub, day).await.unwrap() };
+
+    assert!(store::save_quote(db, &quote(60, noon, noon)).await.unwrap());
+    // A later trade on the same REST fetch moves `as_of` only: it is newer.
+    assert!(store::save_quote(db, &quote(61, noon + 5, noon)).await.unwrap());
+    assert_eq!(close().await, [(day, 61.into())]);
+    // The earlier ones, written late (another instance, an announcer behind):
+    // neither the quote nor the day's close goes back.
+    assert!(!store::save_quote(db, &quote(60, noon, noon)).await.unwrap());
+    assert!(!store::save_quote(db, &quote(59, noon - 60, noon - 60)).await.unwrap());
+    assert_eq!(close().await, [(day, 61.into())]);
+    let stored = store::load_quote(db, &symbol, PriceSource::Finnhub).await.unwrap().unwrap();
+    assert_eq!((stored.price, stored.as_of), (61.into(), noon + 5));
+    // A later fetch is newer whatever its price.
+    assert!(store::save_quote(db, &quote(58, noon + 5, noon + 30)).await.unwrap());
+    assert_eq!(close().await, [(day, 58.into())]);
+}

@@ -46,6 +46,15 @@ impl Announced {
     }
 }
 
+/// What `MarketService` hands the announcer: a quote it learned, and whether it
+/// still has to be written (a fetched quote was stored by the fetch; writing it
+/// again a moment later would put its close back over anything written since).
+#[derive(Clone, Debug)]
+pub struct Outgoing {
+    pub quote: Announced,
+    pub store: bool,
+}
+
 /// One notification's payload.
 #[derive(Debug, Serialize, Deserialize)]
 struct Payload {
@@ -54,19 +63,20 @@ struct Payload {
 }
 
 /// Writes and announces what `MarketService` hands over, until the process ends.
-pub async fn announce(db: Db, instance_id: String, mut queue: mpsc::Receiver<Announced>) {
+pub async fn announce(db: Db, instance_id: String, mut queue: mpsc::Receiver<Outgoing>) {
     while let Some(first) = queue.recv().await {
         tokio::time::sleep(BATCH).await;
-        // The newest quote of each symbol in the batch.
+        // The newest quote of each symbol in the batch (the last one handed over).
         let mut batch = BTreeMap::new();
-        batch.insert(first.quote.symbol.clone(), first);
+        batch.insert(first.quote.quote.symbol.clone(), first);
         while let Ok(next) = queue.try_recv() {
-            batch.insert(next.quote.symbol.clone(), next);
+            batch.insert(next.quote.quote.symbol.clone(), next);
         }
-        let quotes: Vec<Announced> = batch.into_values().collect();
-        if let Err(err) = write(&db, &quotes).await {
+        let outgoing: Vec<Outgoing> = batch.into_values().collect();
+        if let Err(err) = write(&db, &outgoing).await {
             tracing::warn!(error = %err, "could not write quotes for the other instances");
         }
+        let quotes: Vec<Announced> = outgoing.into_iter().map(|o| o.quote).collect();
         for chunk in quotes.chunks(PER_NOTIFY) {
             let payload = Payload { from: instance_id.clone(), quotes: chunk.to_vec() };
             let Ok(text) = serde_json::to_string(&payload) else { continue };
@@ -77,9 +87,10 @@ pub async fn announce(db: Db, instance_id: String, mut queue: mpsc::Receiver<Ann
     }
 }
 
-async fn write(db: &Db, quotes: &[Announced]) -> Result<(), crate::server::error::AppError> {
-    for announced in quotes {
-        store::save_quote(db, &announced.quote).await?;
+/// Stores the quotes nobody stored yet (see [`Outgoing`]).
+async fn write(db: &Db, outgoing: &[Outgoing]) -> Result<(), crate::server::error::AppError> {
+    for o in outgoing.iter().filter(|o| o.store) {
+        store::save_quote(db, &o.quote.quote).await?;
     }
     Ok(())
 }

@@ -19,7 +19,7 @@ use crate::model::{
 };
 use crate::server::clock::Clock;
 use crate::server::cluster::Role;
-use crate::server::cluster::bus::Announced;
+use crate::server::cluster::bus::{Announced, Outgoing};
 use crate::server::config::MarketConfig;
 use crate::server::db::Db;
 use crate::server::error::AppError;
@@ -46,8 +46,21 @@ const ORPHANED_AFTER: i64 = 3;
 /// What a follower needs from the deployment (see `MarketService::join_cluster`).
 struct ClusterLink {
     role: watch::Receiver<Role>,
-    announce: mpsc::Sender<Announced>,
+    announce: mpsc::Sender<Outgoing>,
     leader_status: Mutex<Option<MarketStatus>>,
+}
+
+/// Whether a quote published is news for the other instances, and whether the
+/// database has it yet (the announcer writes it if not).
+#[derive(Clone, Copy)]
+enum Learned {
+    /// Read back from the database or announced by another instance.
+    No,
+    /// Fetched by this instance, which stored it.
+    Stored,
+    /// Made here and not stored: a streamed trade, or a trade's price kept over a
+    /// refresh.
+    NotStored,
 }
 
 /// The latest moment a quote speaks for: its REST fetch or a later trade.
@@ -110,7 +123,7 @@ impl MarketService {
     /// Joins a deployment of several instances: from now on every quote this
     /// instance learns is handed to `announce`, and a follower leaves refreshing to
     /// the leader. Only the first call counts.
-    pub fn join_cluster(&self, role: watch::Receiver<Role>, announce: mpsc::Sender<Announced>) {
+    pub fn join_cluster(&self, role: watch::Receiver<Role>, announce: mpsc::Sender<Outgoing>) {
         let _ = self.cluster.set(ClusterLink { role, announce, leader_status: Mutex::default() });
     }
 
@@ -132,7 +145,7 @@ impl MarketService {
             return;
         }
         self.quotes.insert(quote.symbol.clone(), quote.clone()).await;
-        self.publish(&quote, false);
+        self.publish(&quote, Learned::No);
     }
 
     /// Counts a finished pass of the refresher (for `/metrics`).
@@ -237,15 +250,19 @@ impl MarketService {
         self.epoch.load(std::sync::atomic::Ordering::Acquire)
     }
 
-    /// Tells this instance's listeners; `announce`: also the other instances (a
-    /// quote this instance learned, not one it read back or was told).
-    fn publish(&self, quote: &Quote, announce: bool) {
+    /// Tells this instance's listeners and, for a quote this instance learned
+    /// (not one it read back or was told), the other instances too (`Learned`).
+    fn publish(&self, quote: &Quote, learned: Learned) {
         self.epoch.fetch_add(1, std::sync::atomic::Ordering::AcqRel);
         // An error only means nobody is listening.
         let _ = self.updates.send(quote.clone());
-        if announce
-            && let Some(link) = self.cluster.get()
-            && link.announce.try_send(Announced::of(quote)).is_err()
+        let store = match learned {
+            Learned::No => return,
+            Learned::Stored => false,
+            Learned::NotStored => true,
+        };
+        if let Some(link) = self.cluster.get()
+            && link.announce.try_send(Outgoing { quote: Announced::of(quote), store }).is_err()
         {
             tracing::warn!(symbol = %quote.symbol, "the quote announcements are backed up; this one is not sent");
         }
@@ -266,7 +283,7 @@ impl MarketService {
         let cached = self.quotes.get(symbol).await?;
         let moved = super::stream::protocol::moved_quote(&cached, price, time_ms, self.now_unix())?;
         self.quotes.insert(symbol.clone(), moved.clone()).await;
-        self.publish(&moved, true);
+        self.publish(&moved, Learned::NotStored);
         Some(moved)
     }
 
@@ -310,7 +327,9 @@ impl MarketService {
         match loaded {
             Ok(quote) => {
                 if ran {
-                    self.publish(&quote, fetched.load(Ordering::Relaxed));
+                    // A fetch stored it already; a quote read from the database is
+                    // nothing new to the others.
+                    self.publish(&quote, if fetched.load(Ordering::Relaxed) { Learned::Stored } else { Learned::No });
                 }
                 Ok(self.freshness(quote))
             }
@@ -373,11 +392,12 @@ impl MarketService {
         // A trade newer than REST's last price keeps its price; the close, open
         // and range come from REST (a new day starts there).
         let quote = match self.quotes.get(symbol).await {
-            Some(cached) => super::stream::protocol::merged_with_rest(&cached, fetched),
-            None => fetched,
+            Some(cached) => super::stream::protocol::merged_with_rest(&cached, fetched.clone()),
+            None => fetched.clone(),
         };
         self.quotes.insert(symbol.clone(), quote.clone()).await;
-        self.publish(&quote, true);
+        // The fetch stored what REST said; a trade's price kept over it is news.
+        self.publish(&quote, if quote == fetched { Learned::Stored } else { Learned::NotStored });
         Ok(quote)
     }
 
@@ -434,7 +454,7 @@ impl MarketService {
             && cached.as_ref().is_none_or(|c| moment(&stored) > moment(c))
         {
             self.quotes.insert(symbol.clone(), stored.clone()).await;
-            self.publish(&stored, false);
+            self.publish(&stored, Learned::No);
             return;
         }
         let ttl = self.settings.quote_ttl.as_secs() as i64;

@@ -36,17 +36,22 @@ pub async fn load_quote(db: &Db, symbol: &Symbol, source: PriceSource) -> Result
     }))
 }
 
-/// Saves the quote and records it as its trading day's close. A quote fetched
-/// before the one stored (a late write from another instance) leaves it alone.
-pub async fn save_quote(db: &Db, quote: &Quote) -> Result<(), AppError> {
-    sqlx::query(
+/// Saves the quote and records it as its trading day's close, unless the one
+/// stored is newer: fetched later, or fetched at the same time and priced later
+/// (a streamed trade moves `as_of`, not `fetched_at`). A late write of an older
+/// quote (from another instance, or the announcer behind a fetch) changes neither
+/// the quote nor the day's close, so the close never goes back to an older price.
+/// Returns whether it was written.
+pub async fn save_quote(db: &Db, quote: &Quote) -> Result<bool, AppError> {
+    let written = sqlx::query(
         "INSERT INTO stock_quotes (symbol, source, price, change, change_percent, high, low, open, previous_close, as_of, fetched_at)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
          ON CONFLICT (symbol, source) DO UPDATE SET
            price = excluded.price, change = excluded.change, change_percent = excluded.change_percent,
            high = excluded.high, low = excluded.low, open = excluded.open, previous_close = excluded.previous_close,
            as_of = excluded.as_of, fetched_at = excluded.fetched_at
-         WHERE excluded.fetched_at >= stock_quotes.fetched_at",
+         WHERE excluded.fetched_at > stock_quotes.fetched_at
+            OR (excluded.fetched_at = stock_quotes.fetched_at AND excluded.as_of >= stock_quotes.as_of)",
     )
     .bind(quote.symbol.as_str())
     .bind(quote.source.as_str())
@@ -61,10 +66,13 @@ pub async fn save_quote(db: &Db, quote: &Quote) -> Result<(), AppError> {
     .bind(quote.fetched_at)
     .execute(&db.pool)
     .await?;
+    if written.rows_affected() == 0 {
+        return Ok(false);
+    }
     if let Some(day) = DateTime::from_timestamp(quote.as_of, 0).map(|t| t.date_naive()) {
         save_close(db, &quote.symbol, quote.source, day, quote.price).await?;
     }
-    Ok(())
+    Ok(true)
 }
 
 pub async fn save_close(
