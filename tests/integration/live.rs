@@ -400,3 +400,31 @@ async fn a_persons_tabs_share_one_revaluation_until_a_price_moves() {
     assert!(!std::sync::Arc::ptr_eq(&first, &moved), "a price moved: revalued again");
     assert!(moved.contains(r#""total_value":"1400""#), "{moved}");
 }
+
+#[tokio::test]
+async fn a_refresh_behind_a_newer_trade_stores_the_trades_price_as_the_days_close() {
+    use folio::model::{PriceSource, Symbol};
+    use folio::server::market::store;
+    let (app, fake) = streaming(&[]).await;
+    let token = signup_token(&app, "closer").await;
+    holding(&app, &token, "1000", &[("AAPL", "2")]).await;
+    let mut stream = Stream::connect(&app, &token).await;
+    stream.quote_at("AAPL", "189.84").await;
+    fake_until(&fake, "AAPL subscribed", |s| s.subscriptions.contains(&"AAPL".to_string())).await;
+    fake.state.push_trades(&[FakeTrade::new("AAPL", 300.0)]);
+    stream.quote_at("AAPL", "300").await;
+
+    // REST lags the stream: its last price is a minute older than the trade.
+    let state = &app.running.state;
+    let aapl = Symbol::parse("AAPL").unwrap();
+    let traded = state.market.peek_quote(&aapl).await.unwrap();
+    fake.state.set_quote_at("AAPL", 190.0, 187.15, traded.as_of - 60);
+    let refreshed = state.market.refresh_quote(&aapl).await.unwrap();
+    assert_eq!((refreshed.price, refreshed.as_of), (traded.price, traded.as_of), "the newer trade's price stays");
+    assert_eq!(refreshed.previous_close.to_string(), "187.15", "the rest is REST's");
+    let stored = store::load_quote(&state.db, &aapl, PriceSource::Finnhub).await.unwrap().unwrap();
+    assert_eq!(stored.price.to_string(), "300", "what is stored is what is shown");
+    let day = chrono::DateTime::from_timestamp(traded.as_of, 0).unwrap().date_naive();
+    let closes = store::closes_since(&state.db, &aapl, PriceSource::Finnhub, day).await.unwrap();
+    assert_eq!(closes.iter().map(|(d, c)| (*d, c.to_string())).collect::<Vec<_>>(), [(day, "300".to_string())]);
+}

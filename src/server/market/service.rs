@@ -58,8 +58,7 @@ enum Learned {
     No,
     /// Fetched by this instance, which stored it.
     Stored,
-    /// Made here and not stored: a streamed trade, or a trade's price kept over a
-    /// refresh.
+    /// Made here and not stored: a streamed trade.
     NotStored,
 }
 
@@ -388,16 +387,17 @@ impl MarketService {
 
     /// Fetches a quote upstream now and stores it (the refresher's path).
     pub async fn refresh_quote(&self, symbol: &Symbol) -> Result<Quote, MarketError> {
-        let fetched = self.fetch_quote(symbol).await?;
+        let fetched = self.fetch_quote_unstored(symbol).await?;
         // A trade newer than REST's last price keeps its price; the close, open
-        // and range come from REST (a new day starts there).
+        // and range come from REST (a new day starts there). That is what is
+        // stored, so the day's close never shows REST's older price meanwhile.
         let quote = match self.quotes.get(symbol).await {
-            Some(cached) => super::stream::protocol::merged_with_rest(&cached, fetched.clone()),
-            None => fetched.clone(),
+            Some(cached) => super::stream::protocol::merged_with_rest(&cached, fetched),
+            None => fetched,
         };
+        self.store_quote(&quote).await;
         self.quotes.insert(symbol.clone(), quote.clone()).await;
-        // The fetch stored what REST said; a trade's price kept over it is news.
-        self.publish(&quote, if quote == fetched { Learned::Stored } else { Learned::NotStored });
+        self.publish(&quote, Learned::Stored);
         Ok(quote)
     }
 
@@ -516,16 +516,26 @@ impl MarketService {
         }
     }
 
+    /// Fetches and stores a quote.
     async fn fetch_quote(&self, symbol: &Symbol) -> Result<Quote, MarketError> {
+        let quote = self.fetch_quote_unstored(symbol).await?;
+        self.store_quote(&quote).await;
+        Ok(quote)
+    }
+
+    async fn fetch_quote_unstored(&self, symbol: &Symbol) -> Result<Quote, MarketError> {
         let quote = self.upstream.quote(symbol).await;
         self.count_demo("quote", &quote);
         let mut quote = quote.inspect_err(|e| self.note_failure(e))?;
         quote.fetched_at = self.now_unix();
         self.note_success();
-        if let Err(err) = store::save_quote(&self.db, &quote).await {
-            tracing::warn!(%symbol, error = %err, "could not store a quote");
-        }
         Ok(quote)
+    }
+
+    async fn store_quote(&self, quote: &Quote) {
+        if let Err(err) = store::save_quote(&self.db, quote).await {
+            tracing::warn!(symbol = %quote.symbol, error = %err, "could not store a quote");
+        }
     }
 
     async fn fetch_profile(&self, symbol: &Symbol) -> Result<(CompanyProfile, i64), MarketError> {
