@@ -216,10 +216,20 @@ async fn the_trades_page_and_the_api_read_cursors_the_same_strict_way() {
     let cookie = form_cookie(&app, "pager").await;
     let page = |query: String| {
         let request = app.client.get(app.url(&format!("/trades{query}"))).header("cookie", cookie.clone());
-        async move { request.send().await.unwrap().text().await.unwrap() }
+        async move {
+            let response = request.send().await.unwrap();
+            let status = response.status();
+            let html = response.text().await.unwrap();
+            assert_eq!(status, 200, "/trades{query}: {html}");
+            html
+        }
     };
     let newest = page(String::new()).await;
-    let next = newest.split("/trades?before=").nth(1).and_then(|rest| rest.split('"').next()).expect("an Older link");
+    let next = newest
+        .split("/trades?before=")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .unwrap_or_else(|| panic!("an Older link in {newest}"));
     assert!(folio::model::Cursor::parse(next).is_some(), "the page writes a strict cursor: {next}");
     let older = page(format!("?before={next}")).await;
     assert!(older.contains("n04") && !older.contains("n54"), "the second page holds the oldest five");

@@ -371,7 +371,8 @@ async fn assert_history_equals_a_clean_rebuild(
         let entered = activities::create(fresh, clean_user, &draft_of(a)).await;
         assert!(entered.is_ok(), "{a:?} refused in a clean database: {entered:?}");
     }
-    // The closes a rebuild to today reads (from 10 days before the first entry).
+    // The closes a rebuild to today reads (it starts 10 days before the first
+    // entry; the copy starts 15 days before the first day an entry can have).
     for symbol in SYMBOLS.iter().chain(["SPY"].iter()) {
         let symbol = Symbol::parse(symbol).unwrap();
         let from = first - chrono::Duration::days(15);

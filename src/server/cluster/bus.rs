@@ -4,9 +4,9 @@
 //! quote in its cache and pushes it to its own live streams.
 //!
 //! Announcements are gathered for [`BATCH`] (a busy stream moves a symbol up to 4
-//! times a second): one transaction writes the batch, then one `NOTIFY` per
-//! [`PER_NOTIFY`] quotes carries them whole (PostgreSQL allows 8,000 bytes), so a
-//! listener needs no query. A notification lost while a listener reconnects costs
+//! times a second): the quotes nobody stored yet (streamed trades) are written,
+//! then one `NOTIFY` per [`PER_NOTIFY`] quotes carries them whole (PostgreSQL
+//! allows 8,000 bytes), so a listener needs no query. A notification lost while a listener reconnects costs
 //! freshness only: its quotes are read from the database on the next miss, and the
 //! refresher's next pass announces them again.
 
@@ -62,7 +62,8 @@ struct Payload {
     quotes: Vec<Announced>,
 }
 
-/// Writes and announces what `MarketService` hands over, until the process ends.
+/// Announces what `MarketService` hands over (writing what is not stored yet),
+/// until the process ends.
 pub async fn announce(db: Db, instance_id: String, mut queue: mpsc::Receiver<Outgoing>) {
     while let Some(first) = queue.recv().await {
         tokio::time::sleep(BATCH).await;

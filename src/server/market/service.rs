@@ -391,12 +391,17 @@ impl MarketService {
         // A trade newer than REST's last price keeps its price; the close, open
         // and range come from REST (a new day starts there). That is what is
         // stored, so the day's close never shows REST's older price meanwhile.
+        // Demo trades are simulated: the refresh brings the demo's own price back.
         let quote = match self.quotes.get(symbol).await {
-            Some(cached) => super::stream::protocol::merged_with_rest(&cached, fetched),
-            None => fetched,
+            Some(cached) if self.source() != PriceSource::Demo => {
+                super::stream::protocol::merged_with_rest(&cached, fetched)
+            }
+            _ => fetched,
         };
-        self.store_quote(&quote).await;
+        // In memory first, as before any await: a trade arriving meanwhile moves
+        // this quote rather than being put back by it.
         self.quotes.insert(symbol.clone(), quote.clone()).await;
+        self.store_quote(&quote).await;
         self.publish(&quote, Learned::Stored);
         Ok(quote)
     }

@@ -2,7 +2,7 @@
 //! starts warm) and the daily closes that make up our price history.
 
 use crate::model::{CompanyProfile, PriceSource, Quote, Symbol};
-use crate::server::db::Db;
+use crate::server::db::{Db, WriteTx};
 use crate::server::error::AppError;
 use chrono::{DateTime, NaiveDate};
 use rust_decimal::Decimal;
@@ -41,8 +41,12 @@ pub async fn load_quote(db: &Db, symbol: &Symbol, source: PriceSource) -> Result
 /// (a streamed trade moves `as_of`, not `fetched_at`). A late write of an older
 /// quote (from another instance, or the announcer behind a fetch) changes neither
 /// the quote nor the day's close, so the close never goes back to an older price.
+/// Both are written in one transaction: on PostgreSQL the quote's row stays
+/// locked until the close is written too, so two writers of one symbol cannot
+/// cross (the older passing the check first and writing its close last).
 /// Returns whether it was written.
 pub async fn save_quote(db: &Db, quote: &Quote) -> Result<bool, AppError> {
+    let mut tx = WriteTx::begin(db).await?;
     let written = sqlx::query(
         "INSERT INTO stock_quotes (symbol, source, price, change, change_percent, high, low, open, previous_close, as_of, fetched_at)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
@@ -64,19 +68,34 @@ pub async fn save_quote(db: &Db, quote: &Quote) -> Result<bool, AppError> {
     .bind(quote.previous_close.to_string())
     .bind(quote.as_of)
     .bind(quote.fetched_at)
-    .execute(&db.pool)
+    .execute(&mut *tx)
     .await?;
     if written.rows_affected() == 0 {
+        tx.rollback().await?;
         return Ok(false);
     }
     if let Some(day) = DateTime::from_timestamp(quote.as_of, 0).map(|t| t.date_naive()) {
-        save_close(db, &quote.symbol, quote.source, day, quote.price).await?;
+        upsert_close(&mut tx, &quote.symbol, quote.source, day, quote.price).await?;
     }
+    tx.commit().await?;
     Ok(true)
 }
 
 pub async fn save_close(
     db: &Db,
+    symbol: &Symbol,
+    source: PriceSource,
+    day: NaiveDate,
+    close: Decimal,
+) -> Result<(), AppError> {
+    let mut tx = WriteTx::begin(db).await?;
+    upsert_close(&mut tx, symbol, source, day, close).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+async fn upsert_close(
+    tx: &mut WriteTx,
     symbol: &Symbol,
     source: PriceSource,
     day: NaiveDate,
@@ -90,7 +109,7 @@ pub async fn save_close(
     .bind(source.as_str())
     .bind(day.to_string())
     .bind(close.to_string())
-    .execute(&db.pool)
+    .execute(&mut **tx)
     .await?;
     Ok(())
 }
