@@ -428,3 +428,30 @@ async fn a_refresh_behind_a_newer_trade_stores_the_trades_price_as_the_days_clos
     let closes = store::closes_since(&state.db, &aapl, PriceSource::Finnhub, day).await.unwrap();
     assert_eq!(closes.iter().map(|(d, c)| (*d, c.to_string())).collect::<Vec<_>>(), [(day, "300".to_string())]);
 }
+
+#[tokio::test]
+async fn a_refresh_brings_a_ticked_demo_price_back_to_the_demos_own() {
+    use folio::model::{PriceSource, Symbol};
+    use folio::server::market::{demo::DemoMarket, store};
+    let app = spawn_app_with(&[("FINNHUB_STREAM", "true")]).await;
+    let token = app.token("demo", "demo123").await;
+    let mut stream = Stream::connect(&app, &token).await;
+    let first = stream.until("a demo quote", |e| e.event == "quote").await;
+    let symbol = first.data["symbol"].as_str().unwrap().to_string();
+    let price = first.data["price"].clone();
+    stream
+        .until("a simulated trade", |e| e.event == "quote" && e.data["symbol"] == symbol && e.data["price"] != price)
+        .await;
+
+    // Simulated trades are newer than the demo's quote at any hour (after the
+    // close its time is the close's), yet a refresh does not keep them.
+    let state = &app.running.state;
+    let symbol = Symbol::parse(&symbol).unwrap();
+    // The refresh comes later than the fetch (the app's clock is held still).
+    state.clock.advance(chrono::Duration::seconds(1));
+    let own = DemoMarket::quote_at(&symbol, state.clock.now()).unwrap().price;
+    let refreshed = state.market.refresh_quote(&symbol).await.unwrap();
+    assert_eq!(refreshed.price, own);
+    let stored = store::load_quote(&state.db, &symbol, PriceSource::Demo).await.unwrap().unwrap();
+    assert_eq!(stored.price, own, "the demo's own price is what is stored");
+}
